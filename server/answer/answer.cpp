@@ -1,0 +1,159 @@
+// The hot path: parse the query, pick a pre-encoded body, copy it behind the echoed question.
+#include "answer/answer.hpp"
+
+#include <cstring>
+
+#include "wire/name.hpp"
+#include "wire/query.hpp"
+
+namespace sipdns::answer {
+namespace {
+
+using wire::put16;
+namespace rt = wire::rr_type;
+
+constexpr size_t opt_size = 11;
+
+struct writer {
+  const wire::query& q;
+  std::span<const uint8_t> in;
+  std::span<uint8_t> out;
+  size_t limit;
+
+  // Header plus (when it parsed) the question, copied byte for byte so that the client's
+  // letter case survives (RFC 4343). Returns the length written.
+  size_t header(uint16_t rcode, bool aa, bool echo_question) {
+    uint8_t* h = out.data();
+    put16(h, q.id);
+    // QR, the client's opcode, RD and CD copied; RA never set: we are not a resolver.
+    uint16_t flags = wire::flag::qr | (q.flags & (0x7800 | wire::flag::rd | wire::flag::cd));
+    if (aa) flags |= wire::flag::aa;
+    put16(h + 2, uint16_t(flags | (rcode & 0xF)));
+    put16(h + 4, echo_question ? 1 : 0);
+    put16(h + 6, 0), put16(h + 8, 0), put16(h + 10, 0);
+    if (!echo_question) return wire::header_size;
+    std::memcpy(h + wire::header_size, in.data() + wire::header_size,
+                q.question_end - wire::header_size);
+    return q.question_end;
+  }
+
+  // RFC 6891 section 6.1: our OPT, echoing DO (RFC 3225 section 3); extended rcode bits.
+  size_t opt(size_t pos, uint16_t rcode) {
+    uint8_t* p = out.data() + pos;
+    p[0] = 0;
+    put16(p + 1, rt::opt);
+    put16(p + 3, wire::our_edns_size);
+    p[5] = uint8_t(rcode >> 4);
+    p[6] = 0;  // version 0
+    put16(p + 7, q.edns_do ? 0x8000 : 0);
+    put16(p + 9, 0);
+    put16(out.data() + 10, uint16_t(wire::get16(out.data() + 10) + 1));
+    return pos + opt_size;
+  }
+
+  size_t simple(uint16_t rcode, bool aa = false) {
+    size_t pos = header(rcode, aa, q.question_ok);
+    if (q.has_edns) pos = opt(pos, rcode);
+    return pos;
+  }
+
+  size_t body(const compile::body& b) {
+    size_t pos = header(b.rcode, b.authoritative, true);
+    size_t reserve = q.has_edns ? opt_size : 0;
+    size_t room = limit > pos + reserve ? limit - pos - reserve : 0;
+    size_t used = b.bytes.size();
+    uint16_t arcount = b.arcount;
+    if (used > room) {
+      // Drop additional records first; if the required sections still do not fit, send
+      // none and set TC so the client retries over TCP (RFC 2181 section 9, RFC 7766).
+      while (arcount > 0 && b.additional_cut[arcount] > room) --arcount;
+      used = b.additional_cut[arcount];
+      if (used > room) {
+        put16(out.data() + 2, uint16_t(wire::get16(out.data() + 2) | wire::flag::tc));
+        return q.has_edns ? opt(pos, b.rcode) : pos;
+      }
+    }
+    uint8_t* dst = out.data() + pos;
+    const uint8_t* src = reinterpret_cast<const uint8_t*>(b.bytes.data());
+    if (b.rotate_count > 1) {
+      // Round-robin without touching the snapshot: copy the RRset starting at record r.
+      uint32_t r = b.rotation.fetch_add(1, std::memory_order_relaxed) % b.rotate_count;
+      size_t begin = b.rotate_begin, stride = b.rotate_stride;
+      size_t len = stride * b.rotate_count, head = r * stride;
+      std::memcpy(dst, src, begin);
+      std::memcpy(dst + begin, src + begin + head, len - head);
+      std::memcpy(dst + begin + len - head, src + begin, head);
+      std::memcpy(dst + begin + len, src + begin + len, used - begin - len);
+    } else {
+      std::memcpy(dst, src, used);
+    }
+    // Patch compression pointers now that the QNAME length is known.
+    size_t body_start = pos;
+    for (const compile::fixup& f : b.fixups) {
+      if (f.pos >= used) break;
+      size_t target = f.to_question ? wire::header_size + q.qname_len - f.value
+                                    : body_start + f.value;
+      put16(dst + f.pos, uint16_t(0xC000 | target));
+    }
+    put16(out.data() + 6, b.ancount);
+    put16(out.data() + 8, b.nscount);
+    put16(out.data() + 10, arcount);
+    pos += used;
+    return q.has_edns ? opt(pos, b.rcode) : pos;
+  }
+};
+
+const compile::body* lookup(const compile::snapshot& snap, const wire::query& q) {
+  const uint8_t* name = q.qname_lower;
+  size_t len = q.qname_len;
+  if (const compile::node* n = snap.find(name, len)) {
+    uint32_t idx = n->nodata;
+    if (n->delegated) idx = n->referral;
+    else if (q.qtype == rt::any) idx = n->any;
+    else
+      for (const auto& [type, body] : n->by_type)
+        if (type == q.qtype) { idx = body; break; }
+    return &snap.bodies[idx];
+  }
+  // Closest encloser: strip labels until a known name; below it the name does not exist,
+  // unless a zone cut lies in between (then refer).
+  while (len > 1) {
+    len -= 1 + size_t(name[0]);
+    name += 1 + size_t(name[0]);
+    if (const compile::node* n = snap.find(name, len))
+      return &snap.bodies[n->delegated ? n->referral : snap.zones[n->zone].nxdomain];
+  }
+  return nullptr;  // outside every zone
+}
+
+}  // namespace
+
+size_t respond(const compile::snapshot& snap, std::span<const uint8_t> in,
+               std::span<uint8_t> out, transport t) {
+  wire::query q;
+  wire::parse_status st = wire::parse_query(in, q);
+  if (st == wire::parse_status::drop) return 0;
+  size_t limit = t == transport::tcp ? 65535 : wire::udp_limit(q);
+  if (limit > out.size()) limit = out.size();
+  writer w{q, in, out, limit};
+  using wire::rcode;
+  switch (st) {
+    case wire::parse_status::formerr: return w.simple(uint16_t(rcode::formerr));
+    case wire::parse_status::notimp: return w.simple(uint16_t(rcode::notimp));
+    case wire::parse_status::badvers: return w.simple(uint16_t(rcode::badvers));
+    default: break;
+  }
+  if (q.qclass != wire::rr_class::in && q.qclass != wire::rr_class::any)
+    return w.simple(uint16_t(rcode::refused));
+  switch (q.qtype) {
+    case rt::opt: return w.simple(uint16_t(rcode::formerr));
+    case rt::axfr: case rt::ixfr: return w.simple(uint16_t(rcode::refused));  // no transfers yet
+    case rt::maila: case rt::mailb: return w.simple(uint16_t(rcode::notimp));
+    default: break;
+  }
+  const compile::body* b = lookup(snap, q);
+  if (!b) return w.simple(uint16_t(rcode::refused));
+  return w.body(*b);
+}
+
+}  // namespace sipdns::answer

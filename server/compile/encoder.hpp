@@ -1,0 +1,52 @@
+// Encodes resource records into a body with name compression resolved against a question
+// whose exact bytes are not known until a query arrives (see snapshot.hpp).
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "compile/snapshot.hpp"
+#include "zone/model.hpp"
+
+namespace sipdns::compile {
+
+class encoder {
+ public:
+  // `question_suffix`: a name known to be a suffix of every QNAME this body answers (the
+  // QNAME itself for exact answers, the zone apex for NXDOMAIN, the cut for referrals).
+  explicit encoder(std::string_view question_suffix);
+
+  void put_rr(const zone::record& r, uint32_t ttl);
+  void put_rr(const zone::record& r) { put_rr(r, r.ttl); }
+  size_t size() const { return out_.size(); }
+
+  // Moves the encoded bytes and fixups into `b` (counts and flags are set by the caller).
+  void finish(body& b);
+
+ private:
+  struct known_name {
+    std::string name;   // lower-cased wire suffix
+    fixup target;       // where a pointer to it goes (pos unused)
+  };
+  void put_name(std::string_view name, bool compress);
+  void put_raw(std::string_view bytes) { out_.append(bytes); }
+  void remember(std::string_view name, size_t offset);
+  const known_name* lookup(std::string_view name) const;
+
+  std::string out_;
+  std::vector<fixup> fixups_;
+  std::vector<known_name> known_;
+};
+
+// Position of the embedded domain name inside an uncompressed rdata, for the types whose
+// rdata carries one; npos otherwise. `compressible` says whether RFC 3597 section 4 allows
+// compressing it (NS, CNAME, PTR, MX, SOA: yes; SRV, NAPTR: no).
+struct rdata_name {
+  size_t offset = std::string::npos;
+  bool compressible = false;
+};
+rdata_name rdata_name_of(uint16_t type, std::string_view rdata);
+// Length of the uncompressed wire name at `pos`, or 0 if malformed.
+size_t wire_name_length(std::string_view bytes, size_t pos);
+
+}  // namespace sipdns::compile

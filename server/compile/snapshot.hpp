@@ -1,0 +1,88 @@
+// The immutable snapshot: every answer the server can give, pre-encoded when zones load.
+//
+// Design: a snapshot is built once (zone load, reload, health change) and never modified
+// afterwards, except for the relaxed atomic rotation counters of round-robin RRsets, which
+// change only the order in which the hot path copies slices, never the stored bytes. It is
+// shared as shared_ptr<const snapshot>; a reload builds a new one and each event loop swaps
+// its pointer on its own thread, so the read path takes no lock.
+//
+// Each precompiled answer is a "body": the answer, authority and additional records that
+// follow the question, encoded with compression. Compression pointers that target the
+// question name or earlier parts of the body depend on the length of the client's QNAME, so
+// they are stored as fixups and patched while copying (cheap: a few 2-byte writes).
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "wire/constants.hpp"
+#include "zone/derive.hpp"
+
+namespace sipdns::compile {
+
+// A compression pointer inside a body, resolved against the actual query.
+struct fixup {
+  uint16_t pos;        // offset within the body of the 2-byte pointer
+  uint16_t value;      // see `to_question`
+  bool to_question;    // true: points at the QNAME suffix that is `value` bytes long;
+                       // false: points at body offset `value`
+};
+
+struct body {
+  std::string bytes;                 // encoded RRs: answer, authority, additional
+  std::vector<fixup> fixups;         // sorted by pos
+  uint16_t ancount = 0, nscount = 0, arcount = 0;
+  uint16_t rcode = 0;                // wire::rcode value
+  bool authoritative = true;         // AA bit (false for referrals)
+  // Length of bytes[] when only the first k additional records are kept, k = 0..arcount.
+  std::vector<uint16_t> additional_cut;
+  // Round-robin: the answer RRs in [rotate_begin, rotate_begin + rotate_count*rotate_stride)
+  // are equal-sized and start at a different one on each use.
+  uint16_t rotate_begin = 0, rotate_count = 0, rotate_stride = 0;
+  mutable std::atomic<uint32_t> rotation{0};
+
+  body() = default;
+  body(body&& o) noexcept;
+  body& operator=(body&&) = delete;
+};
+
+// One owner name, with the answers for each type present and the fallbacks.
+struct node {
+  wire::name name;                   // lower-cased wire name
+  uint32_t zone = 0;                 // index into snapshot::zones
+  // (qtype, body index) pairs; the exact answers, including CNAME chains.
+  std::vector<std::pair<uint16_t, uint32_t>> by_type;
+  uint32_t nodata = 0;               // body for types absent here
+  uint32_t any = 0;                  // RFC 8482 minimal ANY answer
+  bool delegated = false;            // at or below a zone cut: answer with `referral`
+  uint32_t referral = 0;             // body of the referral (NS + glue), if delegated
+};
+
+struct zone_info {
+  wire::name origin;
+  uint32_t nxdomain = 0;             // body: SOA in AUTHORITY, rcode NXDOMAIN
+};
+
+class snapshot {
+ public:
+  // Finds the node for a lower-cased wire name, or nullptr.
+  const node* find(const uint8_t* lower_name, size_t len) const;
+
+  std::vector<zone_info> zones;
+  std::vector<node> nodes;
+  std::vector<body> bodies;
+  uint64_t generation = 0;
+
+  // Open-addressing hash table over `nodes` (index + 1; 0 = empty); size is a power of two.
+  std::vector<uint32_t> table;
+};
+
+using snapshot_ptr = std::shared_ptr<const snapshot>;
+
+// Builds a snapshot. Throws std::runtime_error only on internal limits (e.g. an RRset whose
+// encoding exceeds 64 KiB), which the caller reports like a zone error.
+snapshot_ptr build(const std::vector<zone::expanded_zone>& zones);
+
+}  // namespace sipdns::compile

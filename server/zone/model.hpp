@@ -1,0 +1,85 @@
+// The typed zone model: what a TOML zone file says, validated, before any answer is compiled.
+//
+// Explicit records are kept as wire data; a cluster is kept as a declaration so that the
+// health view can later decide which peers its derived records include (see derive.hpp).
+#pragma once
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "wire/name.hpp"
+
+namespace sipdns::zone {
+
+// Where a value came from, for diagnostics ("zones/uctest.local.toml:14:11").
+struct source_pos {
+  std::string file;
+  uint32_t line = 0;
+  uint32_t column = 0;
+};
+
+// One resource record. Names inside rdata are uncompressed wire names, lower-cased.
+struct record {
+  wire::name owner;     // lower-cased absolute wire name
+  uint16_t type = 0;
+  uint32_t ttl = 0;
+  std::string rdata;    // RFC 1035 wire rdata, no compression
+  source_pos where;
+};
+
+// The services a cluster can offer, with their standard SRV owner prefixes and ports.
+enum class service : uint8_t {
+  sip_tcp, sips_tcp, sip_udp, h323cs, h323ls, h323rs, collab_edge, cisco_uds,
+};
+inline constexpr size_t service_count = 8;
+
+struct service_info {
+  service id;
+  const char* key;          // as written in TOML: "sip+tcp"
+  const char* srv_prefix;   // "_sip._tcp"
+  uint16_t default_port;
+  const char* naptr_service;  // RFC 3263 NAPTR service field, or nullptr
+};
+const service_info& info(service s);
+std::optional<service> service_from_key(std::string_view key);
+
+struct peer {
+  wire::name host;                       // absolute FQDN
+  std::optional<std::array<uint8_t, 4>> ipv4;
+  std::optional<std::array<uint8_t, 16>> ipv6;
+  uint16_t priority = 10;
+  uint16_t weight = 10;
+  std::map<service, uint16_t> ports;     // overrides of the default port
+  source_pos where;
+};
+
+struct cluster {
+  wire::name name;                       // round-robin A/AAAA owner; empty if none
+  std::vector<service> services;         // in declaration order
+  wire::name srv_owner;                  // domain under which _service._proto live
+  bool naptr = false;
+  uint32_t round_robin_ttl = 30;
+  uint32_t srv_ttl = 86400;
+  uint32_t host_ttl = 0;                 // peers' own A/AAAA; 0 means the zone default TTL
+  std::vector<peer> peers;
+  source_pos where;
+  uint16_t port_of(const peer& p, service s) const;
+};
+
+struct zone {
+  wire::name origin;                     // lower-cased absolute
+  std::string file;
+  uint32_t default_ttl = 3600;
+  record soa;                            // the apex SOA (also present in `records`)
+  std::vector<record> records;           // explicit records incl. SOA and apex NS
+  std::vector<cluster> clusters;
+};
+
+struct zone_set {
+  std::vector<zone> zones;
+};
+
+}  // namespace sipdns::zone

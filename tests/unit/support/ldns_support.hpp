@@ -1,0 +1,103 @@
+// Test helpers that use ldns as the oracle: build zone records from presentation text and
+// parse responses back into packets.
+#pragma once
+#include <ldns/ldns.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "zone/derive.hpp"
+
+namespace sipdns::test {
+
+struct rr_free { void operator()(ldns_rr* r) const { ldns_rr_free(r); } };
+struct pkt_free { void operator()(ldns_pkt* p) const { ldns_pkt_free(p); } };
+struct rdf_free { void operator()(ldns_rdf* p) const { ldns_rdf_deep_free(p); } };
+struct buffer_free { void operator()(ldns_buffer* b) const { ldns_buffer_free(b); } };
+using rr_ptr = std::unique_ptr<ldns_rr, rr_free>;
+using pkt_ptr = std::unique_ptr<ldns_pkt, pkt_free>;
+using rdf_ptr = std::unique_ptr<ldns_rdf, rdf_free>;
+
+inline std::string lower(std::string s) {
+  for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+inline std::string wire_name(const std::string& text) {
+  ldns_rdf* r = nullptr;
+  if (ldns_str2rdf_dname(&r, text.c_str()) != LDNS_STATUS_OK) throw std::runtime_error(text);
+  rdf_ptr p(r);
+  return lower(std::string(reinterpret_cast<const char*>(ldns_rdf_data(r)), ldns_rdf_size(r)));
+}
+
+inline zone::record make_record(const std::string& text, const std::string& origin) {
+  ldns_rr* raw = nullptr;
+  rdf_ptr o(ldns_dname_new_frm_str(origin.c_str()));
+  if (ldns_rr_new_frm_str(&raw, text.c_str(), 3600, o.get(), nullptr) != LDNS_STATUS_OK)
+    throw std::runtime_error("bad record: " + text);
+  rr_ptr rr(raw);
+  zone::record r;
+  ldns_rdf* owner = ldns_rr_owner(raw);
+  r.owner = lower(std::string(reinterpret_cast<const char*>(ldns_rdf_data(owner)),
+                              ldns_rdf_size(owner)));
+  r.type = ldns_rr_get_type(raw);
+  r.ttl = ldns_rr_ttl(raw);
+  std::unique_ptr<ldns_buffer, buffer_free> buf(ldns_buffer_new(512));
+  ldns_rr_rdata2buffer_wire(buf.get(), raw);
+  r.rdata.assign(reinterpret_cast<const char*>(ldns_buffer_begin(buf.get())),
+                 ldns_buffer_position(buf.get()));
+  if (r.type != LDNS_RR_TYPE_SRV && r.type != LDNS_RR_TYPE_NAPTR && r.type != LDNS_RR_TYPE_TXT)
+    r.rdata = lower(r.rdata);  // embedded names are keys; test data has no upper-case text
+  return r;
+}
+
+// An expanded zone from presentation lines; the first line must be the SOA.
+inline zone::expanded_zone make_zone(const std::string& origin,
+                                     const std::vector<std::string>& lines) {
+  zone::expanded_zone z;
+  z.origin = wire_name(origin);
+  for (const auto& l : lines) z.records.push_back(make_record(l, origin));
+  z.soa = z.records.front();
+  return z;
+}
+
+inline pkt_ptr parse_packet(const uint8_t* data, size_t len) {
+  ldns_pkt* p = nullptr;
+  if (ldns_wire2pkt(&p, data, len) != LDNS_STATUS_OK) return nullptr;
+  return pkt_ptr(p);
+}
+
+// Builds a query with ldns; returns wire bytes.
+inline std::vector<uint8_t> make_query(const std::string& name, ldns_rr_type type,
+                                       uint16_t edns_size = 0, uint16_t id = 4242) {
+  ldns_pkt* p = nullptr;
+  ldns_pkt_query_new_frm_str(&p, name.c_str(), type, LDNS_RR_CLASS_IN, 0);
+  pkt_ptr pkt(p);
+  ldns_pkt_set_id(p, id);
+  if (edns_size) ldns_pkt_set_edns_udp_size(p, edns_size);
+  uint8_t* wire = nullptr;
+  size_t len = 0;
+  ldns_pkt2wire(&wire, p, &len);
+  std::vector<uint8_t> out(wire, wire + len);
+  free(wire);
+  return out;
+}
+
+inline std::string rr_text(const ldns_rr* rr) {
+  char* s = ldns_rr2str(rr);
+  std::string out(s);
+  free(s);
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+inline std::vector<std::string> section(const ldns_rr_list* list) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < ldns_rr_list_rr_count(list); ++i)
+    out.push_back(rr_text(ldns_rr_list_rr(list, i)));
+  return out;
+}
+
+}  // namespace sipdns::test

@@ -1,0 +1,110 @@
+// The query parser against hand-built and truncated packets.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "wire/query.hpp"
+
+using namespace sipdns::wire;
+
+namespace {
+
+// _sip._tcp.UCtest.local SRV IN, id 0x1234, RD, optionally with an OPT record.
+std::vector<uint8_t> srv_query(bool edns, uint8_t version = 0, uint16_t size = 1232) {
+  std::vector<uint8_t> p = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, uint8_t(edns ? 1 : 0)};
+  for (std::string label : {"_sip", "_tcp", "UCtest", "local"}) {
+    p.push_back(uint8_t(label.size()));
+    p.insert(p.end(), label.begin(), label.end());
+  }
+  p.insert(p.end(), {0, 0, 33, 0, 1});
+  if (edns)
+    p.insert(p.end(), {0, 0, 41, uint8_t(size >> 8), uint8_t(size), 0, version, 0x80, 0, 0, 0});
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("a plain query parses with a lower-cased key and the question bounds") {
+  query q;
+  auto p = srv_query(false);
+  REQUIRE(parse_query(p, q) == parse_status::ok);
+  CHECK(q.id == 0x1234);
+  CHECK(q.qtype == 33);
+  CHECK(q.qclass == 1);
+  CHECK(q.qname_len == 24);
+  CHECK(q.question_end == p.size());
+  CHECK(std::string(reinterpret_cast<char*>(q.qname_lower), q.qname_len) ==
+        std::string("\4_sip\4_tcp\6uctest\5local\0", 24));
+  CHECK_FALSE(q.has_edns);
+  CHECK(udp_limit(q) == 512);
+}
+
+TEST_CASE("EDNS: size, DO, version; tiny sizes raised to 512, large ones clamped") {
+  query q;
+  REQUIRE(parse_query(srv_query(true, 0, 4096), q) == parse_status::ok);
+  CHECK(q.has_edns);
+  CHECK(q.edns_do);
+  CHECK(udp_limit(q) == our_edns_size);
+  REQUIRE(parse_query(srv_query(true, 0, 100), q) == parse_status::ok);
+  CHECK(udp_limit(q) == 512);
+  CHECK(parse_query(srv_query(true, 1), q) == parse_status::badvers);
+}
+
+TEST_CASE("two OPT records, or an OPT outside ADDITIONAL, are FORMERR (RFC 6891 6.1.1)") {
+  query q;
+  auto p = srv_query(true);
+  p[11] = 2;
+  p.insert(p.end(), {0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0});
+  CHECK(parse_query(p, q) == parse_status::formerr);
+  auto in_answer = srv_query(true);
+  in_answer[7] = 1, in_answer[11] = 0;
+  CHECK(parse_query(in_answer, q) == parse_status::formerr);
+}
+
+TEST_CASE("every truncation of a valid query is handled without reading past the end") {
+  auto p = srv_query(true);
+  for (size_t n = 0; n < p.size(); ++n) {
+    query q;
+    auto cut = std::vector<uint8_t>(p.begin(), p.begin() + n);
+    parse_status s = parse_query(cut, q);
+    if (n < header_size) CHECK(s == parse_status::drop);
+    else CHECK(s == parse_status::formerr);
+  }
+}
+
+TEST_CASE("responses are dropped; other opcodes are NOTIMP with the question kept") {
+  query q;
+  auto p = srv_query(false);
+  p[2] |= 0x80;
+  CHECK(parse_query(p, q) == parse_status::drop);
+  p = srv_query(false);
+  p[2] = 5 << 3;  // UPDATE
+  CHECK(parse_query(p, q) == parse_status::notimp);
+  CHECK(q.question_ok);
+}
+
+TEST_CASE("bad QNAMEs: pointers, long labels, names over 255 bytes") {
+  query q;
+  std::vector<uint8_t> pointer = {0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xC0, 0x0C, 0, 1, 0, 1};
+  CHECK(parse_query(pointer, q) == parse_status::formerr);
+  std::vector<uint8_t> long_label = {0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 64};
+  long_label.resize(long_label.size() + 64, 'a');
+  long_label.insert(long_label.end(), {0, 0, 1, 0, 1});
+  CHECK(parse_query(long_label, q) == parse_status::formerr);
+  std::vector<uint8_t> too_long = {0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+  for (int i = 0; i < 5; ++i) {
+    too_long.push_back(60);
+    too_long.resize(too_long.size() + 60, 'b');
+  }
+  too_long.insert(too_long.end(), {0, 0, 1, 0, 1});
+  CHECK(parse_query(too_long, q) == parse_status::formerr);
+}
+
+TEST_CASE("a compression loop in ADDITIONAL does not stall the parser") {
+  query q;
+  auto p = srv_query(false);
+  p[11] = 1;
+  p.insert(p.end(), {0xC0, uint8_t(p.size()), 0, 1, 0, 1, 0, 0, 0, 0, 0, 0});
+  CHECK(parse_query(p, q) == parse_status::ok);
+}
