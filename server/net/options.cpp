@@ -1,0 +1,104 @@
+// Parsing of sipdnsd's flags; no option is kept as a string to be parsed later.
+#include "net/options.hpp"
+
+#include <charconv>
+#include <string_view>
+
+namespace sipdns::net {
+
+const char* const usage_text =
+    "usage: sipdnsd [options]\n"
+    "\n"
+    "Authoritative DNS server for SIP/H.323 cluster discovery.\n"
+    "\n"
+    "  --listen ADDR:PORT         UDP and TCP listen address, repeatable; IPv6 as [::1]:5353\n"
+    "                             (default 127.0.0.1:5353)\n"
+    "  --zones PATH               zone file or directory of *.toml files, repeatable\n"
+    "                             (default zones/)\n"
+    "  --tcp-idle-timeout SECONDS close idle TCP connections after this long (default 10)\n"
+    "  --tcp-max-connections N    concurrent TCP connections (default 256)\n"
+    "  --help                     show this help\n"
+    "  --version                  show the version\n"
+    "\n"
+    "Signals: SIGHUP reloads the zones (the old ones keep serving if the new ones have\n"
+    "errors); SIGINT and SIGTERM stop the server.\n";
+
+namespace {
+
+bool parse_number(std::string_view s, uint64_t max, uint64_t& out) {
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return !s.empty() && ec == std::errc{} && end == s.data() + s.size() && out <= max;
+}
+
+}  // namespace
+
+bool parse_options(int argc, const char* const* argv, options& out, std::string& err) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    std::string_view value;
+    bool has_inline = false;
+    if (auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_inline = true;
+    }
+    auto need_value = [&]() -> bool {
+      if (has_inline) return true;
+      if (i + 1 >= argc) {
+        err = std::string(arg) + " needs a value";
+        return false;
+      }
+      value = argv[++i];
+      return true;
+    };
+    if (arg == "--help" || arg == "-h") {
+      out.help = true;
+    } else if (arg == "--version" || arg == "-V") {
+      out.version = true;
+    } else if (arg == "--listen") {
+      if (!need_value()) return false;
+      auto ep = parse_endpoint(value, err);
+      if (!ep) {
+        err = "--listen: " + err;
+        return false;
+      }
+      out.server.listen.push_back(*ep);
+    } else if (arg == "--zones") {
+      if (!need_value()) return false;
+      if (value.empty()) {
+        err = "--zones: empty path";
+        return false;
+      }
+      out.zones.emplace_back(value);
+    } else if (arg == "--tcp-idle-timeout") {
+      if (!need_value()) return false;
+      uint64_t s = 0;
+      if (!parse_number(value, 86400, s) || s == 0) {
+        err = "--tcp-idle-timeout: expected seconds in 1..86400, got \"" + std::string(value) +
+              "\"";
+        return false;
+      }
+      out.server.tcp_idle_timeout_ms = s * 1000;
+    } else if (arg == "--tcp-max-connections") {
+      if (!need_value()) return false;
+      uint64_t n = 0;
+      if (!parse_number(value, 1'000'000, n)) {
+        err = "--tcp-max-connections: expected a number in 0..1000000, got \"" +
+              std::string(value) + "\"";
+        return false;
+      }
+      out.server.tcp_max_connections = size_t(n);
+    } else {
+      err = "unknown argument \"" + std::string(argv[i]) + "\"";
+      return false;
+    }
+  }
+  if (out.server.listen.empty()) {
+    std::string ignored;
+    out.server.listen.push_back(*parse_endpoint("127.0.0.1:5353", ignored));
+  }
+  if (out.zones.empty()) out.zones.push_back("zones/");
+  return true;
+}
+
+}  // namespace sipdns::net

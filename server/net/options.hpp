@@ -1,0 +1,22 @@
+// The sipdnsd command line, parsed into typed options once at start-up.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "net/server.hpp"
+
+namespace sipdns::net {
+
+struct options {
+  server_config server;
+  std::vector<std::string> zones;   // files or directories, in the order given
+  bool help = false;
+  bool version = false;
+};
+
+// Returns false with a message in `err` on a usage error.
+bool parse_options(int argc, const char* const* argv, options& out, std::string& err);
+
+extern const char* const usage_text;
+
+}  // namespace sipdns::net

@@ -1,0 +1,68 @@
+// The front end of one event loop: owns listeners, connections, buffers and the snapshot.
+#include "net/server.hpp"
+
+#include <cstdio>
+
+#include "net/tcp.hpp"
+#include "net/udp.hpp"
+
+namespace sipdns::net {
+
+server::server(uv_loop_t* loop, server_config cfg, compile::snapshot_ptr snap)
+    : loop_(loop),
+      cfg_(std::move(cfg)),
+      current_(std::move(snap)),
+      snap_(current_.get()),
+      recv_(new uint8_t[buffer_size]),
+      out_(new uint8_t[buffer_size + 2]) {}
+
+server::~server() { close(); }
+
+bool server::start(std::string& err) {
+  for (const endpoint& ep : cfg_.listen) {
+    auto u = udp_listener::open(*this, ep, err);
+    if (!u) return false;
+    std::fprintf(stderr, "sipdnsd: listening on udp %s\n", u->local_address().c_str());
+    udp_.push_back(std::move(u));
+    auto t = tcp_listener::open(*this, ep, err);
+    if (!t) return false;
+    std::fprintf(stderr, "sipdnsd: listening on tcp %s\n", t->local_address().c_str());
+    tcp_.push_back(std::move(t));
+  }
+  return true;
+}
+
+void server::close() noexcept {
+  if (closed_) return;
+  closed_ = true;
+  udp_.clear();  // handle_ptr: starts uv_close, memory goes in the close callback
+  tcp_.clear();
+  while (connections_head_ != nullptr) connections_head_->close();  // close() unlinks
+}
+
+void server::set_snapshot(compile::snapshot_ptr snap) noexcept {
+  if (!snap) return;
+  // The old snapshot is released here, on the loop thread, when no query is in flight.
+  current_ = std::move(snap);
+  snap_ = current_.get();
+}
+
+void server::link(tcp_connection* c) noexcept {
+  c->next_ = connections_head_;
+  c->prev_ = nullptr;
+  if (connections_head_) connections_head_->prev_ = c;
+  connections_head_ = c;
+  c->linked_ = true;
+  ++connections_;
+}
+
+void server::unlink(tcp_connection* c) noexcept {
+  if (c->prev_) c->prev_->next_ = c->next_;
+  else connections_head_ = c->next_;
+  if (c->next_) c->next_->prev_ = c->prev_;
+  c->prev_ = c->next_ = nullptr;
+  c->linked_ = false;
+  --connections_;
+}
+
+}  // namespace sipdns::net

@@ -1,0 +1,80 @@
+// The DNS front end of one event loop: UDP and TCP listeners sharing one snapshot and buffers.
+//
+// Design: everything runs on the loop thread. A query is answered synchronously inside the
+// read callback, from `recv_buffer()` into `out_buffer()`, both allocated once per server, so
+// steady-state serving allocates nothing. The snapshot is held as a shared_ptr; the read path
+// dereferences a raw pointer to it, and `set_snapshot` (called on the loop thread, e.g. from a
+// uv_queue_work completion) replaces both, so no lock is ever taken.
+#pragma once
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "compile/snapshot.hpp"
+#include "net/address.hpp"
+#include "net/handle.hpp"
+
+namespace sipdns::net {
+
+class udp_listener;
+class tcp_listener;
+class tcp_connection;
+
+struct server_config {
+  std::vector<endpoint> listen;
+  uint64_t tcp_idle_timeout_ms = 10'000;
+  size_t tcp_max_connections = 256;
+};
+
+class server {
+ public:
+  server(uv_loop_t* loop, server_config cfg, compile::snapshot_ptr snap);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  // Binds UDP and TCP on every configured endpoint and logs one line per listener to stderr.
+  // On failure returns false with a message in `err`; call close() and run the loop after.
+  bool start(std::string& err);
+  // Closes every listener and connection. The loop must run afterwards so their close
+  // callbacks release them; the server must outlive that.
+  void close() noexcept;
+
+  void set_snapshot(compile::snapshot_ptr snap) noexcept;
+  const compile::snapshot& snapshot() const noexcept { return *snap_; }
+
+  uv_loop_t* loop() const noexcept { return loop_; }
+  const server_config& config() const noexcept { return cfg_; }
+
+  // Per-server scratch space for the read path (see the design note above).
+  std::span<uint8_t> recv_buffer() noexcept { return {recv_.get(), buffer_size}; }
+  // Two spare bytes in front hold the TCP length prefix, so a TCP answer is written in place.
+  std::span<uint8_t> out_buffer() noexcept { return {out_.get(), buffer_size + 2}; }
+
+  // Connection bookkeeping for tcp_listener / tcp_connection.
+  bool connection_allowed() const noexcept { return connections_ < cfg_.tcp_max_connections; }
+  void link(tcp_connection* c) noexcept;
+  void unlink(tcp_connection* c) noexcept;
+  size_t connection_count() const noexcept { return connections_; }
+
+  static constexpr size_t buffer_size = 65536;
+
+ private:
+  uv_loop_t* loop_;
+  server_config cfg_;
+  compile::snapshot_ptr current_;
+  const compile::snapshot* snap_;
+  std::unique_ptr<uint8_t[]> recv_;
+  std::unique_ptr<uint8_t[]> out_;
+  std::vector<handle_ptr<udp_listener>> udp_;
+  std::vector<handle_ptr<tcp_listener>> tcp_;
+  tcp_connection* connections_head_ = nullptr;
+  size_t connections_ = 0;
+  bool closed_ = false;
+};
+
+}  // namespace sipdns::net

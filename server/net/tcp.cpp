@@ -1,0 +1,197 @@
+// DNS over TCP (RFC 7766): length-framed queries, pipelined, answered in order.
+#include "net/tcp.hpp"
+
+#include <cstring>
+
+#include "answer/answer.hpp"
+#include "net/server.hpp"
+#include "wire/constants.hpp"
+
+namespace sipdns::net {
+
+namespace {
+uv_handle_t* as_handle(auto* h) { return reinterpret_cast<uv_handle_t*>(h); }
+uv_stream_t* as_stream(auto* h) { return reinterpret_cast<uv_stream_t*>(h); }
+}  // namespace
+
+// ---- listener ------------------------------------------------------------------------------
+
+handle_ptr<tcp_listener> tcp_listener::open(server& srv, const endpoint& ep, std::string& err) {
+  handle_ptr<tcp_listener> l(new tcp_listener(srv));
+  const std::string where = "tcp " + to_string(ep.sa());
+  if (int r = uv_tcp_init_ex(srv.loop(), &l->handle_, unsigned(ep.family())); r < 0) {
+    err = where + ": " + uv_strerror(r);  // not initialized: close() just deletes
+    return nullptr;
+  }
+  l->initialized_ = true;
+  l->handle_.data = l.get();
+  unsigned flags = ep.family() == AF_INET6 ? UV_TCP_IPV6ONLY : 0;
+  if (int r = uv_tcp_bind(&l->handle_, ep.sa(), flags); r < 0) {
+    err = where + ": bind: " + uv_strerror(r);
+    return nullptr;
+  }
+  // libuv may report EADDRINUSE only here, so this is part of "binding" for the user.
+  if (int r = uv_listen(as_stream(&l->handle_), 1024, on_connection); r < 0) {
+    err = where + ": listen: " + uv_strerror(r);
+    return nullptr;
+  }
+  return l;
+}
+
+void tcp_listener::close() noexcept {
+  if (!initialized_) {
+    delete this;
+    return;
+  }
+  if (!uv_is_closing(as_handle(&handle_))) uv_close(as_handle(&handle_), on_close);
+}
+
+std::string tcp_listener::local_address() const {
+  sockaddr_storage ss{};
+  int len = sizeof ss;
+  if (uv_tcp_getsockname(&handle_, reinterpret_cast<sockaddr*>(&ss), &len) < 0) return "?";
+  return to_string(reinterpret_cast<const sockaddr*>(&ss));
+}
+
+void tcp_listener::on_connection(uv_stream_t* h, int status) noexcept {
+  if (status < 0) return;  // e.g. EMFILE: libuv retries on the next readiness
+  auto* self = static_cast<tcp_listener*>(h->data);
+  server& srv = self->server_;
+  auto* c = new (std::nothrow) tcp_connection(srv);
+  if (c == nullptr) return;
+  c->tcp_.data = c;
+  c->timer_.data = c;
+  c->write_req_.data = c;
+  uv_tcp_init(srv.loop(), &c->tcp_);
+  uv_timer_init(srv.loop(), &c->timer_);
+  c->open_handles_ = 2;
+  if (uv_accept(h, as_stream(&c->tcp_)) < 0) {
+    c->close();
+    return;
+  }
+  // Over the cap we still accept, so the client sees an immediate close instead of waiting
+  // in the backlog until it times out.
+  if (!srv.connection_allowed()) {
+    c->close();
+    return;
+  }
+  srv.link(c);
+  c->start();
+}
+
+void tcp_listener::on_close(uv_handle_t* h) noexcept {
+  delete static_cast<tcp_listener*>(h->data);
+}
+
+// ---- connection ----------------------------------------------------------------------------
+
+void tcp_connection::start() noexcept {
+  // Each response goes out in one write; Nagle would only delay pipelined answers.
+  uv_tcp_nodelay(&tcp_, 1);
+  restart_idle_timer();
+  if (uv_read_start(as_stream(&tcp_), on_alloc, on_read) < 0) close();
+}
+
+void tcp_connection::close() noexcept {
+  if (closing_) return;
+  closing_ = true;
+  if (linked_) server_.unlink(this);
+  uv_close(as_handle(&tcp_), on_close);
+  uv_close(as_handle(&timer_), on_close);
+}
+
+void tcp_connection::restart_idle_timer() noexcept {
+  uv_timer_start(&timer_, on_idle, server_.config().tcp_idle_timeout_ms, 0);
+}
+
+void tcp_connection::process() noexcept {
+  size_t off = 0;
+  while (!closing_ && pending_.empty() && rlen_ - off >= 2) {
+    size_t n = wire::get16(&rbuf_[off]);
+    if (n == 0 || n > max_query) {
+      close();  // not a DNS query; resynchronising on a byte stream is guesswork
+      return;
+    }
+    if (rlen_ - off < 2 + n) break;
+    restart_idle_timer();
+    answer(&rbuf_[off + 2], n);
+    off += 2 + n;
+  }
+  if (closing_ || off == 0) return;
+  std::memmove(rbuf_.data(), rbuf_.data() + off, rlen_ - off);
+  rlen_ -= off;
+}
+
+void tcp_connection::answer(const uint8_t* query, size_t len) noexcept {
+  auto out = server_.out_buffer();
+  size_t n = answer::respond(server_.snapshot(), {query, len}, out.subspan(2),
+                             answer::transport::tcp);
+  // Nothing to say to a runt or a response packet; RFC 7766 does not require closing.
+  if (n == 0 || n > 65535) return;
+  wire::put16(out.data(), uint16_t(n));
+  const size_t total = n + 2;
+  uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(out.data()), unsigned(total));
+  int r = uv_try_write(as_stream(&tcp_), &b, 1);
+  if (r >= 0 && size_t(r) == total) return;
+  if (r < 0 && r != UV_EAGAIN) {
+    close();
+    return;
+  }
+  // Slow path: keep the unsent tail (the shared out buffer is reused by the next query) and
+  // stop reading until it drains, so one response is the most a slow reader can cost us.
+  size_t sent = r < 0 ? 0 : size_t(r);
+  pending_.assign(out.data() + sent, out.data() + total);
+  uv_read_stop(as_stream(&tcp_));
+  uv_buf_t p = uv_buf_init(reinterpret_cast<char*>(pending_.data()), unsigned(pending_.size()));
+  if (uv_write(&write_req_, as_stream(&tcp_), &p, 1, on_write) < 0) close();
+}
+
+void tcp_connection::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) noexcept {
+  auto* c = static_cast<tcp_connection*>(h->data);
+  // Never full: process() leaves at most one incomplete frame, shorter than the buffer.
+  *buf = uv_buf_init(reinterpret_cast<char*>(c->rbuf_.data() + c->rlen_),
+                     unsigned(c->rbuf_.size() - c->rlen_));
+}
+
+void tcp_connection::on_read(uv_stream_t* h, ssize_t nread, const uv_buf_t*) noexcept {
+  auto* c = static_cast<tcp_connection*>(h->data);
+  if (nread > 0) {
+    c->rlen_ += size_t(nread);
+    c->process();
+  } else if (nread == UV_EOF) {
+    // The client is done sending; everything complete was answered already, since reading
+    // is stopped while a response is pending.
+    c->eof_ = true;
+    if (c->pending_.empty()) c->close();
+  } else if (nread < 0) {
+    c->close();
+  }
+}
+
+void tcp_connection::on_write(uv_write_t* req, int status) noexcept {
+  auto* c = static_cast<tcp_connection*>(req->data);
+  if (status < 0) {  // UV_ECANCELED when closing; anything else is a dead peer
+    c->close();
+    return;
+  }
+  c->pending_.clear();
+  if (c->closing_) return;
+  c->process();  // frames that arrived with the one whose answer was pending
+  if (c->closing_ || !c->pending_.empty()) return;
+  if (c->eof_) {
+    c->close();
+  } else if (uv_read_start(as_stream(&c->tcp_), on_alloc, on_read) < 0) {
+    c->close();
+  }
+}
+
+void tcp_connection::on_idle(uv_timer_t* t) noexcept {
+  static_cast<tcp_connection*>(t->data)->close();  // RFC 7766 section 6.2.3
+}
+
+void tcp_connection::on_close(uv_handle_t* h) noexcept {
+  auto* c = static_cast<tcp_connection*>(h->data);
+  if (--c->open_handles_ == 0) delete c;
+}
+
+}  // namespace sipdns::net

@@ -1,0 +1,96 @@
+// DNS over TCP per RFC 7766: a listener and its connections.
+#pragma once
+#include <uv.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "net/address.hpp"
+#include "net/handle.hpp"
+
+namespace sipdns::net {
+
+class server;
+
+class tcp_listener {
+ public:
+  // Binds and listens; returns nullptr with `err` set on failure.
+  static handle_ptr<tcp_listener> open(server& srv, const endpoint& ep, std::string& err);
+
+  tcp_listener(const tcp_listener&) = delete;
+  tcp_listener& operator=(const tcp_listener&) = delete;
+
+  void close() noexcept;
+  std::string local_address() const;
+
+ private:
+  explicit tcp_listener(server& srv) : server_(srv) {}
+  ~tcp_listener() = default;
+
+  static void on_connection(uv_stream_t* h, int status) noexcept;
+  static void on_close(uv_handle_t* h) noexcept;
+
+  server& server_;
+  uv_tcp_t handle_{};
+  bool initialized_ = false;
+};
+
+// One client connection. Owns two handles (the socket and its idle timer) and deletes itself
+// once both are closed. The server keeps it in an intrusive list so shutdown can close it.
+//
+// Memory per connection is bounded: a fixed read buffer that holds at most one maximal query
+// frame, and at most one partially written response. While a response is pending the
+// connection stops reading, so a client that never reads stalls only itself, and the idle
+// timer (reset only when a complete query arrives) eventually closes it.
+class tcp_connection {
+ public:
+  // Largest query we accept. A query is a header, one question (at most 259 bytes) and an
+  // OPT record; even with RFC 8467 padding this is far below 4 KiB. Larger frames close the
+  // connection, which keeps the read buffer small.
+  static constexpr size_t max_query = 4096;
+
+  tcp_connection(const tcp_connection&) = delete;
+  tcp_connection& operator=(const tcp_connection&) = delete;
+
+  void close() noexcept;
+
+ private:
+  friend class tcp_listener;
+  friend class server;
+
+  explicit tcp_connection(server& srv) : server_(srv) {}
+  ~tcp_connection() = default;
+
+  // Called by the listener after uv_accept succeeded and the connection was linked.
+  void start() noexcept;
+  // Answers every complete frame in the read buffer, in order, until one cannot be written
+  // in full.
+  void process() noexcept;
+  void answer(const uint8_t* query, size_t len) noexcept;
+  void restart_idle_timer() noexcept;
+
+  static void on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf) noexcept;
+  static void on_read(uv_stream_t* h, ssize_t nread, const uv_buf_t* buf) noexcept;
+  static void on_write(uv_write_t* req, int status) noexcept;
+  static void on_idle(uv_timer_t* t) noexcept;
+  static void on_close(uv_handle_t* h) noexcept;
+
+  server& server_;
+  uv_tcp_t tcp_{};
+  uv_timer_t timer_{};
+  uv_write_t write_req_{};
+  int open_handles_ = 0;
+  bool closing_ = false;
+  bool eof_ = false;
+  bool linked_ = false;
+  std::array<uint8_t, 2 + max_query> rbuf_{};
+  size_t rlen_ = 0;
+  std::vector<uint8_t> pending_;  // unsent tail of one response (slow path only)
+
+  tcp_connection* prev_ = nullptr;
+  tcp_connection* next_ = nullptr;
+};
+
+}  // namespace sipdns::net
