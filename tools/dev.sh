@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Developer entry point: install what the build needs, build, then run the server or the tests.
+#
+#   tools/dev.sh run    build and run sipdnsd on 127.0.0.1:5353 (and [::1]:5353) with zones/
+#   tools/dev.sh test   build and run every test (ctest)
+#
+# Meant for a fresh Debian 12 machine as root; every step is skipped when already done, so a
+# second run only rebuilds what changed.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  build-essential cmake pkg-config
+  libldns-dev libuv1-dev libssl-dev libtomlplusplus-dev doctest-dev
+  # integration tests: dig and nslookup, kdig, drill, and socat for raw TCP/UDP streams
+  bind9-dnsutils knot-dnsutils ldnsutils socat iproute2 procps
+)
+BUILD_DIR=${BUILD_DIR:-build}
+JOBS=${JOBS:-2}
+
+usage() {
+  sed -n '2,8s/^# \{0,1\}//p' "$0"
+  exit 2
+}
+
+install_packages() {
+  local missing=() p
+  for p in "${PACKAGES[@]}"; do
+    # dpkg-query prints "install ok installed" only for a fully installed package.
+    if [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) != "install ok installed" ]]; then
+      missing+=("$p")
+    fi
+  done
+  ((${#missing[@]})) || return 0
+  echo "dev.sh: installing ${missing[*]}" >&2
+  local sudo=()
+  ((EUID == 0)) || sudo=(sudo)
+  "${sudo[@]}" apt-get update
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends \
+    "${missing[@]}"
+}
+
+build() {
+  # Configure only once (or when the cache is gone); cmake --build re-runs it when
+  # CMakeLists.txt change.
+  if [[ ! -f $BUILD_DIR/CMakeCache.txt ]]; then
+    cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release
+  fi
+  cmake --build "$BUILD_DIR" -j"$JOBS"
+}
+
+have_ipv6() {
+  [[ -r /proc/net/if_inet6 ]] && grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6
+}
+
+cmd=${1:-}
+case $cmd in
+  run)
+    install_packages
+    build
+    listen=(--listen 127.0.0.1:5353)
+    have_ipv6 && listen+=(--listen '[::1]:5353')
+    cat >&2 <<'TXT'
+
+Try, from another terminal:
+  dig @127.0.0.1 -p 5353 _sip._tcp.uctest.local SRV
+  dig @127.0.0.1 -p 5353 _sips._tcp.uctest.local SRV
+  dig @127.0.0.1 -p 5353 example.com NAPTR
+  dig @127.0.0.1 -p 5353 habibexpc-cluster.uctest.local A
+  kdig @127.0.0.1 -p 5353 +tcp _sip._tcp.uctest.local SRV
+  nslookup -port=5353 -query=SRV _sip._tcp.uctest.local 127.0.0.1
+Reload the zones after editing them: kill -HUP <pid>; stop with Ctrl-C.
+
+TXT
+    exec "$BUILD_DIR/server/sipdnsd" "${listen[@]}" --zones zones/
+    ;;
+  test)
+    install_packages
+    build
+    set +e
+    ctest --test-dir "$BUILD_DIR" --output-on-failure -j"$JOBS"
+    exit $?
+    ;;
+  *)
+    usage
+    ;;
+esac
