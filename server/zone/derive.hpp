@@ -3,6 +3,7 @@
 // reverse zones).
 #pragma once
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "zone/model.hpp"
@@ -13,9 +14,11 @@ struct peer_ref {
   size_t zone = 0, cluster = 0, peer = 0;
 };
 
-// Decides whether a peer's records are offered for a service (health; issue 3).
+// Decides whether a peer's records are offered for a service (health; issue 3): SRV records ask
+// with the service, the cluster's round-robin A/AAAA ask with nullopt. A peer's own A/AAAA and
+// PTR are always derived, so that a filtered peer stays resolvable by name.
 // An empty function means every peer is usable.
-using peer_filter = std::function<bool(const peer_ref&, service)>;
+using peer_filter = std::function<bool(const peer_ref&, std::optional<service>)>;
 
 struct expanded_zone {
   wire::name origin;
@@ -23,6 +26,12 @@ struct expanded_zone {
   std::vector<record> records;   // deduplicated; includes the SOA
 };
 
+// Explicit records first, then derived ones in declaration order; identical (owner, type, rdata)
+// merged and each RRset's TTLs set to their minimum (RFC 2181 5.2). A derived record goes to
+// the loaded zone that contains its owner most specifically, or nowhere.
 std::vector<expanded_zone> derive(const zone_set& set, const peer_filter& usable = {});
+
+// Index of the loaded zone whose origin contains `name` most specifically, or nullopt.
+std::optional<size_t> find_zone(const zone_set& set, std::string_view name);
 
 }  // namespace sipdns::zone

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "wire/name.hpp"
@@ -42,6 +43,7 @@ struct service_info {
   const char* srv_prefix;   // "_sip._tcp"
   uint16_t default_port;
   const char* naptr_service;  // RFC 3263 NAPTR service field, or nullptr
+  uint16_t naptr_order;       // Expressway guide Appendix 4: 10 SIPS+D2T, 12 SIP+D2T, 14 SIP+D2U
 };
 const service_info& info(service s);
 std::optional<service> service_from_key(std::string_view key);
@@ -63,7 +65,7 @@ struct cluster {
   bool naptr = false;
   uint32_t round_robin_ttl = 30;
   uint32_t srv_ttl = 86400;
-  uint32_t host_ttl = 0;                 // peers' own A/AAAA; 0 means the zone default TTL
+  std::optional<uint32_t> host_ttl;      // peers' own A/AAAA/PTR; unset means the zone TTL
   std::vector<peer> peers;
   source_pos where;
   uint16_t port_of(const peer& p, service s) const;
@@ -72,6 +74,7 @@ struct cluster {
 struct zone {
   wire::name origin;                     // lower-cased absolute
   std::string file;
+  source_pos where;                      // of the origin value, for duplicate-zone errors
   uint32_t default_ttl = 3600;
   record soa;                            // the apex SOA (also present in `records`)
   std::vector<record> records;           // explicit records incl. SOA and apex NS

@@ -1,0 +1,163 @@
+// Whole-set validation on the derived records, so explicit and cluster-made data are judged
+// by the same rules a resolver would apply.
+#include "zone/checks.hpp"
+
+#include <map>
+#include <set>
+
+#include "wire/constants.hpp"
+#include "zone/derive.hpp"
+#include "zone/rr_parse.hpp"
+
+namespace sipdns::zone::detail {
+namespace {
+
+std::string quoted_name(std::string_view n) { return "\"" + wire::name_to_text(n) + "\""; }
+
+// The records of one expanded zone, grouped by owner.
+struct zone_index {
+  std::map<std::string_view, std::vector<const record*>> by_owner;
+  std::set<std::string_view> cuts;  // delegation points: NS owners below the apex
+
+  zone_index(const expanded_zone& z) {
+    for (const auto& r : z.records) {
+      by_owner[r.owner].push_back(&r);
+      if (r.type == wire::rr_type::ns && r.owner != z.origin) cuts.insert(r.owner);
+    }
+  }
+  bool has(std::string_view owner, uint16_t type) const {
+    auto it = by_owner.find(owner);
+    if (it == by_owner.end()) return false;
+    for (const record* r : it->second)
+      if (r->type == type) return true;
+    return false;
+  }
+  bool has_address(std::string_view owner) const {
+    return has(owner, wire::rr_type::a) || has(owner, wire::rr_type::aaaa);
+  }
+  // True when `name` is at or below a delegation of this zone: its data lives in the child.
+  bool delegated(std::string_view name, std::string_view origin) const {
+    for (std::string_view n = name; n.size() > origin.size(); n = wire::name_strip_labels(n, 1))
+      if (cuts.count(n)) return true;
+    return false;
+  }
+};
+
+class checker {
+ public:
+  checker(zone_set& set, std::vector<diagnostic>& diags) : set_(set), diags_(diags) {}
+
+  void run() {
+    drop_duplicate_origins();
+    check_peer_placement();
+    expanded_ = derive(set_);
+    for (const auto& z : expanded_) index_.emplace_back(z);
+    for (size_t zi = 0; zi < expanded_.size(); ++zi) check_cnames(zi);
+    for (const auto& z : set_.zones)
+      for (const auto& r : z.records) check_target(r);
+    for (const auto& z : set_.zones)
+      for (const auto& c : z.clusters)
+        for (const auto& p : c.peers) check_peer_address(p);
+  }
+
+ private:
+  void error(const source_pos& where, std::string message) {
+    diags_.push_back({where, severity::error, std::move(message)});
+  }
+
+  void drop_duplicate_origins() {
+    std::map<wire::name, std::string> seen;
+    std::vector<zone> kept;
+    for (auto& z : set_.zones) {
+      auto [it, fresh] = seen.try_emplace(z.origin, z.file);
+      if (!fresh) {
+        error(z.where, "zone " + quoted_name(z.origin) + " is already loaded from " + it->second);
+        continue;
+      }
+      kept.push_back(std::move(z));
+    }
+    set_.zones = std::move(kept);
+  }
+
+  void check_peer_placement() {
+    for (const auto& z : set_.zones)
+      for (const auto& c : z.clusters)
+        for (const auto& p : c.peers)
+          if ((p.ipv4 || p.ipv6) && !find_zone(set_, p.host))
+            error(p.where, "peer " + quoted_name(p.host) +
+                               " has addresses but lies outside every loaded zone, so they "
+                               "have nowhere to go");
+  }
+
+  // RFC 1034 3.6.2: a name with a CNAME has no other data, and only one CNAME.
+  void check_cnames(size_t zi) {
+    for (const auto& [owner, recs] : index_[zi].by_owner) {
+      const record* cname = nullptr;
+      const record* other = nullptr;
+      for (const record* r : recs) {
+        if (r->type != wire::rr_type::cname) {
+          if (!other) other = r;
+          continue;
+        }
+        if (cname) {
+          error(r->where, "second CNAME at " + quoted_name(owner) + " (RFC 1034 3.6.2)");
+          continue;
+        }
+        cname = r;
+      }
+      if (cname && other)
+        error(cname->where, "CNAME at " + quoted_name(owner) + " beside other data (" +
+                                type_name(other->type) + "); RFC 1034 3.6.2 forbids it");
+    }
+  }
+
+  // An SRV, MX or NS target inside a loaded zone must have an address there; outside every
+  // loaded zone it is assumed to resolve elsewhere.
+  void check_target(const record& r) {
+    size_t at;
+    if (r.type == wire::rr_type::srv) at = 6;
+    else if (r.type == wire::rr_type::mx) at = 2;
+    else if (r.type == wire::rr_type::ns) at = 0;
+    else return;
+    if (r.rdata.size() <= at) return;
+    std::string_view target = std::string_view(r.rdata).substr(at);
+    if (target.size() == 1) return;  // "." : RFC 2782 "no service", RFC 7505 null MX
+    auto zi = find_zone(set_, target);
+    if (!zi) return;
+    const zone_index& idx = index_[*zi];
+    // Below a delegation the child zone answers, except for NS targets, which need glue.
+    if (r.type != wire::rr_type::ns && idx.delegated(target, expanded_[*zi].origin)) return;
+    std::string what = type_name(r.type) + " target " + quoted_name(target);
+    if (idx.has(target, wire::rr_type::cname))
+      error(r.where, what + " is an alias (CNAME); RFC 2782 and RFC 2181 10.3 require a name "
+                            "with A/AAAA records");
+    else if (!idx.has_address(target))
+      error(r.where, what + " has no A or AAAA record in zone " +
+                         quoted_name(expanded_[*zi].origin));
+  }
+
+  // Derived SRV records point at the peer's host, so the host needs an address.
+  void check_peer_address(const peer& p) {
+    auto zi = find_zone(set_, p.host);
+    if (!zi) return;
+    const zone_index& idx = index_[*zi];
+    if (idx.has(p.host, wire::rr_type::cname)) {
+      error(p.where, "peer " + quoted_name(p.host) +
+                         " is an alias (CNAME); SRV targets must not be (RFC 2782)");
+    } else if (!idx.has_address(p.host)) {
+      error(p.where, "peer " + quoted_name(p.host) + " has no ipv4/ipv6 and zone " +
+                         quoted_name(expanded_[*zi].origin) + " has no A or AAAA record for it");
+    }
+  }
+
+  zone_set& set_;
+  std::vector<diagnostic>& diags_;
+  std::vector<expanded_zone> expanded_;
+  std::vector<zone_index> index_;
+};
+
+}  // namespace
+
+void check_set(zone_set& set, std::vector<diagnostic>& diags) { checker(set, diags).run(); }
+
+}  // namespace sipdns::zone::detail

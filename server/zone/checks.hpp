@@ -1,0 +1,14 @@
+// Checks that need every loaded zone at once: duplicate origins, CNAME conflicts, SRV/MX/NS
+// targets and peer addresses, all judged on the derived records.
+#pragma once
+#include <vector>
+
+#include "zone/diagnostic.hpp"
+#include "zone/model.hpp"
+
+namespace sipdns::zone::detail {
+
+// Drops zones whose origin an earlier file already defined; appends what it finds to `diags`.
+void check_set(zone_set& set, std::vector<diagnostic>& diags);
+
+}  // namespace sipdns::zone::detail

@@ -1,0 +1,162 @@
+// Expands clusters into records (SRV, NAPTR, round-robin and peer A/AAAA, PTR) beside the
+// explicit ones, then merges duplicates and equalises RRset TTLs.
+#include "zone/derive.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "wire/constants.hpp"
+#include "zone/names.hpp"
+
+namespace sipdns::zone {
+namespace {
+
+void put16(std::string& out, uint16_t v) {
+  out.push_back(char(v >> 8));
+  out.push_back(char(v & 0xFF));
+}
+
+void put_string(std::string& out, std::string_view s) {  // RFC 1035 <character-string>
+  out.push_back(char(s.size()));
+  out.append(s);
+}
+
+// "_sip._tcp" + owner as a wire name.
+wire::name srv_name(const service_info& s, const wire::name& owner) {
+  std::string_view prefix = s.srv_prefix;
+  size_t dot = prefix.find('.');
+  return wire::name_prepend(prefix.substr(0, dot),
+                            wire::name_prepend(prefix.substr(dot + 1), owner));
+}
+
+class builder {
+ public:
+  builder(const zone_set& set, const peer_filter& usable) : set_(set), usable_(usable) {
+    for (const auto& z : set.zones) {
+      out_.push_back({z.origin, z.soa, z.records});
+      for (const auto& r : z.records)
+        if (r.type == wire::rr_type::ptr) explicit_ptr_.insert(r.owner);
+    }
+  }
+
+  std::vector<expanded_zone> run() {
+    for (size_t zi = 0; zi < set_.zones.size(); ++zi) {
+      const zone& z = set_.zones[zi];
+      for (size_t ci = 0; ci < z.clusters.size(); ++ci) expand(z, ci, peer_ref{zi, ci, 0});
+    }
+    for (auto& z : out_) normalise(z);
+    return std::move(out_);
+  }
+
+ private:
+  bool usable(peer_ref ref, std::optional<service> s) const { return !usable_ || usable_(ref, s); }
+
+  void place(wire::name owner, uint16_t type, uint32_t ttl, std::string rdata,
+             const source_pos& where) {
+    if (auto zi = find_zone(set_, owner))
+      out_[*zi].records.push_back({std::move(owner), type, ttl, std::move(rdata), where});
+  }
+
+  void addresses(const wire::name& owner, const peer& p, uint32_t ttl) {
+    if (p.ipv4) place(owner, wire::rr_type::a, ttl, std::string(p.ipv4->begin(), p.ipv4->end()), p.where);
+    if (p.ipv6) place(owner, wire::rr_type::aaaa, ttl, std::string(p.ipv6->begin(), p.ipv6->end()), p.where);
+  }
+
+  void pointer(const wire::name& reverse, const peer& p, uint32_t ttl) {
+    // An operator's explicit PTR wins: the address may serve several names.
+    if (explicit_ptr_.count(reverse) == 0) place(reverse, wire::rr_type::ptr, ttl, p.host, p.where);
+  }
+
+  void expand(const zone& z, size_t ci, peer_ref ref) {
+    const cluster& c = z.clusters[ci];
+    uint32_t host_ttl = c.host_ttl.value_or(z.default_ttl);
+    for (ref.peer = 0; ref.peer < c.peers.size(); ++ref.peer) {
+      addresses(c.peers[ref.peer].host, c.peers[ref.peer], host_ttl);
+    }
+    if (!c.name.empty()) {
+      for (ref.peer = 0; ref.peer < c.peers.size(); ++ref.peer)
+        if (usable(ref, std::nullopt)) addresses(c.name, c.peers[ref.peer], c.round_robin_ttl);
+    }
+    for (service s : c.services) {
+      wire::name owner = srv_name(info(s), c.srv_owner);
+      for (ref.peer = 0; ref.peer < c.peers.size(); ++ref.peer) {
+        const peer& p = c.peers[ref.peer];
+        if (!usable(ref, s)) continue;
+        std::string rdata;  // RFC 2782: priority, weight, port, target
+        put16(rdata, p.priority);
+        put16(rdata, p.weight);
+        put16(rdata, c.port_of(p, s));
+        rdata += p.host;
+        place(owner, wire::rr_type::srv, c.srv_ttl, std::move(rdata), p.where);
+      }
+    }
+    if (c.naptr) {
+      // Expressway guide Appendix 4: SIPS over TCP first, then SIP over TCP, then UDP.
+      std::vector<const service_info*> sip;
+      for (service s : c.services)
+        if (info(s).naptr_service) sip.push_back(&info(s));
+      std::sort(sip.begin(), sip.end(),
+                [](auto* a, auto* b) { return a->naptr_order < b->naptr_order; });
+      for (const service_info* s : sip) {
+        std::string rdata;  // RFC 3403 4.1
+        put16(rdata, s->naptr_order);
+        put16(rdata, 100);
+        put_string(rdata, "s");
+        put_string(rdata, s->naptr_service);
+        put_string(rdata, "");
+        rdata += srv_name(*s, c.srv_owner);
+        place(c.srv_owner, wire::rr_type::naptr, c.srv_ttl, std::move(rdata), c.where);
+      }
+    }
+    for (const peer& p : c.peers) {
+      if (p.ipv4) pointer(detail::reverse_name(*p.ipv4), p, host_ttl);
+      if (p.ipv6) pointer(detail::reverse_name(*p.ipv6), p, host_ttl);
+    }
+  }
+
+  static void normalise(expanded_zone& z) {
+    std::set<std::tuple<std::string_view, uint16_t, std::string_view>> seen;
+    std::vector<bool> first(z.records.size());
+    for (size_t i = 0; i < z.records.size(); ++i) {
+      const record& r = z.records[i];
+      first[i] = seen.insert({r.owner, r.type, r.rdata}).second;
+    }
+    std::vector<record> kept;
+    kept.reserve(z.records.size());
+    for (size_t i = 0; i < z.records.size(); ++i)
+      if (first[i]) kept.push_back(std::move(z.records[i]));
+    // RFC 2181 5.2: the records of one RRset share one TTL; take the smallest.
+    std::map<std::pair<std::string_view, uint16_t>, uint32_t> ttl;
+    for (const auto& r : kept) {
+      auto [it, fresh] = ttl.try_emplace({r.owner, r.type}, r.ttl);
+      if (!fresh) it->second = std::min(it->second, r.ttl);
+    }
+    for (auto& r : kept) r.ttl = ttl.at({r.owner, r.type});
+    z.records = std::move(kept);
+  }
+
+  const zone_set& set_;
+  const peer_filter& usable_;
+  std::vector<expanded_zone> out_;
+  std::set<wire::name> explicit_ptr_;
+};
+
+}  // namespace
+
+std::optional<size_t> find_zone(const zone_set& set, std::string_view name) {
+  std::optional<size_t> best;
+  for (size_t i = 0; i < set.zones.size(); ++i) {
+    const auto& o = set.zones[i].origin;
+    if (wire::name_is_below_or_at(name, o) && (!best || o.size() > set.zones[*best].origin.size()))
+      best = i;
+  }
+  return best;
+}
+
+std::vector<expanded_zone> derive(const zone_set& set, const peer_filter& usable) {
+  return builder(set, usable).run();
+}
+
+}  // namespace sipdns::zone

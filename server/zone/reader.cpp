@@ -1,0 +1,496 @@
+// TOML -> zone model for one file. TOML itself accepts any key, so the schema is enforced
+// here: unknown keys, types, ranges and names are all errors with the node's position.
+#include "zone/reader.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <fstream>
+#include <initializer_list>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "wire/constants.hpp"
+#include "zone/names.hpp"
+#include "zone/rr_parse.hpp"
+
+namespace sipdns::zone::detail {
+namespace {
+
+using keys = std::initializer_list<std::string_view>;
+
+constexpr int64_t max_ttl = 2147483647;  // RFC 2181 8
+constexpr int64_t max_u16 = 65535;
+constexpr int64_t max_u32 = 4294967295;
+
+const char* type_text(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a floating-point number";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    default: return "nothing";
+  }
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string valid_services() {
+  std::string out;
+  for (size_t i = 0; i < service_count; ++i) {
+    if (i) out += ", ";
+    out += info(service(i)).key;
+  }
+  return out;
+}
+
+std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+// Messages inside one table share a prefix (`peer "habibexpc1": `) and a label for the table
+// (`[[cluster]]`) so that each one names the offending thing.
+struct scope {
+  std::string prefix;
+  std::string label;
+};
+
+class reader {
+ public:
+  reader(std::string file, std::vector<diagnostic>& diags)
+      : file_(std::move(file)), diags_(diags) {}
+
+  std::optional<zone> read() {
+    std::ifstream in(file_, std::ios::binary);
+    if (!in) {
+      report({file_, 0, 0}, severity::error, "cannot read file");
+      return std::nullopt;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string doc = text.str();
+    toml::table root;
+    try {
+      root = toml::parse(std::string_view(doc), std::string_view(file_));
+    } catch (const toml::parse_error& e) {
+      report(pos(e.source()), severity::error, std::string(e.description()));
+      return std::nullopt;
+    }
+    check_keys(root, {"zone", "cluster"}, "the top level");
+    const toml::node* zt = root.get("zone");
+    if (!zt) {
+      report({file_, 1, 1}, severity::error, "missing [zone] table");
+      return std::nullopt;
+    }
+    if (!zt->is_table()) {
+      report(pos(*zt), severity::error, std::string("zone must be a table, not ") + type_text(*zt));
+      return std::nullopt;
+    }
+    if (!read_zone(*zt->as_table())) return std::nullopt;
+    if (const toml::node* cl = root.get("cluster")) {
+      if (const toml::array* arr = cl->as_array(); arr && arr->is_array_of_tables()) {
+        for (size_t i = 0; i < arr->size(); ++i) read_cluster(*(*arr)[i].as_table(), i + 1);
+      } else {
+        report(pos(*cl), severity::error,
+               std::string("cluster must be an array of tables ([[cluster]]), not ") +
+                   type_text(*cl));
+      }
+    }
+    merge_duplicates();
+    return std::move(zone_);
+  }
+
+ private:
+  source_pos pos(const toml::source_region& r) const {
+    return {file_, uint32_t(r.begin.line), uint32_t(r.begin.column)};
+  }
+  source_pos pos(const toml::node& n) const { return pos(n.source()); }
+
+  void report(source_pos where, severity level, std::string message) {
+    diags_.push_back({std::move(where), level, std::move(message)});
+  }
+  void error(const toml::node& n, std::string message) {
+    report(pos(n), severity::error, std::move(message));
+  }
+
+  void check_keys(const toml::table& t, keys allowed, std::string_view label) {
+    for (auto&& [k, v] : t) {
+      if (std::find(allowed.begin(), allowed.end(), k.str()) != allowed.end()) continue;
+      std::string msg = "unknown key " + quoted(k.str()) + " in " + std::string(label);
+      std::string_view best;
+      size_t best_distance = 3;  // suggest only near misses: typos, not different words
+      for (std::string_view a : allowed) {
+        size_t d = edit_distance(k.str(), a);
+        if (d < best_distance) best = a, best_distance = d;
+      }
+      if (!best.empty()) msg += "; did you mean " + quoted(best) + "?";
+      report(pos(k.source()), severity::error, std::move(msg));
+    }
+  }
+
+  void type_error(const scope& s, std::string_view key, const toml::node& n, const char* want) {
+    error(n, s.prefix + std::string(key) + " must be " + want + ", not " + type_text(n));
+  }
+
+  void missing(const scope& s, const toml::node& table, std::string_view key) {
+    error(table, s.prefix + "missing required key " + quoted(key) + " in " + s.label);
+  }
+
+  const toml::node* string_node(const toml::table& t, std::string_view key, const scope& s) {
+    const toml::node* n = t.get(key);
+    if (n && !n->is_string()) return type_error(s, key, *n, "a string"), nullptr;
+    return n;
+  }
+
+  std::optional<int64_t> integer(const toml::table& t, std::string_view key, int64_t lo,
+                                 int64_t hi, const scope& s, const toml::node** at = nullptr) {
+    const toml::node* n = t.get(key);
+    if (!n) return std::nullopt;
+    if (!n->is_integer()) return type_error(s, key, *n, "an integer"), std::nullopt;
+    int64_t v = n->as_integer()->get();
+    if (v < lo || v > hi) {
+      error(*n, s.prefix + std::string(key) + " " + std::to_string(v) + " out of range " +
+                    std::to_string(lo) + ".." + std::to_string(hi));
+      return std::nullopt;
+    }
+    if (at) *at = n;
+    return v;
+  }
+
+  std::optional<bool> boolean(const toml::table& t, std::string_view key, const scope& s,
+                              const toml::node** at) {
+    const toml::node* n = t.get(key);
+    if (!n) return std::nullopt;
+    if (!n->is_boolean()) return type_error(s, key, *n, "a boolean"), std::nullopt;
+    *at = n;
+    return n->as_boolean()->get();
+  }
+
+  // A name value relative to the origin; reports and returns empty on error.
+  wire::name name_value(const toml::node& n, std::string_view what, const scope& s,
+                        bool host_like = true) {
+    const std::string& text = n.as_string()->get();
+    name_result r = parse_name(text, zone_.origin, host_like);
+    if (!r.error.empty()) error(n, s.prefix + std::string(what) + " " + quoted(text) + ": " + r.error);
+    return r.name;
+  }
+
+  bool inside_zone(const toml::node& n, const wire::name& name, std::string_view what,
+                   const scope& s) {
+    if (wire::name_is_below_or_at(name, zone_.origin)) return true;
+    error(n, s.prefix + std::string(what) + " " + quoted(wire::name_to_text(name)) +
+                 " is outside zone " + quoted(wire::name_to_text(zone_.origin)));
+    return false;
+  }
+
+  // The array under `key` if every element is a string; reports otherwise.
+  const toml::array* string_array(const toml::table& t, std::string_view key, const scope& s) {
+    const toml::node* n = t.get(key);
+    if (!n) return nullptr;
+    const toml::array* arr = n->as_array();
+    if (!arr) return type_error(s, key, *n, "an array of strings"), nullptr;
+    bool ok = true;
+    for (size_t i = 0; i < arr->size(); ++i) {
+      if ((*arr)[i].is_string()) continue;
+      type_error(s, std::string(key) + "[" + std::to_string(i) + "]", (*arr)[i], "a string");
+      ok = false;
+    }
+    return ok ? arr : nullptr;
+  }
+
+  bool read_zone(const toml::table& zt) {
+    scope s{"", "[zone]"};
+    check_keys(zt, {"origin", "ttl", "soa", "ns", "records"}, "[zone]");
+    const toml::node* on = string_node(zt, "origin", s);
+    if (!on) {
+      if (!zt.get("origin")) missing(s, zt, "origin");
+      return false;
+    }
+    std::string text = on->as_string()->get();
+    if (text == "@") text.clear();  // reported below as an empty name
+    if (!text.empty() && text.back() != '.') text += '.';  // the origin is always absolute
+    name_result origin = parse_name(text, std::string(1, '\0'));
+    if (!origin.error.empty()) {
+      error(*on, "origin " + quoted(on->as_string()->get()) + ": " + origin.error);
+      return false;
+    }
+    zone_.origin = origin.name;
+    zone_.file = file_;
+    zone_.where = pos(*on);
+    if (auto ttl = integer(zt, "ttl", 0, max_ttl, s)) zone_.default_ttl = uint32_t(*ttl);
+
+    read_soa(zt, s);
+    if (const toml::array* ns = string_array(zt, "ns", s)) {
+      if (ns->empty()) error(*zt.get("ns"), "ns must list at least one name server");
+      for (const auto& e : *ns) {
+        wire::name target = name_value(e, "ns", s);
+        if (!target.empty())
+          zone_.records.push_back(
+              {zone_.origin, wire::rr_type::ns, zone_.default_ttl, target, pos(e)});
+      }
+    } else if (!zt.get("ns")) {
+      missing(s, zt, "ns");
+    }
+    if (const toml::array* recs = string_array(zt, "records", s)) {
+      for (const auto& e : *recs) {
+        const std::string& text = e.as_string()->get();
+        parsed_record r = parse_record(text, zone_.origin, zone_.default_ttl);
+        if (!r.rec) {
+          error(e, "record " + quoted(text) + ": " + r.error);
+          continue;
+        }
+        r.rec->where = pos(e);
+        zone_.records.push_back(std::move(*r.rec));
+      }
+    }
+    return true;
+  }
+
+  void read_soa(const toml::table& zt, const scope& zs) {
+    const toml::node* n = zt.get("soa");
+    if (!n) return missing(zs, zt, "soa");
+    if (!n->is_table()) return type_error(zs, "soa", *n, "a table");
+    const toml::table& t = *n->as_table();
+    scope s{"soa ", "[zone].soa"};
+    check_keys(t, {"mname", "rname", "serial", "refresh", "retry", "expire", "minimum"},
+               "[zone].soa");
+    wire::name mname, rname;
+    if (const toml::node* m = string_node(t, "mname", s)) mname = name_value(*m, "mname", s);
+    else if (!t.get("mname")) missing(s, t, "mname");
+    if (const toml::node* r = string_node(t, "rname", s))
+      rname = name_value(*r, "rname", s, false);  // a mailbox: its first label is free text
+    else if (!t.get("rname")) missing(s, t, "rname");
+
+    // RFC 1035 3.3.13; an absent serial follows the file's modification time, so that an
+    // edited file is seen as newer by secondaries.
+    struct stat st {};
+    uint32_t serial = ::stat(file_.c_str(), &st) == 0 ? uint32_t(st.st_mtime) : 1;
+    if (auto v = integer(t, "serial", 0, max_u32, s)) serial = uint32_t(*v);
+    uint32_t timers[4] = {3600, 600, 604800, 60};
+    const char* names[4] = {"refresh", "retry", "expire", "minimum"};
+    for (int i = 0; i < 4; ++i)
+      if (auto v = integer(t, names[i], 0, max_u32, s)) timers[i] = uint32_t(*v);
+    if (mname.empty() || rname.empty()) return;
+
+    std::string rdata = mname + rname;
+    auto put32 = [&](uint32_t v) {
+      for (int shift = 24; shift >= 0; shift -= 8) rdata.push_back(char(v >> shift));
+    };
+    put32(serial);
+    for (uint32_t v : timers) put32(v);
+    zone_.soa = {zone_.origin, wire::rr_type::soa, zone_.default_ttl, rdata, pos(*n)};
+    zone_.records.insert(zone_.records.begin(), zone_.soa);
+  }
+
+  void read_cluster(const toml::table& t, size_t index) {
+    cluster c;
+    c.where = pos(t);
+    std::string label = "#" + std::to_string(index);
+    scope s{"", "[[cluster]]"};
+    check_keys(t,
+               {"name", "services", "srv_owner", "naptr", "round_robin_ttl", "srv_ttl",
+                "host_ttl", "priority", "weight", "peers"},
+               "[[cluster]]");
+    if (const toml::node* n = string_node(t, "name", s)) {
+      label = quoted(n->as_string()->get());
+      c.name = name_value(*n, "cluster name", s);
+      if (!c.name.empty() && !inside_zone(*n, c.name, "cluster name", s)) c.name.clear();
+    }
+    if (const toml::array* arr = string_array(t, "services", s)) {
+      for (const auto& e : *arr) {
+        const std::string& key = e.as_string()->get();
+        auto svc = service_from_key(key);
+        if (!svc) {
+          error(e, "unknown service " + quoted(key) + "; valid services: " + valid_services());
+        } else if (std::find(c.services.begin(), c.services.end(), *svc) != c.services.end()) {
+          error(e, "service " + quoted(key) + " is listed twice");
+        } else {
+          c.services.push_back(*svc);
+        }
+      }
+    }
+    if (!t.get("name") && (!t.get("services") || (t.get("services")->as_array() &&
+                                                   t.get("services")->as_array()->empty())))
+      report(c.where, severity::error, "cluster has neither a name nor services");
+
+    c.srv_owner = zone_.origin;
+    if (const toml::node* n = string_node(t, "srv_owner", s)) {
+      wire::name owner = name_value(*n, "srv_owner", s);
+      if (!owner.empty() && inside_zone(*n, owner, "srv_owner", s)) c.srv_owner = owner;
+    }
+    const toml::node* naptr_at = nullptr;
+    if (auto v = boolean(t, "naptr", s, &naptr_at)) c.naptr = *v;
+    const toml::node* rr_ttl_at = nullptr;
+    if (auto v = integer(t, "round_robin_ttl", 0, max_ttl, s, &rr_ttl_at))
+      c.round_robin_ttl = uint32_t(*v);
+    if (auto v = integer(t, "srv_ttl", 0, max_ttl, s)) c.srv_ttl = uint32_t(*v);
+    if (auto v = integer(t, "host_ttl", 0, max_ttl, s)) c.host_ttl = uint32_t(*v);
+    uint16_t priority = 10, weight = 10;
+    if (auto v = integer(t, "priority", 0, max_u16, s)) priority = uint16_t(*v);
+    if (auto v = integer(t, "weight", 0, max_u16, s)) weight = uint16_t(*v);
+
+    // Where each peer's priority and weight were written, for the equal-priority warning.
+    std::vector<std::pair<source_pos, source_pos>> pw_at;
+    const toml::node* pn = t.get("peers");
+    if (!pn) {
+      report(c.where, severity::error, "cluster has no peers");
+    } else if (const toml::array* arr = pn->as_array(); !arr || !arr->is_array_of_tables()) {
+      if (arr && arr->empty())
+        error(*pn, "cluster has no peers");
+      else
+        type_error(s, "peers", *pn, "an array of tables");
+    } else {
+      std::set<wire::name> hosts;
+      for (const auto& e : *arr) {
+        peer p;
+        p.priority = priority;
+        p.weight = weight;
+        auto at = read_peer(*e.as_table(), c, p);
+        if (p.host.empty()) continue;
+        if (!hosts.insert(p.host).second) {
+          report(p.where, severity::error,
+                 "peer " + quoted(wire::name_to_text(p.host)) + " is listed twice in this cluster");
+          continue;
+        }
+        c.peers.push_back(std::move(p));
+        pw_at.push_back(at);
+      }
+    }
+
+    warn_unequal(c, label, pw_at);
+    if (rr_ttl_at && c.round_robin_ttl > 60)
+      report(pos(*rr_ttl_at), severity::warning,
+             "round_robin_ttl " + std::to_string(c.round_robin_ttl) +
+                 " is above 60; Cisco's deployment guide advises 1 minute or less for "
+                 "round-robin DNS, so that clients move off a failed peer quickly");
+    bool sip = std::any_of(c.services.begin(), c.services.end(),
+                           [](service v) { return info(v).naptr_service != nullptr; });
+    if (c.naptr && !sip)
+      report(pos(*naptr_at), severity::warning,
+             "naptr = true but the cluster offers no SIP service, so no NAPTR record is derived");
+    zone_.clusters.push_back(std::move(c));
+  }
+
+  // Returns where priority and weight were written (the host when inherited).
+  std::pair<source_pos, source_pos> read_peer(const toml::table& t, const cluster& c, peer& p) {
+    check_keys(t, {"host", "ipv4", "ipv6", "priority", "weight", "ports"}, "peer");
+    p.where = pos(t);
+    const toml::node* hn = t.get("host");
+    if (!hn) {
+      missing({"", "peer"}, t, "host");
+      return {};
+    }
+    if (!hn->is_string()) {
+      type_error({"peer ", "peer"}, "host", *hn, "a string");
+      return {};
+    }
+    const std::string& text = hn->as_string()->get();
+    scope s{"peer " + quoted(text) + ": ", "peer"};
+    p.where = pos(*hn);
+    p.host = name_value(*hn, "peer host", {});
+    if (p.host.empty()) return {};
+
+    if (const toml::node* n = string_node(t, "ipv4", s)) {
+      p.ipv4 = parse_ipv4(n->as_string()->get());
+      if (!p.ipv4) error(*n, s.prefix + "invalid IPv4 address " + quoted(n->as_string()->get()));
+    }
+    if (const toml::node* n = string_node(t, "ipv6", s)) {
+      p.ipv6 = parse_ipv6(n->as_string()->get());
+      if (!p.ipv6) error(*n, s.prefix + "invalid IPv6 address " + quoted(n->as_string()->get()));
+    }
+    std::pair<source_pos, source_pos> at{p.where, p.where};
+    const toml::node* n = nullptr;
+    if (auto v = integer(t, "priority", 0, max_u16, s, &n)) p.priority = uint16_t(*v), at.first = pos(*n);
+    if (auto v = integer(t, "weight", 0, max_u16, s, &n)) p.weight = uint16_t(*v), at.second = pos(*n);
+
+    if (const toml::node* pn = t.get("ports")) {
+      if (!pn->is_table()) {
+        type_error(s, "ports", *pn, "a table");
+      } else {
+        for (auto&& [k, v] : *pn->as_table()) {
+          auto svc = service_from_key(k.str());
+          if (!svc) {
+            report(pos(k.source()), severity::error,
+                   s.prefix + "unknown service " + quoted(k.str()) +
+                       " in ports; valid services: " + valid_services());
+            continue;
+          }
+          if (std::find(c.services.begin(), c.services.end(), *svc) == c.services.end()) {
+            report(pos(k.source()), severity::error,
+                   s.prefix + "ports sets " + quoted(k.str()) +
+                       ", a service this cluster does not offer");
+            continue;
+          }
+          if (auto port = integer(*pn->as_table(), k.str(), 1, max_u16, s))
+            p.ports[*svc] = uint16_t(*port);
+        }
+      }
+    }
+    return at;
+  }
+
+  // Expressway deployment guide, "DNS SRV": equal priority and weight for each cluster peer;
+  // a backup belongs in its own cluster with a higher priority number.
+  void warn_unequal(const cluster& c, const std::string& label,
+                    const std::vector<std::pair<source_pos, source_pos>>& at) {
+    const char* advice =
+        "; Cisco's deployment guide advises equal priority and weight within a cluster "
+        "(use a higher priority number for a backup cluster instead)";
+    for (size_t i = 1; i < c.peers.size(); ++i) {
+      if (c.peers[i].priority == c.peers[0].priority) continue;
+      report(at[i].first, severity::warning,
+             "cluster " + label + ": peer " + quoted(wire::name_to_text(c.peers[i].host)) +
+                 " has priority " + std::to_string(c.peers[i].priority) + ", peer " +
+                 quoted(wire::name_to_text(c.peers[0].host)) + " has " +
+                 std::to_string(c.peers[0].priority) + advice);
+      break;
+    }
+    for (size_t i = 1; i < c.peers.size(); ++i) {
+      if (c.peers[i].weight == c.peers[0].weight) continue;
+      report(at[i].second, severity::warning,
+             "cluster " + label + ": peer " + quoted(wire::name_to_text(c.peers[i].host)) +
+                 " has weight " + std::to_string(c.peers[i].weight) + ", peer " +
+                 quoted(wire::name_to_text(c.peers[0].host)) + " has " +
+                 std::to_string(c.peers[0].weight) + advice);
+      break;
+    }
+  }
+
+  // Identical explicit records (same owner, type and rdata) count once.
+  void merge_duplicates() {
+    std::set<std::tuple<wire::name, uint16_t, std::string>> seen;
+    std::vector<record> kept;
+    for (auto& r : zone_.records)
+      if (seen.insert({r.owner, r.type, r.rdata}).second) kept.push_back(std::move(r));
+    zone_.records = std::move(kept);
+  }
+
+  std::string file_;
+  std::vector<diagnostic>& diags_;
+  zone zone_;
+};
+
+}  // namespace
+
+std::optional<zone> read_zone_file(const std::string& file, std::vector<diagnostic>& diags) {
+  return reader(file, diags).read();
+}
+
+}  // namespace sipdns::zone::detail

@@ -1,0 +1,87 @@
+// ldns-backed parsing of explicit records; ldns objects live in unique_ptr with their deleters.
+#include "zone/rr_parse.hpp"
+
+#include <ldns/ldns.h>
+
+#include <cstdlib>
+#include <memory>
+
+#include "wire/constants.hpp"
+#include "zone/names.hpp"
+
+namespace sipdns::zone::detail {
+namespace {
+
+struct rr_free { void operator()(ldns_rr* p) const { ldns_rr_free(p); } };
+struct rdf_free { void operator()(ldns_rdf* p) const { ldns_rdf_deep_free(p); } };
+struct buffer_free { void operator()(ldns_buffer* p) const { ldns_buffer_free(p); } };
+struct c_free { void operator()(char* p) const { std::free(p); } };
+using rr_ptr = std::unique_ptr<ldns_rr, rr_free>;
+using rdf_ptr = std::unique_ptr<ldns_rdf, rdf_free>;
+
+// Types whose embedded domain names are lookup keys for the compiler, so they are stored
+// lower-cased (RFC 4343 makes the comparison case-insensitive anyway).
+bool names_are_keys(uint16_t type) {
+  using namespace wire::rr_type;
+  return type == ns || type == cname || type == ptr || type == mx || type == soa ||
+         type == srv || type == naptr;
+}
+
+std::string rdf_bytes(const ldns_rdf* rdf) {
+  return std::string(reinterpret_cast<const char*>(ldns_rdf_data(rdf)), ldns_rdf_size(rdf));
+}
+
+}  // namespace
+
+std::string type_name(uint16_t type) {
+  std::unique_ptr<char, c_free> s(ldns_rr_type2str(ldns_rr_type(type)));
+  return s ? std::string(s.get()) : "TYPE" + std::to_string(type);
+}
+
+parsed_record parse_record(std::string_view text, std::string_view origin, uint32_t default_ttl) {
+  // ldns reads a leading blank as "same owner as before", which a TOML string has no notion of.
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  std::string line(text);
+  rdf_ptr origin_rdf(ldns_dname_new_frm_data(uint16_t(origin.size()), origin.data()));
+  ldns_rr* raw = nullptr;
+  ldns_status st = ldns_rr_new_frm_str(&raw, line.c_str(), default_ttl, origin_rdf.get(), nullptr);
+  if (st != LDNS_STATUS_OK) return {std::nullopt, ldns_get_errorstr_by_id(st)};
+  rr_ptr rr(raw);
+
+  uint16_t type = ldns_rr_get_type(raw);
+  if (ldns_rr_get_class(raw) != LDNS_RR_CLASS_IN) return {std::nullopt, "class must be IN"};
+  if (type == wire::rr_type::soa)
+    return {std::nullopt, "the SOA record comes from [zone].soa, not from records"};
+  if (type == LDNS_RR_TYPE_DNAME) return {std::nullopt, "DNAME is not supported"};
+  // RFC 6891 6.1.1: OPT is a pseudo-record; RFC 6895 3.1: 128..255 are question/meta types.
+  if (type == wire::rr_type::opt || (type >= 128 && type <= 255))
+    return {std::nullopt, "type " + type_name(type) + " cannot appear in a zone"};
+  if (ldns_rr_ttl(raw) > 2147483647u)
+    return {std::nullopt, "TTL " + std::to_string(ldns_rr_ttl(raw)) +
+                              " out of range 0..2147483647 (RFC 2181 8)"};
+
+  record r;
+  r.owner = wire::name_lowered(rdf_bytes(ldns_rr_owner(raw)));
+  r.type = type;
+  r.ttl = ldns_rr_ttl(raw);
+  if (is_wildcard(r.owner)) return {std::nullopt, "wildcards are not supported"};
+  if (!wire::name_is_below_or_at(r.owner, origin))
+    return {std::nullopt, "owner \"" + wire::name_to_text(r.owner) + "\" is outside zone \"" +
+                              wire::name_to_text(origin) + "\""};
+
+  if (names_are_keys(type)) {
+    for (size_t i = 0; i < ldns_rr_rd_count(raw); ++i) {
+      ldns_rdf* f = ldns_rr_rdf(raw, i);
+      if (ldns_rdf_get_type(f) == LDNS_RDF_TYPE_DNAME) ldns_dname2canonical(f);
+    }
+  }
+  // RFC 3597 rdata, uncompressed: ldns_rdf2buffer_wire never compresses.
+  std::unique_ptr<ldns_buffer, buffer_free> buf(ldns_buffer_new(512));
+  if (ldns_rr_rdata2buffer_wire(buf.get(), raw) != LDNS_STATUS_OK)
+    return {std::nullopt, "cannot encode rdata"};
+  r.rdata.assign(reinterpret_cast<const char*>(ldns_buffer_begin(buf.get())),
+                 ldns_buffer_position(buf.get()));
+  return {std::move(r), {}};
+}
+
+}  // namespace sipdns::zone::detail

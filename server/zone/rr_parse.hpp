@@ -1,0 +1,25 @@
+// Parses one `records` string (RFC 1035 presentation form) with ldns into a zone::record.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "zone/model.hpp"
+
+namespace sipdns::zone::detail {
+
+struct parsed_record {
+  std::optional<record> rec;
+  std::string error;   // set when rec is empty: why the text is rejected
+};
+
+// Relative names are relative to `origin` (wire form), "@" is the origin, a missing TTL is
+// `default_ttl`. Rejects what a zone's `records` must not hold (SOA, DNAME, OPT, meta types,
+// classes other than IN, owners outside the zone, wildcards).
+parsed_record parse_record(std::string_view text, std::string_view origin, uint32_t default_ttl);
+
+// Presentation name of a type ("SRV", "TYPE65400").
+std::string type_name(uint16_t type);
+
+}  // namespace sipdns::zone::detail
