@@ -1,0 +1,227 @@
+# Shared helpers for the integration tests: start the real sipdnsd on a free loopback port,
+# query it, assert on what dig/kdig/nslookup print, and always clean up.
+#
+# Usage in a test:   source "$(dirname "$0")/lib.sh"; start_server; dig_q ...; finish
+# Environment:       SIPDNSD (path to the binary; CMake passes $<TARGET_FILE:sipdnsd>).
+# Working directory: the repository root (zones/ and tests/data/ are relative to it).
+
+set -uo pipefail
+
+SIPDNSD=${SIPDNSD:-build/server/sipdnsd}
+TEST_NAME=$(basename "$0" .sh)
+TMP_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sipdns-it-${TEST_NAME}.XXXXXX")
+SERVER_LOG=$TMP_DIR/server.log
+SERVER_PID=
+PORT=
+FAILS=0
+CHECKS=0
+OUT=                # output of the last query, shown when an assertion fails
+DIG_OPTS=(+norec +time=2 +tries=1)
+KDIG_OPTS=(+norec +time=2 +retry=0)
+
+if [[ ! -x $SIPDNSD ]]; then
+  echo "FATAL: sipdnsd not found at '$SIPDNSD' (set SIPDNSD)" >&2
+  exit 1
+fi
+
+# ---- processes ------------------------------------------------------------------------------
+
+# Stops the server (if any) by PID; bounded: SIGTERM, then SIGKILL after 3 s.
+stop_server() {
+  [[ -n $SERVER_PID ]] || return 0
+  if kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null
+    local i
+    for ((i = 0; i < 30; i++)); do
+      kill -0 "$SERVER_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -0 "$SERVER_PID" 2>/dev/null && kill -KILL "$SERVER_PID" 2>/dev/null
+  fi
+  wait "$SERVER_PID" 2>/dev/null
+  SERVER_STATUS=$?
+  SERVER_PID=
+  return 0
+}
+
+# If this script is killed outright (CTest's timeout uses SIGKILL, so no trap runs), the
+# server must not outlive it: a small poller kills it within half a second, and in any case
+# after 10 minutes.
+start_watchdog() {
+  local target=$1 parent=$$
+  (
+    for ((n = 0; n < 1200; n++)); do
+      kill -0 "$parent" 2>/dev/null || break
+      kill -0 "$target" 2>/dev/null || exit 0
+      sleep 0.5
+    done
+    kill -KILL "$target" 2>/dev/null
+  ) >/dev/null 2>&1 &
+  EXTRA_PIDS="${EXTRA_PIDS:-} $!"
+}
+
+cleanup() {
+  local rc=$?
+  stop_server
+  # Any helper processes a test registered (socat listeners, background readers).
+  local p
+  for p in ${EXTRA_PIDS:-}; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  rm -rf "$TMP_DIR"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+have_ipv6() {
+  [[ -r /proc/net/if_inet6 ]] && grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6
+}
+
+# Prints a port in 20000..60000 on which nothing listens on UDP or TCP.
+pick_port() {
+  local p i
+  for ((i = 0; i < 100; i++)); do
+    p=$((20000 + (RANDOM * 32768 + RANDOM) % 40001))
+    if [[ -z $(ss -Hlnu "sport = :$p" 2>/dev/null) && -z $(ss -Hlnt "sport = :$p" 2>/dev/null) ]]
+    then
+      echo "$p"
+      return 0
+    fi
+  done
+  echo "FATAL: no free port found" >&2
+  return 1
+}
+
+# start_server [sipdnsd args...]
+# Default zone arguments: --zones zones/ --zones tests/data/good/. Listens on 127.0.0.1:$PORT
+# and, when the machine has ::1, on [::1]:$PORT. Waits (at most 10 s) for the "serving" line.
+# Retries on another port if the one picked was taken meanwhile (tests run in parallel).
+start_server() {
+  local args=("$@") attempt i
+  ((${#args[@]})) || args=(--zones zones/ --zones tests/data/good/)
+  for ((attempt = 0; attempt < 5; attempt++)); do
+    PORT=$(pick_port) || exit 1
+    local listen=(--listen "127.0.0.1:$PORT")
+    have_ipv6 && listen+=(--listen "[::1]:$PORT")
+    "$SIPDNSD" "${listen[@]}" "${args[@]}" >"$SERVER_LOG" 2>&1 &
+    SERVER_PID=$!
+    start_watchdog "$SERVER_PID"
+    for ((i = 0; i < 100; i++)); do
+      grep -q 'sipdnsd: serving' "$SERVER_LOG" && return 0
+      kill -0 "$SERVER_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$SERVER_PID" 2>/dev/null; then
+      echo "FATAL: sipdnsd did not report 'serving' within 10 s; log:" >&2
+      cat "$SERVER_LOG" >&2
+      exit 1
+    fi
+    wait "$SERVER_PID" 2>/dev/null
+    SERVER_PID=
+    grep -q 'Address already in use' "$SERVER_LOG" && continue
+    echo "FATAL: sipdnsd exited during start-up; log:" >&2
+    cat "$SERVER_LOG" >&2
+    exit 1
+  done
+  echo "FATAL: could not start sipdnsd on a free port" >&2
+  exit 1
+}
+
+server_alive() { [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; }
+
+# Waits (bounded, in tenths of a second) until the server log contains a fixed string.
+wait_for_log() {
+  local text=$1 tenths=${2:-100} i
+  for ((i = 0; i < tenths; i++)); do
+    grep -qF -- "$text" "$SERVER_LOG" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# ---- queries --------------------------------------------------------------------------------
+
+# dig_q ARGS...: dig against the server; output in $OUT (and on stdout).
+dig_q() {
+  OUT=$(dig @127.0.0.1 -p "$PORT" "${DIG_OPTS[@]}" "$@" 2>&1)
+  printf '%s\n' "$OUT"
+}
+dig_q6() {
+  OUT=$(dig @::1 -p "$PORT" "${DIG_OPTS[@]}" "$@" 2>&1)
+  printf '%s\n' "$OUT"
+}
+kdig_q() {
+  OUT=$(kdig @127.0.0.1 -p "$PORT" "${KDIG_OPTS[@]}" "$@" 2>&1)
+  printf '%s\n' "$OUT"
+}
+
+# section NAME [text]: the record lines of a dig/kdig section (ANSWER, AUTHORITY,
+# ADDITIONAL), one per line with runs of whitespace squeezed to one space.
+section() {
+  local name=$1 text=${2-$OUT}
+  printf '%s\n' "$text" | awk -v want="$name" '
+    /^;; [A-Z]+ SECTION:/ { in_s = ($2 == want); next }
+    /^;; / || /^$/ { in_s = 0; next }
+    in_s && !/^;/ { $1 = $1; print }'
+}
+
+# Number of record lines in a section.
+count_records() { section "$@" | grep -c . ; }
+
+# The header's flags ("qr aa rd") and status ("NOERROR") of dig output.
+dig_flags() { printf '%s\n' "${1-$OUT}" | sed -n 's/^;; flags: \([a-z ]*\);.*/\1/p' | head -1; }
+dig_status() { printf '%s\n' "${1-$OUT}" | sed -n 's/.*status: \([A-Z]*\),.*/\1/p' | head -1; }
+
+# ---- assertions -----------------------------------------------------------------------------
+
+fail() {
+  FAILS=$((FAILS + 1))
+  echo "FAIL: $*" >&2
+  echo "----- last query output -----" >&2
+  printf '%s\n' "$OUT" >&2
+  echo "-----------------------------" >&2
+}
+pass() { CHECKS=$((CHECKS + 1)); echo "ok: $*"; }
+
+# assert_contains TEXT NEEDLE [what]: NEEDLE is a fixed string; whitespace runs in TEXT are
+# squeezed first, so record lines can be written with single spaces.
+assert_contains() {
+  local text needle=$2 what=${3:-"output contains '$2'"}
+  text=$(printf '%s\n' "$1" | tr -s ' \t' '  ')
+  if grep -qF -- "$needle" <<<"$text"; then pass "$what"; else fail "$what"; fi
+}
+assert_not_contains() {
+  local text needle=$2 what=${3:-"output does not contain '$2'"}
+  text=$(printf '%s\n' "$1" | tr -s ' \t' '  ')
+  if grep -qF -- "$needle" <<<"$text"; then fail "$what"; else pass "$what"; fi
+}
+# assert_matches TEXT ERE [what]
+assert_matches() {
+  local text regex=$2 what=${3:-"output matches /$2/"}
+  text=$(printf '%s\n' "$1" | tr -s ' \t' '  ')
+  if grep -qE -- "$regex" <<<"$text"; then pass "$what"; else fail "$what"; fi
+}
+assert_eq() {
+  local got=$1 want=$2 what=${3:-"value"}
+  if [[ $got == "$want" ]]; then pass "$what = '$want'"; else fail "$what: got '$got', want '$want'"; fi
+}
+# assert_flag FLAG / assert_no_flag FLAG on the last dig output.
+assert_flag() {
+  if [[ " $(dig_flags) " == *" $1 "* ]]; then pass "flag $1 set"; else fail "flag $1 not set"; fi
+}
+assert_no_flag() {
+  if [[ " $(dig_flags) " == *" $1 "* ]]; then fail "flag $1 set"; else pass "flag $1 not set"; fi
+}
+assert_status() { assert_eq "$(dig_status)" "$1" "status"; }
+
+# Ends the test: non-zero exit when any assertion failed.
+finish() {
+  if server_alive; then :; elif [[ -n $SERVER_PID ]]; then fail "sipdnsd died during the test"; fi
+  if ((FAILS)); then
+    echo "----- server log -----" >&2
+    tail -n 50 "$SERVER_LOG" >&2 2>/dev/null
+    echo "$TEST_NAME: $FAILS of $((FAILS + CHECKS)) checks failed" >&2
+    exit 1
+  fi
+  echo "$TEST_NAME: all $CHECKS checks passed"
+  exit 0
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# The front end's limits and life cycle: command line, bind errors, TCP idle timeout,
+# connection cap, bad frames, a client that never reads, clean shutdown.
+source "$(dirname "$0")/lib.sh"
+
+now_ms() { date +%s%3N; }
+
+# ---- command line ----
+OUT=$("$SIPDNSD" --help 2>&1); rc=$?
+assert_eq "$rc" 0 "--help exit status"
+for flag in --listen --zones --tcp-idle-timeout --tcp-max-connections --version; do
+  assert_contains "$OUT" "$flag" "--help mentions $flag"
+done
+OUT=$("$SIPDNSD" --version 2>&1); rc=$?
+assert_eq "$rc" 0 "--version exit status"
+assert_matches "$OUT" "^sipdnsd [0-9]+\.[0-9]+" "--version prints a version"
+OUT=$("$SIPDNSD" --no-such-flag 2>&1); rc=$?
+if ((rc != 0)); then pass "unknown flag rejected ($rc)"; else fail "unknown flag accepted"; fi
+OUT=$("$SIPDNSD" --listen 127.0.0.1 2>&1); rc=$?
+if ((rc != 0)); then pass "listen without port rejected"; else fail "listen without port accepted"; fi
+assert_contains "$OUT" "--listen" "error names the flag"
+
+# ---- idle timeout, bad frames ----
+start_server --zones zones/ --zones tests/data/good/ --tcp-idle-timeout 1 --tcp-max-connections 3
+
+# An idle connection is closed after about a second (and not right away).
+exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+t0=$(now_ms)
+timeout 5 cat <&3 >/dev/null; rc=$?
+elapsed=$(($(now_ms) - t0))
+exec 3<&-
+OUT="elapsed ${elapsed} ms, cat status $rc"
+if ((rc == 0 && elapsed >= 700 && elapsed < 3000)); then pass "idle connection closed after ${elapsed} ms"
+else fail "idle timeout: $OUT"; fi
+
+# A zero-length frame and an oversized frame each close the connection at once.
+for frame in '\x00\x00' '\xff\xff\x00\x00'; do
+  exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+  printf "$frame" >&3
+  t0=$(now_ms)
+  timeout 5 cat <&3 >/dev/null; rc=$?
+  elapsed=$(($(now_ms) - t0))
+  exec 3<&-
+  OUT="elapsed ${elapsed} ms, cat status $rc"
+  if ((rc == 0 && elapsed < 700)); then pass "frame '$frame' closes the connection"
+  else fail "frame '$frame': $OUT"; fi
+done
+
+# ---- a client that never reads ----
+# 8192 pipelined queries for the 100-record name (about 14 MB of answers) from a writer
+# that never reads. The server stops reading from it once a response is pending, keeps
+# serving everyone else, and the idle timer closes it.
+q='\x12\x34\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04many\x03big\x04test\x00\x00\x01\x00\x01'
+len=$(printf "$q" | wc -c)
+printf "\\x00\\x$(printf %02x "$len")$q" >"$TMP_DIR/frames"
+for ((i = 0; i < 13; i++)); do cat "$TMP_DIR/frames" "$TMP_DIR/frames" >"$TMP_DIR/f2"; mv "$TMP_DIR/f2" "$TMP_DIR/frames"; done
+# The writer keeps its end open (stdin stays open for up to 20 s) without ever reading.
+{ cat "$TMP_DIR/frames"; sleep 20; } | timeout 25 socat -u - "TCP:127.0.0.1:$PORT" 2>/dev/null &
+writer=$!
+EXTRA_PIDS="$EXTRA_PIDS $writer"
+server_conns() { ss -Htn state established "( sport = :$PORT )" 2>/dev/null | grep -c .; }
+for ((i = 0; i < 30; i++)); do (($(server_conns) > 0)) && break; sleep 0.1; done
+sleep 0.5
+dig_q habibexpc1.uctest.local A >/dev/null
+assert_contains "$(section ANSWER)" "IN A 10.48.53.127" "UDP served while a TCP client stalls"
+dig_q +tcp habibexpc1.uctest.local A >/dev/null
+assert_contains "$(section ANSWER)" "IN A 10.48.53.127" "TCP served while a TCP client stalls"
+rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status")
+OUT="VmRSS ${rss} kB"
+if ((rss < 65536)); then pass "server memory bounded ($rss kB)"; else fail "server RSS $rss kB"; fi
+# The idle timer (1 s, not reset while the answer is stuck) closes the server's side.
+t0=$(now_ms)
+for ((i = 0; i < 50; i++)); do (($(server_conns) == 0)) && break; sleep 0.1; done
+elapsed=$(($(now_ms) - t0))
+OUT=$(ss -tn "( sport = :$PORT or dport = :$PORT )" 2>&1)
+if (($(server_conns) == 0)); then pass "stalled client disconnected by the server after ${elapsed} ms"
+else fail "stalled client still connected after 5 s"; fi
+kill "$writer" 2>/dev/null
+wait "$writer" 2>/dev/null
+
+# ---- connection cap ----
+stop_server
+start_server --zones zones/ --zones tests/data/good/ --tcp-idle-timeout 10 --tcp-max-connections 2
+exec 3<>"/dev/tcp/127.0.0.1/$PORT" 4<>"/dev/tcp/127.0.0.1/$PORT"
+sleep 0.3
+exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+t0=$(now_ms)
+timeout 5 cat <&5 >/dev/null; rc=$?
+elapsed=$(($(now_ms) - t0))
+exec 5<&-
+OUT="elapsed ${elapsed} ms, cat status $rc"
+if ((rc == 0 && elapsed < 1000)); then pass "connection over the cap closed at once"
+else fail "connection over the cap: $OUT"; fi
+dig_q habibexpc1.uctest.local A >/dev/null
+assert_contains "$(section ANSWER)" "IN A 10.48.53.127" "UDP unaffected by the TCP cap"
+exec 3<&- 4<&-
+sleep 0.3
+dig_q +tcp habibexpc1.uctest.local A >/dev/null
+assert_contains "$(section ANSWER)" "IN A 10.48.53.127" "TCP accepted again below the cap"
+
+# ---- bind errors and shutdown ----
+OUT=$(timeout 10 "$SIPDNSD" --listen "127.0.0.1:$PORT" --zones zones/ --zones tests/data/good/ 2>&1)
+rc=$?
+assert_eq "$rc" 1 "second server on the same port: exit status"
+assert_contains "$OUT" "Address already in use" "bind error is explained"
+assert_not_contains "$OUT" "sipdnsd: serving" "second server did not serve"
+
+kill -INT "$SERVER_PID"
+for ((i = 0; i < 50; i++)); do server_alive || break; sleep 0.1; done
+stop_server
+assert_eq "$SERVER_STATUS" 0 "exit status after SIGINT"
+OUT=$(cat "$SERVER_LOG")
+assert_contains "$OUT" "shutting down" "shutdown logged"
+assert_not_contains "$OUT" "event loop not empty" "every handle closed at exit"
+
+finish
