@@ -28,7 +28,7 @@ name_result parse_name(std::string_view text, std::string_view origin, bool host
     std::string_view label = text.substr(start, dot == std::string_view::npos ? dot : dot - start);
     if (label.empty()) return {{}, "empty label"};
     if (label.size() > wire::max_label)
-      return {{}, "label \"" + std::string(label) + "\" is longer than 63 characters"};
+      return {{}, "a label has " + std::to_string(label.size()) + " characters, at most 63 are allowed"};
     if (label == "*") return {{}, "wildcards are not supported"};
     for (unsigned char c : label) {
       bool ok = host_like ? host_char(c) : (c > 0x20 && c < 0x7F);

@@ -93,7 +93,7 @@ class reader {
       report(pos(e.source()), severity::error, std::string(e.description()));
       return std::nullopt;
     }
-    check_keys(root, {"zone", "cluster"}, "the top level");
+    check_keys(root, {"zone", "cluster"}, "at the top level");
     const toml::node* zt = root.get("zone");
     if (!zt) {
       report({file_, 1, 1}, severity::error, "missing [zone] table");
@@ -133,7 +133,7 @@ class reader {
   void check_keys(const toml::table& t, keys allowed, std::string_view label) {
     for (auto&& [k, v] : t) {
       if (std::find(allowed.begin(), allowed.end(), k.str()) != allowed.end()) continue;
-      std::string msg = "unknown key " + quoted(k.str()) + " in " + std::string(label);
+      std::string msg = "unknown key " + quoted(k.str()) + " " + std::string(label);
       std::string_view best;
       size_t best_distance = 3;  // suggest only near misses: typos, not different words
       for (std::string_view a : allowed) {
@@ -150,7 +150,7 @@ class reader {
   }
 
   void missing(const scope& s, const toml::node& table, std::string_view key) {
-    error(table, s.prefix + "missing required key " + quoted(key) + " in " + s.label);
+    error(table, "missing required key " + quoted(key) + " in " + s.label);
   }
 
   const toml::node* string_node(const toml::table& t, std::string_view key, const scope& s) {
@@ -160,13 +160,15 @@ class reader {
   }
 
   std::optional<int64_t> integer(const toml::table& t, std::string_view key, int64_t lo,
-                                 int64_t hi, const scope& s, const toml::node** at = nullptr) {
+                                 int64_t hi, const scope& s, const toml::node** at = nullptr,
+                                 std::string_view shown = {}) {
+    if (shown.empty()) shown = key;
     const toml::node* n = t.get(key);
     if (!n) return std::nullopt;
-    if (!n->is_integer()) return type_error(s, key, *n, "an integer"), std::nullopt;
+    if (!n->is_integer()) return type_error(s, shown, *n, "an integer"), std::nullopt;
     int64_t v = n->as_integer()->get();
     if (v < lo || v > hi) {
-      error(*n, s.prefix + std::string(key) + " " + std::to_string(v) + " out of range " +
+      error(*n, s.prefix + std::string(shown) + " " + std::to_string(v) + " out of range " +
                     std::to_string(lo) + ".." + std::to_string(hi));
       return std::nullopt;
     }
@@ -217,7 +219,7 @@ class reader {
 
   bool read_zone(const toml::table& zt) {
     scope s{"", "[zone]"};
-    check_keys(zt, {"origin", "ttl", "soa", "ns", "records"}, "[zone]");
+    check_keys(zt, {"origin", "ttl", "soa", "ns", "records"}, "in [zone]");
     const toml::node* on = string_node(zt, "origin", s);
     if (!on) {
       if (!zt.get("origin")) missing(s, zt, "origin");
@@ -270,7 +272,7 @@ class reader {
     const toml::table& t = *n->as_table();
     scope s{"soa ", "[zone].soa"};
     check_keys(t, {"mname", "rname", "serial", "refresh", "retry", "expire", "minimum"},
-               "[zone].soa");
+               "in [zone].soa");
     wire::name mname, rname;
     if (const toml::node* m = string_node(t, "mname", s)) mname = name_value(*m, "mname", s);
     else if (!t.get("mname")) missing(s, t, "mname");
@@ -307,7 +309,7 @@ class reader {
     check_keys(t,
                {"name", "services", "srv_owner", "naptr", "round_robin_ttl", "srv_ttl",
                 "host_ttl", "priority", "weight", "peers"},
-               "[[cluster]]");
+               "in [[cluster]]");
     if (const toml::node* n = string_node(t, "name", s)) {
       label = quoted(n->as_string()->get());
       c.name = name_value(*n, "cluster name", s);
@@ -362,8 +364,11 @@ class reader {
         peer p;
         p.priority = priority;
         p.weight = weight;
+        size_t errors_before = diags_.size();
         auto at = read_peer(*e.as_table(), c, p);
-        if (p.host.empty()) continue;
+        // A peer with an error is left out, so that its missing parts do not cascade into
+        // "no address" errors for the same line.
+        if (p.host.empty() || diags_.size() != errors_before) continue;
         if (!hosts.insert(p.host).second) {
           report(p.where, severity::error,
                  "peer " + quoted(wire::name_to_text(p.host)) + " is listed twice in this cluster");
@@ -390,7 +395,7 @@ class reader {
 
   // Returns where priority and weight were written (the host when inherited).
   std::pair<source_pos, source_pos> read_peer(const toml::table& t, const cluster& c, peer& p) {
-    check_keys(t, {"host", "ipv4", "ipv6", "priority", "weight", "ports"}, "peer");
+    check_keys(t, {"host", "ipv4", "ipv6", "priority", "weight", "ports"}, "in peer");
     p.where = pos(t);
     const toml::node* hn = t.get("host");
     if (!hn) {
@@ -438,7 +443,7 @@ class reader {
                        ", a service this cluster does not offer");
             continue;
           }
-          if (auto port = integer(*pn->as_table(), k.str(), 1, max_u16, s))
+          if (auto port = integer(*pn->as_table(), k.str(), 1, max_u16, s, nullptr, "port"))
             p.ports[*svc] = uint16_t(*port);
         }
       }
