@@ -54,11 +54,13 @@ q='\x12\x34\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04many\x03big\x04test\x00\x
 len=$(printf "$q" | wc -c)
 printf "\\x00\\x$(printf %02x "$len")$q" >"$TMP_DIR/frames"
 for ((i = 0; i < 13; i++)); do cat "$TMP_DIR/frames" "$TMP_DIR/frames" >"$TMP_DIR/f2"; mv "$TMP_DIR/f2" "$TMP_DIR/frames"; done
-# The writer keeps its end open (stdin stays open for up to 20 s) without ever reading.
-{ cat "$TMP_DIR/frames"; sleep 20; } | timeout 25 socat -u - "TCP:127.0.0.1:$PORT" 2>/dev/null &
+# The shell holds the connection open and never reads from it; a background cat writes.
+exec 7<>"/dev/tcp/127.0.0.1/$PORT"
+cat "$TMP_DIR/frames" >&7 2>/dev/null &
 writer=$!
 EXTRA_PIDS="$EXTRA_PIDS $writer"
-server_conns() { ss -Htn state established "( sport = :$PORT )" 2>/dev/null | grep -c .; }
+# Server-side sockets of accepted connections (any state; listeners need -l to show).
+server_conns() { ss -Htn "( sport = :$PORT )" 2>/dev/null | grep -c .; }
 for ((i = 0; i < 30; i++)); do (($(server_conns) > 0)) && break; sleep 0.1; done
 sleep 0.5
 dig_q habibexpc1.uctest.local A >/dev/null
@@ -75,6 +77,7 @@ elapsed=$(($(now_ms) - t0))
 OUT=$(ss -tn "( sport = :$PORT or dport = :$PORT )" 2>&1)
 if (($(server_conns) == 0)); then pass "stalled client disconnected by the server after ${elapsed} ms"
 else fail "stalled client still connected after 5 s"; fi
+exec 7<&-
 kill "$writer" 2>/dev/null
 wait "$writer" 2>/dev/null
 
