@@ -71,9 +71,8 @@ int main(int argc, char** argv) {
   {
     const size_t zone_count = snap->zones.size();
     net::server srv(&loop, opts.server, std::move(snap));
-    net::reloader reload(srv, [paths = opts.zones](std::string& out) {
-      return build_snapshot(paths, out);
-    });
+    net::reloader reload(
+        srv, [paths = opts.zones](std::string& out) { return build_snapshot(paths, out); });
     net::handle_ptr<net::signal_watcher> sighup, sigint, sigterm;
     auto shutdown = [&](int signum) {
       std::fprintf(stderr, "sipdnsd: signal %d, shutting down\n", signum);

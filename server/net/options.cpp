@@ -74,8 +74,8 @@ bool parse_options(int argc, const char* const* argv, options& out, std::string&
       if (!need_value()) return false;
       uint64_t s = 0;
       if (!parse_number(value, 86400, s) || s == 0) {
-        err = "--tcp-idle-timeout: expected seconds in 1..86400, got \"" + std::string(value) +
-              "\"";
+        err =
+            "--tcp-idle-timeout: expected seconds in 1..86400, got \"" + std::string(value) + "\"";
         return false;
       }
       out.server.tcp_idle_timeout_ms = s * 1000;

@@ -9,7 +9,7 @@ namespace sipdns::net {
 
 struct options {
   server_config server;
-  std::vector<std::string> zones;   // files or directories, in the order given
+  std::vector<std::string> zones;  // files or directories, in the order given
   bool help = false;
   bool version = false;
 };

@@ -57,8 +57,10 @@ void server::link(tcp_connection* c) noexcept {
 }
 
 void server::unlink(tcp_connection* c) noexcept {
-  if (c->prev_) c->prev_->next_ = c->next_;
-  else connections_head_ = c->next_;
+  if (c->prev_)
+    c->prev_->next_ = c->next_;
+  else
+    connections_head_ = c->next_;
   if (c->next_) c->next_->prev_ = c->prev_;
   c->prev_ = c->next_ = nullptr;
   c->linked_ = false;

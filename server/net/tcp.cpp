@@ -79,9 +79,7 @@ void tcp_listener::on_connection(uv_stream_t* h, int status) noexcept {
   c->start();
 }
 
-void tcp_listener::on_close(uv_handle_t* h) noexcept {
-  delete static_cast<tcp_listener*>(h->data);
-}
+void tcp_listener::on_close(uv_handle_t* h) noexcept { delete static_cast<tcp_listener*>(h->data); }
 
 // ---- connection ----------------------------------------------------------------------------
 
@@ -124,8 +122,8 @@ void tcp_connection::process() noexcept {
 
 void tcp_connection::answer(const uint8_t* query, size_t len) noexcept {
   auto out = server_.out_buffer();
-  size_t n = answer::respond(server_.snapshot(), {query, len}, out.subspan(2),
-                             answer::transport::tcp);
+  size_t n =
+      answer::respond(server_.snapshot(), {query, len}, out.subspan(2), answer::transport::tcp);
   // Nothing to say to a runt or a response packet; RFC 7766 does not require closing.
   if (n == 0 || n > 65535) return;
   wire::put16(out.data(), uint16_t(n));

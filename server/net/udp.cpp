@@ -86,9 +86,9 @@ void udp_listener::on_recv(uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, cons
   auto* self = static_cast<udp_listener*>(h->data);
   server& srv = self->server_;
   auto out = srv.out_buffer();
-  size_t n = answer::respond(srv.snapshot(),
-                             {reinterpret_cast<const uint8_t*>(buf->base), size_t(nread)}, out,
-                             answer::transport::udp);
+  size_t n =
+      answer::respond(srv.snapshot(), {reinterpret_cast<const uint8_t*>(buf->base), size_t(nread)},
+                      out, answer::transport::udp);
   if (n == 0) return;
   uv_buf_t reply = uv_buf_init(reinterpret_cast<char*>(out.data()), unsigned(n));
   // A full socket buffer means we are overloaded: dropping the reply is what a busy server
@@ -96,8 +96,6 @@ void udp_listener::on_recv(uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, cons
   (void)uv_udp_try_send(h, &reply, 1, from);
 }
 
-void udp_listener::on_close(uv_handle_t* h) noexcept {
-  delete static_cast<udp_listener*>(h->data);
-}
+void udp_listener::on_close(uv_handle_t* h) noexcept { delete static_cast<udp_listener*>(h->data); }
 
 }  // namespace sipdns::net
