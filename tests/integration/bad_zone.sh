@@ -28,8 +28,23 @@ run_case() {
   OUT=$(cat "$log")
 }
 
+# The golden diagnostics (<case>.expected, for a file or a directory case), when present,
+# must appear verbatim in what the server prints.
+check_expected() {
+  local f=$1 expected line
+  expected=${f%.toml}.expected
+  [[ -f $expected ]] || return 0
+  while IFS= read -r line; do
+    [[ -n $line ]] || continue
+    if grep -qxF -- "$line" <<<"$OUT"; then pass "$f: prints '$line'"
+    else fail "$f: missing diagnostic '$line'"; fi
+  done <"$expected"
+}
+
 for f in "${cases[@]}"; do
+  f=${f%/}
   run_case "$f"
+  check_expected "$f"
   if [[ $rc == serving ]]; then
     # Only a warnings-only case may load; it must still say what it warns about.
     assert_matches "$OUT" "^[^ :]+\.toml:[0-9]+:[0-9]+: warning: " "$f: loads, with warnings"
@@ -39,15 +54,6 @@ for f in "${cases[@]}"; do
   if [[ $rc != timeout ]] && ((rc != 0)); then pass "$f: exit status $rc"
   else fail "$f: exit status $rc"; fi
   assert_matches "$OUT" "^[^ :]+\.toml:[0-9]+:[0-9]+: error: " "$f: file:line:column: error:"
-  # The golden diagnostics, when present, appear verbatim.
-  expected=${f%.toml}.expected
-  if [[ -f $expected ]]; then
-    while IFS= read -r line; do
-      [[ -n $line ]] || continue
-      if grep -qxF -- "$line" <<<"$OUT"; then pass "$f: prints '$line'"
-      else fail "$f: missing diagnostic '$line'"; fi
-    done <"$expected"
-  fi
 done
 
 # A missing path is an error too, not an empty server.
