@@ -115,10 +115,14 @@ class checker {
   // loaded zone it is assumed to resolve elsewhere.
   void check_target(const record& r) {
     size_t at;
-    if (r.type == wire::rr_type::srv) at = 6;
-    else if (r.type == wire::rr_type::mx) at = 2;
-    else if (r.type == wire::rr_type::ns) at = 0;
-    else return;
+    if (r.type == wire::rr_type::srv)
+      at = 6;
+    else if (r.type == wire::rr_type::mx)
+      at = 2;
+    else if (r.type == wire::rr_type::ns)
+      at = 0;
+    else
+      return;
     if (r.rdata.size() <= at) return;
     std::string_view target = std::string_view(r.rdata).substr(at);
     if (target.size() == 1) return;  // "." : RFC 2782 "no service", RFC 7505 null MX
@@ -129,11 +133,12 @@ class checker {
     if (r.type != wire::rr_type::ns && idx.delegated(target, expanded_[*zi].origin)) return;
     std::string what = type_name(r.type) + " target " + quoted_name(target);
     if (idx.has(target, wire::rr_type::cname))
-      error(r.where, what + " is an alias (CNAME); RFC 2782 and RFC 2181 10.3 require a name "
-                            "with A/AAAA records");
+      error(r.where, what +
+                         " is an alias (CNAME); RFC 2782 and RFC 2181 10.3 require a name "
+                         "with A/AAAA records");
     else if (!idx.has_address(target))
-      error(r.where, what + " has no A or AAAA record in zone " +
-                         quoted_name(expanded_[*zi].origin));
+      error(r.where,
+            what + " has no A or AAAA record in zone " + quoted_name(expanded_[*zi].origin));
   }
 
   // Derived SRV records point at the peer's host, so the host needs an address.

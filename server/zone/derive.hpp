@@ -23,7 +23,7 @@ using peer_filter = std::function<bool(const peer_ref&, std::optional<service>)>
 struct expanded_zone {
   wire::name origin;
   record soa;
-  std::vector<record> records;   // deduplicated; includes the SOA
+  std::vector<record> records;  // deduplicated; includes the SOA
 };
 
 // Explicit records first, then derived ones in declaration order; identical (owner, type, rdata)

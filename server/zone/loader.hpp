@@ -10,8 +10,8 @@
 namespace sipdns::zone {
 
 struct load_result {
-  std::optional<zone_set> zones;         // set only when there is no error
-  std::vector<diagnostic> diagnostics;   // every error and warning, sorted
+  std::optional<zone_set> zones;        // set only when there is no error
+  std::vector<diagnostic> diagnostics;  // every error and warning, sorted
 };
 
 // Never throws. Reports every problem it can find in one pass.

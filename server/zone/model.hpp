@@ -24,23 +24,30 @@ struct source_pos {
 
 // One resource record. Names inside rdata are uncompressed wire names, lower-cased.
 struct record {
-  wire::name owner;     // lower-cased absolute wire name
+  wire::name owner;  // lower-cased absolute wire name
   uint16_t type = 0;
   uint32_t ttl = 0;
-  std::string rdata;    // RFC 1035 wire rdata, no compression
+  std::string rdata;  // RFC 1035 wire rdata, no compression
   source_pos where;
 };
 
 // The services a cluster can offer, with their standard SRV owner prefixes and ports.
 enum class service : uint8_t {
-  sip_tcp, sips_tcp, sip_udp, h323cs, h323ls, h323rs, collab_edge, cisco_uds,
+  sip_tcp,
+  sips_tcp,
+  sip_udp,
+  h323cs,
+  h323ls,
+  h323rs,
+  collab_edge,
+  cisco_uds,
 };
 inline constexpr size_t service_count = 8;
 
 struct service_info {
   service id;
-  const char* key;          // as written in TOML: "sip+tcp"
-  const char* srv_prefix;   // "_sip._tcp"
+  const char* key;         // as written in TOML: "sip+tcp"
+  const char* srv_prefix;  // "_sip._tcp"
   uint16_t default_port;
   const char* naptr_service;  // RFC 3263 NAPTR service field, or nullptr
   uint16_t naptr_order;       // Expressway guide Appendix 4: 10 SIPS+D2T, 12 SIP+D2T, 14 SIP+D2U
@@ -49,35 +56,35 @@ const service_info& info(service s);
 std::optional<service> service_from_key(std::string_view key);
 
 struct peer {
-  wire::name host;                       // absolute FQDN
+  wire::name host;  // absolute FQDN
   std::optional<std::array<uint8_t, 4>> ipv4;
   std::optional<std::array<uint8_t, 16>> ipv6;
   uint16_t priority = 10;
   uint16_t weight = 10;
-  std::map<service, uint16_t> ports;     // overrides of the default port
+  std::map<service, uint16_t> ports;  // overrides of the default port
   source_pos where;
 };
 
 struct cluster {
-  wire::name name;                       // round-robin A/AAAA owner; empty if none
-  std::vector<service> services;         // in declaration order
-  wire::name srv_owner;                  // domain under which _service._proto live
+  wire::name name;                // round-robin A/AAAA owner; empty if none
+  std::vector<service> services;  // in declaration order
+  wire::name srv_owner;           // domain under which _service._proto live
   bool naptr = false;
   uint32_t round_robin_ttl = 30;
   uint32_t srv_ttl = 86400;
-  std::optional<uint32_t> host_ttl;      // peers' own A/AAAA/PTR; unset means the zone TTL
+  std::optional<uint32_t> host_ttl;  // peers' own A/AAAA/PTR; unset means the zone TTL
   std::vector<peer> peers;
   source_pos where;
   uint16_t port_of(const peer& p, service s) const;
 };
 
 struct zone {
-  wire::name origin;                     // lower-cased absolute
+  wire::name origin;  // lower-cased absolute
   std::string file;
-  source_pos where;                      // of the origin value, for duplicate-zone errors
+  source_pos where;  // of the origin value, for duplicate-zone errors
   uint32_t default_ttl = 3600;
-  record soa;                            // the apex SOA (also present in `records`)
-  std::vector<record> records;           // explicit records incl. SOA and apex NS
+  record soa;                   // the apex SOA (also present in `records`)
+  std::vector<record> records;  // explicit records incl. SOA and apex NS
   std::vector<cluster> clusters;
 };
 

@@ -9,8 +9,8 @@ namespace sipdns::zone::detail {
 namespace {
 
 bool host_char(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '_';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_';
 }
 
 }  // namespace
@@ -28,13 +28,16 @@ name_result parse_name(std::string_view text, std::string_view origin, bool host
     std::string_view label = text.substr(start, dot == std::string_view::npos ? dot : dot - start);
     if (label.empty()) return {{}, "empty label"};
     if (label.size() > wire::max_label)
-      return {{}, "a label has " + std::to_string(label.size()) + " characters, at most 63 are allowed"};
+      return {
+          {},
+          "a label has " + std::to_string(label.size()) + " characters, at most 63 are allowed"};
     if (label == "*") return {{}, "wildcards are not supported"};
     for (unsigned char c : label) {
       bool ok = host_like ? host_char(c) : (c > 0x20 && c < 0x7F);
       if (!ok)
-        return {{}, "invalid character '" + std::string(1, char(c)) +
-                        "' (names use letters, digits, hyphen and underscore)"};
+        return {{},
+                "invalid character '" + std::string(1, char(c)) +
+                    "' (names use letters, digits, hyphen and underscore)"};
     }
     out.push_back(char(label.size()));
     out.append(label);

@@ -11,8 +11,8 @@
 namespace sipdns::zone::detail {
 
 struct name_result {
-  wire::name name;     // lower-cased absolute wire name; empty on error
-  std::string error;   // why the text is not a valid name
+  wire::name name;    // lower-cased absolute wire name; empty on error
+  std::string error;  // why the text is not a valid name
 };
 
 // "@" is `origin`, a trailing dot makes the name absolute, anything else is relative to

@@ -3,13 +3,13 @@
 #include "zone/reader.hpp"
 
 #include <sys/stat.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <fstream>
 #include <initializer_list>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "wire/constants.hpp"
 #include "zone/names.hpp"
@@ -26,16 +26,26 @@ constexpr int64_t max_u32 = 4294967295;
 
 const char* type_text(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a floating-point number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    default: return "nothing";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a floating-point number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    default:
+      return "nothing";
   }
 }
 
@@ -108,9 +118,9 @@ class reader {
       if (const toml::array* arr = cl->as_array(); arr && arr->is_array_of_tables()) {
         for (size_t i = 0; i < arr->size(); ++i) read_cluster(*(*arr)[i].as_table(), i + 1);
       } else {
-        report(pos(*cl), severity::error,
-               std::string("cluster must be an array of tables ([[cluster]]), not ") +
-                   type_text(*cl));
+        report(
+            pos(*cl), severity::error,
+            std::string("cluster must be an array of tables ([[cluster]]), not ") + type_text(*cl));
       }
     }
     merge_duplicates();
@@ -159,8 +169,8 @@ class reader {
     return n;
   }
 
-  std::optional<int64_t> integer(const toml::table& t, std::string_view key, int64_t lo,
-                                 int64_t hi, const scope& s, const toml::node** at = nullptr,
+  std::optional<int64_t> integer(const toml::table& t, std::string_view key, int64_t lo, int64_t hi,
+                                 const scope& s, const toml::node** at = nullptr,
                                  std::string_view shown = {}) {
     if (shown.empty()) shown = key;
     const toml::node* n = t.get(key);
@@ -190,7 +200,8 @@ class reader {
                         bool host_like = true) {
     const std::string& text = n.as_string()->get();
     name_result r = parse_name(text, zone_.origin, host_like);
-    if (!r.error.empty()) error(n, s.prefix + std::string(what) + " " + quoted(text) + ": " + r.error);
+    if (!r.error.empty())
+      error(n, s.prefix + std::string(what) + " " + quoted(text) + ": " + r.error);
     return r.name;
   }
 
@@ -226,7 +237,7 @@ class reader {
       return false;
     }
     std::string text = on->as_string()->get();
-    if (text == "@") text.clear();  // reported below as an empty name
+    if (text == "@") text.clear();                         // reported below as an empty name
     if (!text.empty() && text.back() != '.') text += '.';  // the origin is always absolute
     name_result origin = parse_name(text, std::string(1, '\0'));
     if (!origin.error.empty()) {
@@ -274,11 +285,14 @@ class reader {
     check_keys(t, {"mname", "rname", "serial", "refresh", "retry", "expire", "minimum"},
                "in [zone].soa");
     wire::name mname, rname;
-    if (const toml::node* m = string_node(t, "mname", s)) mname = name_value(*m, "mname", s);
-    else if (!t.get("mname")) missing(s, t, "mname");
+    if (const toml::node* m = string_node(t, "mname", s))
+      mname = name_value(*m, "mname", s);
+    else if (!t.get("mname"))
+      missing(s, t, "mname");
     if (const toml::node* r = string_node(t, "rname", s))
       rname = name_value(*r, "rname", s, false);  // a mailbox: its first label is free text
-    else if (!t.get("rname")) missing(s, t, "rname");
+    else if (!t.get("rname"))
+      missing(s, t, "rname");
 
     // RFC 1035 3.3.13; an absent serial follows the file's modification time, so that an
     // edited file is seen as newer by secondaries.
@@ -307,8 +321,8 @@ class reader {
     std::string label = "#" + std::to_string(index);
     scope s{"", "[[cluster]]"};
     check_keys(t,
-               {"name", "services", "srv_owner", "naptr", "round_robin_ttl", "srv_ttl",
-                "host_ttl", "priority", "weight", "peers"},
+               {"name", "services", "srv_owner", "naptr", "round_robin_ttl", "srv_ttl", "host_ttl",
+                "priority", "weight", "peers"},
                "in [[cluster]]");
     if (const toml::node* n = string_node(t, "name", s)) {
       label = quoted(n->as_string()->get());
@@ -329,7 +343,7 @@ class reader {
       }
     }
     if (!t.get("name") && (!t.get("services") || (t.get("services")->as_array() &&
-                                                   t.get("services")->as_array()->empty())))
+                                                  t.get("services")->as_array()->empty())))
       report(c.where, severity::error, "cluster has neither a name nor services");
 
     c.srv_owner = zone_.origin;
@@ -422,8 +436,10 @@ class reader {
     }
     std::pair<source_pos, source_pos> at{p.where, p.where};
     const toml::node* n = nullptr;
-    if (auto v = integer(t, "priority", 0, max_u16, s, &n)) p.priority = uint16_t(*v), at.first = pos(*n);
-    if (auto v = integer(t, "weight", 0, max_u16, s, &n)) p.weight = uint16_t(*v), at.second = pos(*n);
+    if (auto v = integer(t, "priority", 0, max_u16, s, &n))
+      p.priority = uint16_t(*v), at.first = pos(*n);
+    if (auto v = integer(t, "weight", 0, max_u16, s, &n))
+      p.weight = uint16_t(*v), at.second = pos(*n);
 
     if (const toml::node* pn = t.get("ports")) {
       if (!pn->is_table()) {

@@ -12,10 +12,18 @@
 namespace sipdns::zone::detail {
 namespace {
 
-struct rr_free { void operator()(ldns_rr* p) const { ldns_rr_free(p); } };
-struct rdf_free { void operator()(ldns_rdf* p) const { ldns_rdf_deep_free(p); } };
-struct buffer_free { void operator()(ldns_buffer* p) const { ldns_buffer_free(p); } };
-struct c_free { void operator()(char* p) const { std::free(p); } };
+struct rr_free {
+  void operator()(ldns_rr* p) const { ldns_rr_free(p); }
+};
+struct rdf_free {
+  void operator()(ldns_rdf* p) const { ldns_rdf_deep_free(p); }
+};
+struct buffer_free {
+  void operator()(ldns_buffer* p) const { ldns_buffer_free(p); }
+};
+struct c_free {
+  void operator()(char* p) const { std::free(p); }
+};
 using rr_ptr = std::unique_ptr<ldns_rr, rr_free>;
 using rdf_ptr = std::unique_ptr<ldns_rdf, rdf_free>;
 
@@ -23,8 +31,8 @@ using rdf_ptr = std::unique_ptr<ldns_rdf, rdf_free>;
 // lower-cased (RFC 4343 makes the comparison case-insensitive anyway).
 bool names_are_keys(uint16_t type) {
   using namespace wire::rr_type;
-  return type == ns || type == cname || type == ptr || type == mx || type == soa ||
-         type == srv || type == naptr;
+  return type == ns || type == cname || type == ptr || type == mx || type == soa || type == srv ||
+         type == naptr;
 }
 
 std::string rdf_bytes(const ldns_rdf* rdf) {
@@ -57,8 +65,8 @@ parsed_record parse_record(std::string_view text, std::string_view origin, uint3
   if (type == wire::rr_type::opt || (type >= 128 && type <= 255))
     return {std::nullopt, "type " + type_name(type) + " cannot appear in a zone"};
   if (ldns_rr_ttl(raw) > 2147483647u)
-    return {std::nullopt, "TTL " + std::to_string(ldns_rr_ttl(raw)) +
-                              " out of range 0..2147483647 (RFC 2181 8)"};
+    return {std::nullopt,
+            "TTL " + std::to_string(ldns_rr_ttl(raw)) + " out of range 0..2147483647 (RFC 2181 8)"};
 
   record r;
   r.owner = wire::name_lowered(rdf_bytes(ldns_rr_owner(raw)));

@@ -11,7 +11,7 @@ namespace sipdns::zone::detail {
 
 struct parsed_record {
   std::optional<record> rec;
-  std::string error;   // set when rec is empty: why the text is rejected
+  std::string error;  // set when rec is empty: why the text is rejected
 };
 
 // Relative names are relative to `origin` (wire form), "@" is the origin, a missing TTL is

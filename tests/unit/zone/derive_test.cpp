@@ -34,10 +34,11 @@ TEST_CASE("a peer filter removes a peer from SRV and round-robin, not from its o
   CHECK(rrset(zones, "habibexpc2.uctest.local.", LDNS_RR_TYPE_A).size() == 1);
   CHECK(rrset(zones, "128.53.48.10.in-addr.arpa.", LDNS_RR_TYPE_PTR).size() == 1);
   // Round-robin asks without a service, SRV with each service.
-  CHECK(std::count(asked.begin(), asked.end(), std::pair<size_t, std::optional<zone::service>>{
-                                                    1, std::nullopt}) == 1);
-  CHECK(std::count(asked.begin(), asked.end(), std::pair<size_t, std::optional<zone::service>>{
-                                                    1, zone::service::sips_tcp}) == 1);
+  CHECK(std::count(asked.begin(), asked.end(),
+                   std::pair<size_t, std::optional<zone::service>>{1, std::nullopt}) == 1);
+  CHECK(std::count(asked.begin(), asked.end(),
+                   std::pair<size_t, std::optional<zone::service>>{1, zone::service::sips_tcp}) ==
+        1);
 }
 
 TEST_CASE("a filter per service removes a peer from one SRV RRset only") {

@@ -38,8 +38,10 @@ TEST_CASE("golden diagnostics for tests/data/bad") {
     CHECK(got == read_all(expected));
     // An error stops the load; warnings alone do not.
     CHECK(bool(r.zones) == !zone::has_errors(r.diagnostics));
-    if (got.find(": error: ") == std::string::npos) CHECK(r.zones);
-    else CHECK_FALSE(r.zones);
+    if (got.find(": error: ") == std::string::npos)
+      CHECK(r.zones);
+    else
+      CHECK_FALSE(r.zones);
   }
 }
 

@@ -46,8 +46,8 @@ TEST_CASE("uctest.local: SRV records for both peers, as seed 000 option 1") {
         break;
       }
   REQUIRE(srv);
-  CHECK(srv->rdata == std::string("\x00\x0a\x00\x0a\x13\xc4", 6) +
-                          test::wire_of("habibexpc1.uctest.local."));
+  CHECK(srv->rdata ==
+        std::string("\x00\x0a\x00\x0a\x13\xc4", 6) + test::wire_of("habibexpc1.uctest.local."));
 }
 
 TEST_CASE("uctest.local: round-robin A with a short TTL, as seed 000 option 2") {
@@ -64,12 +64,12 @@ TEST_CASE("PTR records are derived in the loaded reverse zones") {
   CHECK(rrset(zones, "127.53.48.10.in-addr.arpa.", LDNS_RR_TYPE_PTR) ==
         V{"127.53.48.10.in-addr.arpa.\t3600\tIN\tPTR\thabibexpc1.uctest.local."});
   CHECK(rrset(zones, "1.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.",
-              LDNS_RR_TYPE_PTR).size() == 1);
+              LDNS_RR_TYPE_PTR)
+            .size() == 1);
   // The PTR lives in the reverse zone, not in the forward zone of the cluster.
   for (const auto& z : zones)
     for (const auto& r : z.records)
-      if (r.type == LDNS_RR_TYPE_PTR)
-        CHECK(wire::name_is_below_or_at(r.owner, z.origin));
+      if (r.type == LDNS_RR_TYPE_PTR) CHECK(wire::name_is_below_or_at(r.owner, z.origin));
 }
 
 TEST_CASE("example.com: NAPTR exactly as the Expressway guide Appendix 4") {
@@ -130,13 +130,13 @@ records = ["NS1 A 127.0.0.1", "WWW CNAME NS1", "@ MX 10 NS1.case.test.", "Txt TX
         "case.test.\t600\tIN\tSOA\tns1.case.test. hostmaster.example. 7 3600 600 604800 30");
   V texts;
   for (const auto& rec : z.records) texts.push_back(test::text_of(rec));
-  CHECK(texts == V{"case.test.\t600\tIN\tSOA\tns1.case.test. hostmaster.example. 7 3600 600 604800 30",
-                   "case.test.\t600\tIN\tNS\tns1.case.test.",
-                   "case.test.\t600\tIN\tNS\tns2.example.",
-                   "ns1.case.test.\t600\tIN\tA\t127.0.0.1",   // the duplicate is merged
-                   "www.case.test.\t600\tIN\tCNAME\tns1.case.test.",
-                   "case.test.\t600\tIN\tMX\t10 ns1.case.test.",
-                   "txt.case.test.\t600\tIN\tTXT\t\"KeepCase\""});
+  CHECK(texts ==
+        V{"case.test.\t600\tIN\tSOA\tns1.case.test. hostmaster.example. 7 3600 600 604800 30",
+          "case.test.\t600\tIN\tNS\tns1.case.test.", "case.test.\t600\tIN\tNS\tns2.example.",
+          "ns1.case.test.\t600\tIN\tA\t127.0.0.1",  // the duplicate is merged
+          "www.case.test.\t600\tIN\tCNAME\tns1.case.test.",
+          "case.test.\t600\tIN\tMX\t10 ns1.case.test.",
+          "txt.case.test.\t600\tIN\tTXT\t\"KeepCase\""});
 }
 
 TEST_CASE("an absent serial follows the file's modification time") {
@@ -148,7 +148,8 @@ records = ["ns1 A 127.0.0.1"]
 )");
   auto mtime = std::filesystem::last_write_time(f.path);
   auto secs = std::chrono::duration_cast<std::chrono::seconds>(
-                  std::chrono::file_clock::to_sys(mtime).time_since_epoch()).count();
+                  std::chrono::file_clock::to_sys(mtime).time_since_epoch())
+                  .count();
   zone::load_result r = zone::load({f.path.string()});
   REQUIRE(r.zones);
   const std::string& rd = r.zones->zones[0].soa.rdata;

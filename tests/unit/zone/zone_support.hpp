@@ -1,8 +1,11 @@
 // Helpers for the zone tests: records printed through ldns (the oracle) and lookups by name.
 #pragma once
-// The zone headers (and <optional>) come before ldns, whose common.h defines `bool` and
-// `false` as macros when stdbool.h is not seen first.
+// stdbool.h must come before ldns: without it ldns/common.h defines `bool` and `false` as
+// macros, which breaks <optional> included after it.
 #include <stdbool.h>
+// clang-format off: keep the order above
+#include <ldns/ldns.h>
+// clang-format on
 
 #include <algorithm>
 #include <cstdlib>
@@ -14,22 +17,29 @@
 
 #include "zone/derive.hpp"
 #include "zone/loader.hpp"
-#include <ldns/ldns.h>
 
 namespace sipdns::test {
 
 // One record as ldns prints it ("owner\tttl\tIN\tTYPE\trdata"); ldns parses our wire bytes.
 inline std::string text_of(const zone::record& r) {
   std::string wire = r.owner;
-  uint8_t fixed[10] = {uint8_t(r.type >> 8), uint8_t(r.type), 0, 1,
-                       uint8_t(r.ttl >> 24), uint8_t(r.ttl >> 16), uint8_t(r.ttl >> 8), uint8_t(r.ttl),
-                       uint8_t(r.rdata.size() >> 8), uint8_t(r.rdata.size())};
+  uint8_t fixed[10] = {uint8_t(r.type >> 8),
+                       uint8_t(r.type),
+                       0,
+                       1,
+                       uint8_t(r.ttl >> 24),
+                       uint8_t(r.ttl >> 16),
+                       uint8_t(r.ttl >> 8),
+                       uint8_t(r.ttl),
+                       uint8_t(r.rdata.size() >> 8),
+                       uint8_t(r.rdata.size())};
   wire.append(reinterpret_cast<const char*>(fixed), sizeof fixed);
   wire.append(r.rdata);
   ldns_rr* rr = nullptr;
   size_t pos = 0;
   if (ldns_wire2rr(&rr, reinterpret_cast<const uint8_t*>(wire.data()), wire.size(), &pos,
-                   LDNS_SECTION_ANSWER) != LDNS_STATUS_OK || pos != wire.size())
+                   LDNS_SECTION_ANSWER) != LDNS_STATUS_OK ||
+      pos != wire.size())
     return "unparsable";
   std::unique_ptr<ldns_rr, decltype(&ldns_rr_free)> owned(rr, ldns_rr_free);
   std::unique_ptr<char, decltype(&std::free)> text(ldns_rr2str(rr), std::free);
