@@ -215,7 +215,17 @@ assert_status() { assert_eq "$(dig_status)" "$1" "status"; }
 
 # Ends the test: non-zero exit when any assertion failed.
 finish() {
-  if server_alive; then :; elif [[ -n $SERVER_PID ]]; then fail "sipdnsd died during the test"; fi
+  if server_alive; then
+    # A clean shutdown is part of every test: SIGTERM must give exit status 0 (a crash, or
+    # a sanitizer report in an instrumented build, would not).
+    stop_server
+    if ((SERVER_STATUS != 0)); then
+      OUT=$(tail -n 30 "$SERVER_LOG")
+      fail "sipdnsd exited with status $SERVER_STATUS after SIGTERM"
+    fi
+  elif [[ -n $SERVER_PID ]]; then
+    fail "sipdnsd died during the test"
+  fi
   if ((FAILS)); then
     echo "----- server log -----" >&2
     tail -n 50 "$SERVER_LOG" >&2 2>/dev/null

@@ -27,7 +27,7 @@ OUT=$(cat "$SERVER_LOG")
 assert_matches "$OUT" "$(basename "$target"):[0-9]+:[0-9]+: error: " "diagnostic with file:line:column"
 dig_q habibexpc2.uctest.local A >/dev/null
 assert_contains "$(section ANSWER)" "IN A 10.48.53.128" "after failed reload: old data served"
-assert_contains "$(section ANSWER)" "IN A 10.48.53.128" "server still alive"
+if server_alive; then pass "server still running after a failed reload"; else fail "server died"; fi
 
 # Fix it, with a changed address, and reload again.
 sed 's/10\.48\.53\.128/10.48.53.228/g' "$TMP_DIR/original.toml" >"$target"
