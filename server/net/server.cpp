@@ -40,6 +40,18 @@ void server::close() noexcept {
   while (connections_head_ != nullptr) connections_head_->close();  // close() unlinks
 }
 
+std::vector<endpoint> server::udp_endpoints() const {
+  std::vector<endpoint> out;
+  for (const auto& u : udp_) out.push_back(u->local_endpoint());
+  return out;
+}
+
+std::vector<endpoint> server::tcp_endpoints() const {
+  std::vector<endpoint> out;
+  for (const auto& t : tcp_) out.push_back(t->local_endpoint());
+  return out;
+}
+
 void server::set_snapshot(compile::snapshot_ptr snap) noexcept {
   if (!snap) return;
   // The old snapshot is released here, on the loop thread, when no query is in flight.

@@ -44,6 +44,10 @@ class server {
   // callbacks release them; the server must outlive that.
   void close() noexcept;
 
+  // The addresses actually bound (the real port when 0 was asked), for tests and logs.
+  std::vector<endpoint> udp_endpoints() const;
+  std::vector<endpoint> tcp_endpoints() const;
+
   void set_snapshot(compile::snapshot_ptr snap) noexcept;
   const compile::snapshot& snapshot() const noexcept { return *snap_; }
 

@@ -46,11 +46,11 @@ void tcp_listener::close() noexcept {
   if (!uv_is_closing(as_handle(&handle_))) uv_close(as_handle(&handle_), on_close);
 }
 
-std::string tcp_listener::local_address() const {
-  sockaddr_storage ss{};
-  int len = sizeof ss;
-  if (uv_tcp_getsockname(&handle_, reinterpret_cast<sockaddr*>(&ss), &len) < 0) return "?";
-  return to_string(reinterpret_cast<const sockaddr*>(&ss));
+endpoint tcp_listener::local_endpoint() const {
+  endpoint ep;
+  int len = sizeof ep.addr;
+  uv_tcp_getsockname(&handle_, reinterpret_cast<sockaddr*>(&ep.addr), &len);
+  return ep;
 }
 
 void tcp_listener::on_connection(uv_stream_t* h, int status) noexcept {

@@ -23,7 +23,8 @@ class tcp_listener {
   tcp_listener& operator=(const tcp_listener&) = delete;
 
   void close() noexcept;
-  std::string local_address() const;
+  std::string local_address() const { return to_string(local_endpoint().sa()); }
+  endpoint local_endpoint() const;
 
  private:
   explicit tcp_listener(server& srv) : server_(srv) {}

@@ -65,11 +65,11 @@ void udp_listener::close() noexcept {
     uv_close(reinterpret_cast<uv_handle_t*>(&handle_), on_close);
 }
 
-std::string udp_listener::local_address() const {
-  sockaddr_storage ss{};
-  int len = sizeof ss;
-  if (uv_udp_getsockname(&handle_, reinterpret_cast<sockaddr*>(&ss), &len) < 0) return "?";
-  return to_string(reinterpret_cast<const sockaddr*>(&ss));
+endpoint udp_listener::local_endpoint() const {
+  endpoint ep;
+  int len = sizeof ep.addr;
+  uv_udp_getsockname(&handle_, reinterpret_cast<sockaddr*>(&ep.addr), &len);
+  return ep;
 }
 
 void udp_listener::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) noexcept {

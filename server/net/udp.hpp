@@ -21,8 +21,9 @@ class udp_listener {
   udp_listener& operator=(const udp_listener&) = delete;
 
   void close() noexcept;
-  // The bound address as text (the port is the real one when 0 was asked).
-  std::string local_address() const;
+  // The bound address (the port is the real one when 0 was asked).
+  std::string local_address() const { return to_string(local_endpoint().sa()); }
+  endpoint local_endpoint() const;
 
  private:
   explicit udp_listener(server& srv) : server_(srv) {}

@@ -107,10 +107,13 @@ presentable() {
     sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'   # and trailing ones
 }
 
-# The comparable part: record lines, whitespace squeezed, sorted.
+# The comparable part: dig's status and flags lines (so REFUSED or a missing aa flag is
+# caught), and the record lines, whitespace squeezed, sorted.
 records() {
   sed -E "s/#$PORT\b/#5353/g" |
-    awk '/^[[:space:]]*$/ || /^;/ || /^Server:/ || /^Address:[[:space:]]+[0-9a-f.:]+#/ { next }
+    awk '/->>HEADER<<-/ { sub(/, id: [0-9]+/, ""); sub(/^.*opcode/, "opcode"); print; next }
+         /^;; flags:/ { $1 = $1; print; next }
+         /^[[:space:]]*$/ || /^;/ || /^Server:/ || /^Address:[[:space:]]+[0-9a-f.:]+#/ { next }
          { $1 = $1; print }' | LC_ALL=C sort
 }
 
