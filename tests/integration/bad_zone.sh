@@ -15,7 +15,8 @@ fi
 run_case() {
   local port log=$TMP_DIR/case.log pid i
   port=$(pick_port) || exit 1
-  "$SIPDNSD" --listen "127.0.0.1:$port" --zones "$1" >"$log" 2>&1 &
+  : >"$log"  # truncated before the start, so a previous case's output is never read
+  "$SIPDNSD" --listen "127.0.0.1:$port" --zones "$1" >>"$log" 2>&1 &
   pid=$!
   start_watchdog "$pid"
   rc=timeout

@@ -102,7 +102,10 @@ start_server() {
     PORT=$(pick_port) || exit 1
     local listen=(--listen "127.0.0.1:$PORT")
     have_ipv6 && listen+=(--listen "[::1]:$PORT")
-    "$SIPDNSD" "${listen[@]}" "${args[@]}" >"$SERVER_LOG" 2>&1 &
+    # Truncate here, not in the child's redirection: the child may not have run yet when we
+    # look for "serving", and a previous server's log must not be mistaken for this one's.
+    : >"$SERVER_LOG"
+    "$SIPDNSD" "${listen[@]}" "${args[@]}" >>"$SERVER_LOG" 2>&1 &
     SERVER_PID=$!
     start_watchdog "$SERVER_PID"
     for ((i = 0; i < 100; i++)); do
