@@ -65,6 +65,34 @@ struct peer {
   source_pos where;
 };
 
+// How a cluster's peers are health-checked (the prober in server/health/ reads this).
+enum class probe_kind : uint8_t { tcp, tls, sip_options, stun };
+enum class probe_transport : uint8_t { udp, tcp, tls };
+// What a health-filtered RRset holds when the filter leaves it empty.
+enum class all_down_policy : uint8_t {
+  serve_all,   // fail open: answer as if every peer were up (default)
+  serve_none,  // NODATA
+};
+
+struct health_config {
+  probe_kind kind = probe_kind::tcp;
+  // Unset: from the service (sip+udp, h323ls, h323rs -> udp; sips+tcp, collab-edge,
+  // cisco-uds -> tls; others -> tcp), or tcp/tls for those probe kinds.
+  std::optional<probe_transport> transport;
+  std::optional<uint16_t> port;      // unset: each service's own port
+  uint32_t interval_ms = 1000;
+  uint32_t timeout_ms = 500;
+  uint32_t fall = 2;                 // consecutive failures before a peer is down
+  uint32_t rise = 2;                 // consecutive successes before it is back
+  all_down_policy all_down = all_down_policy::serve_all;
+  // SIP OPTIONS final responses that mean "up"; 503 always means draining.
+  std::vector<std::pair<uint16_t, uint16_t>> up_codes = {{200, 699}};
+  bool tls_verify = false;
+  std::string tls_ca_file;           // PEM bundle; empty = the system's default paths
+  std::string tls_name;              // expected certificate name; empty = the peer's host name
+  source_pos where;
+};
+
 struct cluster {
   wire::name name;                // round-robin A/AAAA owner; empty if none
   std::vector<service> services;  // in declaration order
@@ -74,6 +102,7 @@ struct cluster {
   uint32_t srv_ttl = 86400;
   std::optional<uint32_t> host_ttl;  // peers' own A/AAAA/PTR; unset means the zone TTL
   std::vector<peer> peers;
+  std::optional<health_config> health;  // unset: never probed, every peer always served
   source_pos where;
   uint16_t port_of(const peer& p, service s) const;
 };

@@ -1,0 +1,67 @@
+// One health probe of one peer: TCP connect, TLS handshake, SIP OPTIONS or STUN Binding,
+// event-driven on a libuv loop, with its own timeout.
+#pragma once
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "zone/model.hpp"
+
+namespace sipdns::health {
+
+enum class outcome : uint8_t {
+  up,
+  down,
+  draining,  // SIP 503: the peer is in maintenance mode; keep probing, serve it no more
+};
+
+struct probe_result {
+  outcome result = outcome::down;
+  std::string reason;                   // "ok", "timeout", "connection refused",
+                                        // "TLS: certificate verify failed", "SIP 503", ...
+  uint32_t latency_ms = 0;
+  std::optional<uint32_t> retry_after_s;  // from a 503's Retry-After header
+};
+
+struct probe_target {
+  sockaddr_storage address{};           // IP and port to contact (always from the zone file)
+  std::string host;                     // peer FQDN without trailing dot: SNI, SIP URIs
+  zone::probe_kind kind = zone::probe_kind::tcp;
+  zone::probe_transport transport = zone::probe_transport::tcp;
+  uint32_t timeout_ms = 500;
+  std::vector<std::pair<uint16_t, uint16_t>> up_codes = {{200, 699}};
+  bool tls_verify = false;
+  std::string tls_ca_file;
+  std::string tls_name;                 // empty: `host`
+};
+
+// Runs probes on one loop. `start` returns at once; `done` is called exactly once per probe,
+// on the loop thread, with the outcome (a timeout is an outcome too). `close_all` cancels
+// every probe in flight (their callbacks are not called) and closes their handles; the loop
+// must run afterwards until the handles are gone.
+class probe_runner {
+ public:
+  using callback = std::function<void(const probe_result&)>;
+  explicit probe_runner(uv_loop_t* loop);
+  ~probe_runner();
+  probe_runner(const probe_runner&) = delete;
+  probe_runner& operator=(const probe_runner&) = delete;
+
+  void start(const probe_target& target, callback done);
+  void close_all() noexcept;
+  size_t in_flight() const noexcept;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace sipdns::health
