@@ -31,11 +31,23 @@ wire::name srv_name(const service_info& s, const wire::name& owner) {
                             wire::name_prepend(prefix.substr(dot + 1), owner));
 }
 
+// A derived record's standing before the all-down policy is applied.
+enum class state : uint8_t { plain, kept, filtered };
+struct mark {
+  state st = state::plain;  // plain: not subject to the filter (explicit, peer host, PTR, NAPTR)
+  bool fail_open = false;   // the contributing cluster's all-down policy is serve-all
+};
+
+// Design: health-filtered records (SRV, round-robin A/AAAA) are placed like any other but
+// marked, kept or filtered out, with whether their cluster fails open. Once every cluster has
+// contributed, each marked RRset is settled as a whole: clusters sharing an owner (a primary
+// and its backup) form one RRset, so the all-down policy can only be judged after all of them.
 class builder {
  public:
   builder(const zone_set& set, const peer_filter& usable) : set_(set), usable_(usable) {
     for (const auto& z : set.zones) {
       out_.push_back({z.origin, z.soa, z.records});
+      marks_.emplace_back(z.records.size());
       for (const auto& r : z.records)
         if (r.type == wire::rr_type::ptr) explicit_ptr_.insert(r.owner);
     }
@@ -46,6 +58,7 @@ class builder {
       const zone& z = set_.zones[zi];
       for (size_t ci = 0; ci < z.clusters.size(); ++ci) expand(z, ci, peer_ref{zi, ci, 0});
     }
+    for (size_t zi = 0; zi < out_.size(); ++zi) settle(zi);
     for (auto& z : out_) normalise(z);
     return std::move(out_);
   }
@@ -54,16 +67,20 @@ class builder {
   bool usable(peer_ref ref, std::optional<service> s) const { return !usable_ || usable_(ref, s); }
 
   void place(wire::name owner, uint16_t type, uint32_t ttl, std::string rdata,
-             const source_pos& where) {
-    if (auto zi = find_zone(set_, owner))
+             const source_pos& where, mark m = {}) {
+    if (auto zi = find_zone(set_, owner)) {
       out_[*zi].records.push_back({std::move(owner), type, ttl, std::move(rdata), where});
+      marks_[*zi].push_back(m);
+    }
   }
 
-  void addresses(const wire::name& owner, const peer& p, uint32_t ttl) {
+  void addresses(const wire::name& owner, const peer& p, uint32_t ttl, mark m = {}) {
     if (p.ipv4)
-      place(owner, wire::rr_type::a, ttl, std::string(p.ipv4->begin(), p.ipv4->end()), p.where);
+      place(owner, wire::rr_type::a, ttl, std::string(p.ipv4->begin(), p.ipv4->end()), p.where,
+            m);
     if (p.ipv6)
-      place(owner, wire::rr_type::aaaa, ttl, std::string(p.ipv6->begin(), p.ipv6->end()), p.where);
+      place(owner, wire::rr_type::aaaa, ttl, std::string(p.ipv6->begin(), p.ipv6->end()), p.where,
+            m);
   }
 
   void pointer(const wire::name& reverse, const peer& p, uint32_t ttl) {
@@ -74,24 +91,32 @@ class builder {
   void expand(const zone& z, size_t ci, peer_ref ref) {
     const cluster& c = z.clusters[ci];
     uint32_t host_ttl = c.host_ttl.value_or(z.default_ttl);
+    // A cluster without health checks still meets the filter (an operator's drain), and
+    // fails open like serve-all: it never promised anything else.
+    bool fail_open = !c.health || c.health->all_down == all_down_policy::serve_all;
+    auto filtered = [&](bool ok) { return mark{ok ? state::kept : state::filtered, fail_open}; };
     for (ref.peer = 0; ref.peer < c.peers.size(); ++ref.peer) {
       addresses(c.peers[ref.peer].host, c.peers[ref.peer], host_ttl);
     }
     if (!c.name.empty()) {
       for (ref.peer = 0; ref.peer < c.peers.size(); ++ref.peer)
-        if (usable(ref, std::nullopt)) addresses(c.name, c.peers[ref.peer], c.round_robin_ttl);
+        addresses(c.name, c.peers[ref.peer], c.round_robin_ttl,
+                  filtered(usable(ref, std::nullopt)));
     }
+    // A health-checked cluster's SRV set changes with its peers' state, so resolvers must not
+    // keep a stale one for a day: it gets the round-robin TTL.
+    uint32_t srv_ttl = c.health ? c.round_robin_ttl : c.srv_ttl;
     for (service s : c.services) {
       wire::name owner = srv_name(info(s), c.srv_owner);
       for (ref.peer = 0; ref.peer < c.peers.size(); ++ref.peer) {
         const peer& p = c.peers[ref.peer];
-        if (!usable(ref, s)) continue;
         std::string rdata;  // RFC 2782: priority, weight, port, target
         put16(rdata, p.priority);
         put16(rdata, p.weight);
         put16(rdata, c.port_of(p, s));
         rdata += p.host;
-        place(owner, wire::rr_type::srv, c.srv_ttl, std::move(rdata), p.where);
+        place(owner, wire::rr_type::srv, srv_ttl, std::move(rdata), p.where,
+              filtered(usable(ref, s)));
       }
     }
     if (c.naptr) {
@@ -118,6 +143,34 @@ class builder {
     }
   }
 
+  // Drops filtered-out records, except where that would empty an RRset that had records: then
+  // the RRset is served whole if any contributing cluster fails open, and stays empty (NODATA)
+  // otherwise. While one record survives (a backup tier), nothing is added back.
+  void settle(size_t zi) {
+    auto& recs = out_[zi].records;
+    const auto& m = marks_[zi];
+    struct rrset_state {
+      bool has_served = false, fail_open = false;
+    };
+    std::map<std::pair<std::string_view, uint16_t>, rrset_state> sets;
+    for (size_t i = 0; i < recs.size(); ++i) {
+      rrset_state& st = sets[{recs[i].owner, recs[i].type}];
+      if (m[i].st != state::filtered) st.has_served = true;
+      if (m[i].st != state::plain && m[i].fail_open) st.fail_open = true;
+    }
+    std::vector<bool> keep(recs.size(), true);
+    for (size_t i = 0; i < recs.size(); ++i) {
+      if (m[i].st != state::filtered) continue;
+      const rrset_state& st = sets.at({recs[i].owner, recs[i].type});
+      keep[i] = !st.has_served && st.fail_open;
+    }
+    std::vector<record> kept;
+    kept.reserve(recs.size());
+    for (size_t i = 0; i < recs.size(); ++i)
+      if (keep[i]) kept.push_back(std::move(recs[i]));
+    recs = std::move(kept);
+  }
+
   static void normalise(expanded_zone& z) {
     std::set<std::tuple<std::string_view, uint16_t, std::string_view>> seen;
     std::vector<bool> first(z.records.size());
@@ -142,6 +195,7 @@ class builder {
   const zone_set& set_;
   const peer_filter& usable_;
   std::vector<expanded_zone> out_;
+  std::vector<std::vector<mark>> marks_;  // parallel to out_[i].records until settle
   std::set<wire::name> explicit_ptr_;
 };
 

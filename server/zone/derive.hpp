@@ -14,10 +14,19 @@ struct peer_ref {
   size_t zone = 0, cluster = 0, peer = 0;
 };
 
-// Decides whether a peer's records are offered for a service (health; issue 3): SRV records ask
-// with the service, the cluster's round-robin A/AAAA ask with nullopt. A peer's own A/AAAA and
-// PTR are always derived, so that a filtered peer stays resolvable by name.
+// Decides whether a peer's records are offered for a service (health checks, operator drains):
+// SRV records ask with the service, the cluster's round-robin A/AAAA ask with nullopt. It is
+// asked for the peers of every cluster, health-checked or not (a drain applies to any peer).
+// A peer's own A/AAAA and PTR are always derived, so that a filtered peer stays resolvable.
 // An empty function means every peer is usable.
+//
+// All-down policy, per RRset (SRV RRsets merge every cluster sharing the owner, e.g. a primary
+// and a backup): when the filter leaves an RRset empty that had records unfiltered, it is
+// served unfiltered if any contributing cluster fails open (all_down = serve-all, or no health
+// table), and left empty (NODATA) otherwise. While any record of it survives (the backup
+// tier), nothing is added back.
+//
+// TTLs: the SRV records of a health-checked cluster take its round_robin_ttl, not srv_ttl.
 using peer_filter = std::function<bool(const peer_ref&, std::optional<service>)>;
 
 struct expanded_zone {

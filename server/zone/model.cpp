@@ -31,4 +31,60 @@ uint16_t cluster::port_of(const peer& p, service s) const {
   return it != p.ports.end() ? it->second : info(s).default_port;
 }
 
+const char* to_text(probe_kind k) {
+  switch (k) {
+    case probe_kind::tcp:
+      return "tcp";
+    case probe_kind::tls:
+      return "tls";
+    case probe_kind::sip_options:
+      return "sip-options";
+    case probe_kind::stun:
+      return "stun";
+  }
+  return "?";
+}
+
+const char* to_text(probe_transport t) {
+  switch (t) {
+    case probe_transport::udp:
+      return "udp";
+    case probe_transport::tcp:
+      return "tcp";
+    case probe_transport::tls:
+      return "tls";
+  }
+  return "?";
+}
+
+const char* to_text(all_down_policy p) {
+  return p == all_down_policy::serve_all ? "serve-all" : "serve-none";
+}
+
+std::optional<probe_transport> probe_transport_for(const health_config& h, service s) {
+  if (h.kind == probe_kind::tcp) return probe_transport::tcp;
+  if (h.kind == probe_kind::tls) return probe_transport::tls;
+  probe_transport t = probe_transport::tcp;
+  if (h.transport) {
+    t = *h.transport;
+  } else {
+    switch (s) {
+      case service::sip_udp:
+      case service::h323ls:
+      case service::h323rs:
+        t = probe_transport::udp;
+        break;
+      case service::sips_tcp:
+      case service::collab_edge:
+      case service::cisco_uds:
+        t = probe_transport::tls;
+        break;
+      default:
+        break;
+    }
+  }
+  if (h.kind == probe_kind::stun && t == probe_transport::tls) return std::nullopt;
+  return t;
+}
+
 }  // namespace sipdns::zone

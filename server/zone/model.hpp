@@ -65,33 +65,48 @@ struct peer {
   source_pos where;
 };
 
-// How a cluster's peers are health-checked (the prober in server/health/ reads this).
+// How a cluster's peers are health-checked (the prober in server/health/ reads this; the list
+// of probes to run comes from list_checks in zone/checks_list.hpp).
 enum class probe_kind : uint8_t { tcp, tls, sip_options, stun };
 enum class probe_transport : uint8_t { udp, tcp, tls };
-// What a health-filtered RRset holds when the filter leaves it empty.
+// What a health-filtered RRset holds when the filter leaves it empty (see derive.hpp).
 enum class all_down_policy : uint8_t {
   serve_all,   // fail open: answer as if every peer were up (default)
   serve_none,  // NODATA
 };
 
+// As written in TOML: "sip-options", "udp", "serve-all".
+const char* to_text(probe_kind k);
+const char* to_text(probe_transport t);
+const char* to_text(all_down_policy p);
+
+// Design: every value is validated by the reader (ranges, kinds, transports, the CA file's
+// existence), so the prober never parses or second-guesses a health option.
 struct health_config {
   probe_kind kind = probe_kind::tcp;
   // Unset: from the service (sip+udp, h323ls, h323rs -> udp; sips+tcp, collab-edge,
-  // cisco-uds -> tls; others -> tcp), or tcp/tls for those probe kinds.
+  // cisco-uds -> tls; others -> tcp), or tcp/tls for those probe kinds. See probe_transport_for.
   std::optional<probe_transport> transport;
   std::optional<uint16_t> port;      // unset: each service's own port
-  uint32_t interval_ms = 1000;
-  uint32_t timeout_ms = 500;
-  uint32_t fall = 2;                 // consecutive failures before a peer is down
-  uint32_t rise = 2;                 // consecutive successes before it is back
+  uint32_t interval_ms = 1000;       // 100..3600000
+  uint32_t timeout_ms = 500;         // 10..interval_ms - 1
+  uint32_t fall = 2;                 // consecutive failures before a peer is down (1..10)
+  uint32_t rise = 2;                 // consecutive successes before it is back (1..10)
   all_down_policy all_down = all_down_policy::serve_all;
-  // SIP OPTIONS final responses that mean "up"; 503 always means draining.
+  // SIP OPTIONS final responses that mean "up", inclusive ranges; 503 always means draining.
   std::vector<std::pair<uint16_t, uint16_t>> up_codes = {{200, 699}};
   bool tls_verify = false;
-  std::string tls_ca_file;           // PEM bundle; empty = the system's default paths
+  // PEM bundle; empty = the system's default paths. Relative paths in the zone file are
+  // resolved against the zone file's directory by the reader, so this path opens as is.
+  std::string tls_ca_file;
   std::string tls_name;              // expected certificate name; empty = the peer's host name
-  source_pos where;
+  source_pos where;                  // of the health table
 };
+
+// The transport a probe of `kind` uses for service `s`: the explicit one, else tcp/tls for
+// those kinds (even for UDP-only H.323 services: the kind decides), else the service's own.
+// nullopt when the combination is invalid (STUN over TLS).
+std::optional<probe_transport> probe_transport_for(const health_config& h, service s);
 
 struct cluster {
   wire::name name;                // round-robin A/AAAA owner; empty if none
@@ -99,7 +114,7 @@ struct cluster {
   wire::name srv_owner;           // domain under which _service._proto live
   bool naptr = false;
   uint32_t round_robin_ttl = 30;
-  uint32_t srv_ttl = 86400;
+  uint32_t srv_ttl = 86400;  // SRV and NAPTR; a health-checked cluster's SRV use round_robin_ttl
   std::optional<uint32_t> host_ttl;  // peers' own A/AAAA/PTR; unset means the zone TTL
   std::vector<peer> peers;
   std::optional<health_config> health;  // unset: never probed, every peer always served

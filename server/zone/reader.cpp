@@ -322,7 +322,7 @@ class reader {
     scope s{"", "[[cluster]]"};
     check_keys(t,
                {"name", "services", "srv_owner", "naptr", "round_robin_ttl", "srv_ttl", "host_ttl",
-                "priority", "weight", "peers"},
+                "priority", "weight", "peers", "health"},
                "in [[cluster]]");
     if (const toml::node* n = string_node(t, "name", s)) {
       label = quoted(n->as_string()->get());
@@ -356,7 +356,8 @@ class reader {
     const toml::node* rr_ttl_at = nullptr;
     if (auto v = integer(t, "round_robin_ttl", 0, max_ttl, s, &rr_ttl_at))
       c.round_robin_ttl = uint32_t(*v);
-    if (auto v = integer(t, "srv_ttl", 0, max_ttl, s)) c.srv_ttl = uint32_t(*v);
+    const toml::node* srv_ttl_at = nullptr;
+    if (auto v = integer(t, "srv_ttl", 0, max_ttl, s, &srv_ttl_at)) c.srv_ttl = uint32_t(*v);
     if (auto v = integer(t, "host_ttl", 0, max_ttl, s)) c.host_ttl = uint32_t(*v);
     uint16_t priority = 10, weight = 10;
     if (auto v = integer(t, "priority", 0, max_u16, s)) priority = uint16_t(*v);
@@ -391,6 +392,33 @@ class reader {
         c.peers.push_back(std::move(p));
         pw_at.push_back(at);
       }
+    }
+
+    // Checked as soon as a health table is written, even one with errors: one pass, all errors.
+    bool checked = false;
+    if (const toml::node* hn = t.get("health")) {
+      if (!hn->is_table()) {
+        type_error(s, "health", *hn, "a table");
+      } else {
+        checked = true;
+        c.health = read_health(*hn->as_table(), c);
+      }
+    }
+    if (checked) {
+      // Probes go to the address written here, never to what DNS says: the answer being
+      // built must not depend on itself.
+      for (const peer& p : c.peers)
+        if (!p.ipv4 && !p.ipv6)
+          report(p.where, severity::error,
+                 "health checks contact only addresses written in the zone file; give peer " +
+                     quoted(wire::name_to_text(p.host)) + " an ipv4 or ipv6");
+      if (srv_ttl_at)
+        report(pos(*srv_ttl_at), severity::warning,
+               "srv_ttl is not used for the SRV records of a health-checked cluster: they take "
+               "round_robin_ttl (" +
+                   std::to_string(c.round_robin_ttl) +
+                   ") so that resolvers drop a failed peer quickly; only NAPTR records use "
+                   "srv_ttl");
     }
 
     warn_unequal(c, label, pw_at);
@@ -465,6 +493,193 @@ class reader {
       }
     }
     return at;
+  }
+
+  // [cluster.health]; returns nullopt when it has an error, so that no half-read probe runs.
+  std::optional<health_config> read_health(const toml::table& t, const cluster& c) {
+    health_config h;
+    h.where = pos(t);
+    scope s{"health.", "[cluster.health]"};
+    size_t errors_before = error_count();
+    check_keys(t,
+               {"probe", "transport", "port", "interval_ms", "timeout_ms", "fall", "rise",
+                "all_down", "up_codes", "tls_verify", "tls_ca_file", "tls_name"},
+               "in [cluster.health]");
+
+    const toml::node* kind_at = string_node(t, "probe", s);
+    if (kind_at) {
+      const std::string& text = kind_at->as_string()->get();
+      bool found = false;
+      for (probe_kind k :
+           {probe_kind::tcp, probe_kind::tls, probe_kind::sip_options, probe_kind::stun})
+        if (text == to_text(k)) h.kind = k, found = true;
+      if (!found) {
+        error(*kind_at, "unknown probe " + quoted(text) + "; valid probes: tcp, tls, sip-options, stun");
+        kind_at = nullptr;
+      }
+    } else if (!t.get("probe")) {
+      missing(s, t, "probe");
+    }
+
+    if (const toml::node* n = string_node(t, "transport", s)) {
+      const std::string& text = n->as_string()->get();
+      std::optional<probe_transport> tr;
+      for (probe_transport v : {probe_transport::udp, probe_transport::tcp, probe_transport::tls})
+        if (text == to_text(v)) tr = v;
+      if (!tr) {
+        error(*n, "unknown transport " + quoted(text) + "; valid transports: udp, tcp, tls");
+      } else if (kind_at && (h.kind == probe_kind::tcp || h.kind == probe_kind::tls)) {
+        error(*n, "health.transport is not allowed with probe " + quoted(to_text(h.kind)) +
+                      ": that probe kind is its own transport");
+      } else if (kind_at && h.kind == probe_kind::stun && *tr == probe_transport::tls) {
+        error(*n, "health.transport \"tls\" is not valid for probe \"stun\"; valid: udp, tcp");
+      } else {
+        h.transport = tr;
+      }
+    }
+    if (kind_at && h.kind == probe_kind::stun && !t.get("transport")) {
+      for (service v : c.services)
+        if (!probe_transport_for(h, v)) {
+          error(*kind_at, "probe \"stun\" cannot run over TLS, which service " +
+                              quoted(info(v).key) +
+                              " implies; set health.transport to \"udp\" or \"tcp\"");
+          break;
+        }
+    }
+
+    if (auto v = integer(t, "port", 1, max_u16, s)) h.port = uint16_t(*v);
+    auto interval = integer(t, "interval_ms", 100, 3600000, s);
+    if (interval) h.interval_ms = uint32_t(*interval);
+    const toml::node* timeout_at = nullptr;
+    if (auto v = integer(t, "timeout_ms", 10, 3600000, s, &timeout_at)) h.timeout_ms = uint32_t(*v);
+    // A probe must end before the next one starts, or probes of one peer would pile up.
+    bool interval_ok = interval || !t.get("interval_ms");
+    if (timeout_at && interval_ok && h.timeout_ms >= h.interval_ms)
+      error(*timeout_at, "health.timeout_ms " + std::to_string(h.timeout_ms) +
+                             " must be below health.interval_ms " + std::to_string(h.interval_ms));
+    if (auto v = integer(t, "fall", 1, 10, s)) h.fall = uint32_t(*v);
+    if (auto v = integer(t, "rise", 1, 10, s)) h.rise = uint32_t(*v);
+
+    if (const toml::node* n = string_node(t, "all_down", s)) {
+      const std::string& text = n->as_string()->get();
+      if (text == "serve-all")
+        h.all_down = all_down_policy::serve_all;
+      else if (text == "serve-none")
+        h.all_down = all_down_policy::serve_none;
+      else
+        error(*n, "unknown all_down policy " + quoted(text) + "; valid: serve-all, serve-none");
+    }
+
+    if (const toml::array* arr = string_array(t, "up_codes", s)) {
+      h.up_codes.clear();
+      if (arr->empty()) error(*t.get("up_codes"), "health.up_codes must list at least one code");
+      for (size_t i = 0; i < arr->size(); ++i) {
+        const std::string& text = (*arr)[i].as_string()->get();
+        std::string why;
+        auto range = parse_code_range(text, why);
+        if (!range)
+          error((*arr)[i], "health.up_codes[" + std::to_string(i) + "] " + quoted(text) + ": " + why);
+        else
+          h.up_codes.push_back(*range);
+      }
+      if (kind_at && h.kind != probe_kind::sip_options)
+        report(pos(*t.get("up_codes")), severity::warning,
+               "health.up_codes has no effect: only probe \"sip-options\" reads SIP status codes");
+    }
+
+    const toml::node* verify_at = nullptr;
+    if (auto v = boolean(t, "tls_verify", s, &verify_at)) h.tls_verify = *v;
+    const toml::node* ca_at = string_node(t, "tls_ca_file", s);
+    if (ca_at) {
+      const std::string& text = ca_at->as_string()->get();
+      // Relative to the zone file, so that a zone directory can carry its own CA bundle.
+      // (<filesystem> is not used here: its std::quoted would clash with quoted() by ADL.)
+      std::string path = text;
+      size_t slash = file_.rfind('/');
+      if (!text.empty() && text.front() != '/' && slash != std::string::npos)
+        path = file_.substr(0, slash + 1) + text;
+      struct stat st {};
+      if (text.empty() || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+        error(*ca_at, "health.tls_ca_file " + quoted(text) + ": no such file (looked for " +
+                          path + ")");
+      else
+        h.tls_ca_file = path;
+    }
+    const toml::node* name_at = string_node(t, "tls_name", s);
+    if (name_at) {
+      std::string text = name_at->as_string()->get();
+      for (char& ch : text) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+      if (!text.empty() && text.back() == '.') text.pop_back();
+      if (text.empty() || text.find_first_of(" \t") != std::string::npos)
+        error(*name_at, "health.tls_name " + quoted(name_at->as_string()->get()) +
+                            " is not a host name");
+      else
+        h.tls_name = text;
+    }
+    if (kind_at) {
+      std::string no_tls = without_tls(h, c);
+      std::pair<const char*, const toml::node*> tls_keys[] = {
+          {"tls_verify", verify_at}, {"tls_ca_file", ca_at}, {"tls_name", name_at}};
+      for (auto [key, n] : tls_keys) {
+        if (n && !no_tls.empty())
+          report(pos(*n), severity::warning,
+                 "health." + std::string(key) + " has no effect: " + no_tls);
+      }
+      if (ca_at && no_tls.empty() && !h.tls_verify)
+        report(pos(*ca_at), severity::warning,
+               "health.tls_ca_file is read only when tls_verify = true; as written, peer "
+               "certificates are not verified");
+    }
+    if (error_count() != errors_before || !kind_at) return std::nullopt;
+    return h;
+  }
+
+  // Why this probe uses no TLS ("probe \"tcp\" does not use TLS"), or empty when it does.
+  static std::string without_tls(const health_config& h, const cluster& c) {
+    if (h.kind == probe_kind::tls) return {};
+    if (h.kind != probe_kind::sip_options)
+      return "probe " + quoted(to_text(h.kind)) + " does not use TLS";
+    std::string used;
+    for (service v : c.services) {
+      auto tr = probe_transport_for(h, v);
+      if (!tr) continue;
+      if (*tr == probe_transport::tls) return {};
+      if (used.find(to_text(*tr)) == std::string::npos) used += (used.empty() ? "" : "/") + std::string(to_text(*tr));
+    }
+    if (used.empty()) used = h.transport ? to_text(*h.transport) : "tcp";
+    return "probe \"sip-options\" runs over " + used + " here, not TLS";
+  }
+
+  // "200" or "200-299", each 100..699 (RFC 3261 7.2: three digits, 1xx..6xx).
+  static std::optional<std::pair<uint16_t, uint16_t>> parse_code_range(std::string_view text,
+                                                                       std::string& why) {
+    auto code = [](std::string_view d) -> std::optional<uint16_t> {
+      if (d.size() != 3) return std::nullopt;
+      uint16_t v = 0;
+      for (char ch : d) {
+        if (ch < '0' || ch > '9') return std::nullopt;
+        v = uint16_t(v * 10 + (ch - '0'));
+      }
+      if (v < 100 || v > 699) return std::nullopt;
+      return v;
+    };
+    size_t dash = text.find('-');
+    auto lo = code(text.substr(0, dash));
+    auto hi = dash == std::string_view::npos ? lo : code(text.substr(dash + 1));
+    if (!lo || !hi) {
+      why = "expected a SIP status code \"NNN\" or a range \"NNN-NNN\", each 100..699";
+      return std::nullopt;
+    }
+    if (*lo > *hi) {
+      why = "the range starts above its end";
+      return std::nullopt;
+    }
+    return std::pair{*lo, *hi};
+  }
+
+  size_t error_count() const {
+    return size_t(std::count_if(diags_.begin(), diags_.end(),
+                                [](const diagnostic& d) { return d.level == severity::error; }));
   }
 
   // Expressway deployment guide, "DNS SRV": equal priority and weight for each cluster peer;
