@@ -51,7 +51,8 @@ std::vector<check> list_checks(const zone_set& set) {
         for (size_t i = first; i < out.size(); ++i) {
           check& k = out[i];
           std::string services;
-          for (service s : k.services) services += (services.empty() ? "" : "+") + std::string(info(s).key);
+          for (service s : k.services)
+            services += (services.empty() ? "" : "+") + std::string(info(s).key);
           k.key = wire::name_to_text(z.origin) + " " + wire::name_to_text(p.host) + " " + services +
                   " " + to_text(k.kind) + " " + to_text(k.transport) + " " + std::to_string(k.port);
         }

@@ -28,7 +28,7 @@ struct check {
   uint16_t port = 0;                       // health.port, else the service's port for the peer
   probe_kind kind = probe_kind::tcp;
   probe_transport transport = probe_transport::tcp;  // resolved: probe_transport_for
-  const health_config* config = nullptr;   // points into the zone_set passed in
+  const health_config* config = nullptr;             // points into the zone_set passed in
   // Identity across reloads (the prober keeps a check's state while its key stays):
   // "<zone origin text> <peer host text> <service keys joined by +> <kind> <transport> <port>",
   // e.g. "lab.test. lab1.lab.test. sip+tcp sip-options tcp 5060". Equal keys in two clusters

@@ -76,8 +76,7 @@ class builder {
 
   void addresses(const wire::name& owner, const peer& p, uint32_t ttl, mark m = {}) {
     if (p.ipv4)
-      place(owner, wire::rr_type::a, ttl, std::string(p.ipv4->begin(), p.ipv4->end()), p.where,
-            m);
+      place(owner, wire::rr_type::a, ttl, std::string(p.ipv4->begin(), p.ipv4->end()), p.where, m);
     if (p.ipv6)
       place(owner, wire::rr_type::aaaa, ttl, std::string(p.ipv6->begin(), p.ipv6->end()), p.where,
             m);

@@ -87,11 +87,11 @@ struct health_config {
   // Unset: from the service (sip+udp, h323ls, h323rs -> udp; sips+tcp, collab-edge,
   // cisco-uds -> tls; others -> tcp), or tcp/tls for those probe kinds. See probe_transport_for.
   std::optional<probe_transport> transport;
-  std::optional<uint16_t> port;      // unset: each service's own port
-  uint32_t interval_ms = 1000;       // 100..3600000
-  uint32_t timeout_ms = 500;         // 10..interval_ms - 1
-  uint32_t fall = 2;                 // consecutive failures before a peer is down (1..10)
-  uint32_t rise = 2;                 // consecutive successes before it is back (1..10)
+  std::optional<uint16_t> port;  // unset: each service's own port
+  uint32_t interval_ms = 1000;   // 100..3600000
+  uint32_t timeout_ms = 500;     // 10..interval_ms - 1
+  uint32_t fall = 2;             // consecutive failures before a peer is down (1..10)
+  uint32_t rise = 2;             // consecutive successes before it is back (1..10)
   all_down_policy all_down = all_down_policy::serve_all;
   // SIP OPTIONS final responses that mean "up", inclusive ranges; 503 always means draining.
   std::vector<std::pair<uint16_t, uint16_t>> up_codes = {{200, 699}};
@@ -99,8 +99,8 @@ struct health_config {
   // PEM bundle; empty = the system's default paths. Relative paths in the zone file are
   // resolved against the zone file's directory by the reader, so this path opens as is.
   std::string tls_ca_file;
-  std::string tls_name;              // expected certificate name; empty = the peer's host name
-  source_pos where;                  // of the health table
+  std::string tls_name;  // expected certificate name; empty = the peer's host name
+  source_pos where;      // of the health table
 };
 
 // The transport a probe of `kind` uses for service `s`: the explicit one, else tcp/tls for

@@ -514,7 +514,8 @@ class reader {
            {probe_kind::tcp, probe_kind::tls, probe_kind::sip_options, probe_kind::stun})
         if (text == to_text(k)) h.kind = k, found = true;
       if (!found) {
-        error(*kind_at, "unknown probe " + quoted(text) + "; valid probes: tcp, tls, sip-options, stun");
+        error(*kind_at,
+              "unknown probe " + quoted(text) + "; valid probes: tcp, tls, sip-options, stun");
         kind_at = nullptr;
       }
     } else if (!t.get("probe")) {
@@ -578,7 +579,8 @@ class reader {
         std::string why;
         auto range = parse_code_range(text, why);
         if (!range)
-          error((*arr)[i], "health.up_codes[" + std::to_string(i) + "] " + quoted(text) + ": " + why);
+          error((*arr)[i],
+                "health.up_codes[" + std::to_string(i) + "] " + quoted(text) + ": " + why);
         else
           h.up_codes.push_back(*range);
       }
@@ -600,8 +602,8 @@ class reader {
         path = file_.substr(0, slash + 1) + text;
       struct stat st {};
       if (text.empty() || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
-        error(*ca_at, "health.tls_ca_file " + quoted(text) + ": no such file (looked for " +
-                          path + ")");
+        error(*ca_at,
+              "health.tls_ca_file " + quoted(text) + ": no such file (looked for " + path + ")");
       else
         h.tls_ca_file = path;
     }
@@ -611,8 +613,8 @@ class reader {
       for (char& ch : text) ch = char(std::tolower(static_cast<unsigned char>(ch)));
       if (!text.empty() && text.back() == '.') text.pop_back();
       if (text.empty() || text.find_first_of(" \t") != std::string::npos)
-        error(*name_at, "health.tls_name " + quoted(name_at->as_string()->get()) +
-                            " is not a host name");
+        error(*name_at,
+              "health.tls_name " + quoted(name_at->as_string()->get()) + " is not a host name");
       else
         h.tls_name = text;
     }
@@ -644,7 +646,8 @@ class reader {
       auto tr = probe_transport_for(h, v);
       if (!tr) continue;
       if (*tr == probe_transport::tls) return {};
-      if (used.find(to_text(*tr)) == std::string::npos) used += (used.empty() ? "" : "/") + std::string(to_text(*tr));
+      if (used.find(to_text(*tr)) == std::string::npos)
+        used += (used.empty() ? "" : "/") + std::string(to_text(*tr));
     }
     if (used.empty()) used = h.transport ? to_text(*h.transport) : "tcp";
     return "probe \"sip-options\" runs over " + used + " here, not TLS";

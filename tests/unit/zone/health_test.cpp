@@ -1,0 +1,362 @@
+// Health in the zone module: [cluster.health] parsing, derive's all-down policy and TTL rule,
+// and list_checks, the prober's list of probes.
+#include <doctest/doctest.h>
+
+#include "zone/checks_list.hpp"
+#include "zone_support.hpp"
+
+using namespace sipdns;
+using test::rrset;
+using V = std::vector<std::string>;
+
+namespace {
+
+zone::zone_set load_ok(const std::vector<std::string>& paths) {
+  zone::load_result r = zone::load(paths);
+  std::string all;
+  for (const auto& d : r.diagnostics) all += zone::format(d) + "\n";
+  INFO(all);
+  REQUIRE(r.diagnostics.empty());
+  REQUIRE(r.zones);
+  return std::move(*r.zones);
+}
+
+const zone::zone& find(const zone::zone_set& set, const std::string& origin) {
+  for (const auto& z : set.zones)
+    if (z.origin == test::wire_of(origin)) return z;
+  FAIL("no zone " << origin);
+  throw;
+}
+
+// A filter that takes out the peers named (host names, absolute) for every service.
+zone::peer_filter down(const zone::zone_set& set, std::vector<std::string> hosts) {
+  return [&set, hosts](const zone::peer_ref& r, std::optional<zone::service>) {
+    const zone::peer& p = set.zones[r.zone].clusters[r.cluster].peers[r.peer];
+    return std::find(hosts.begin(), hosts.end(), wire::name_to_text(p.host)) == hosts.end();
+  };
+}
+
+std::string text(const zone::check& c) {
+  std::string s = c.key + " @";
+  if (c.ipv6) {
+    s += "v6";
+  } else {
+    for (int i = 0; i < 4; ++i) s += (i ? "." : "") + std::to_string(c.address[size_t(i)]);
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("[cluster.health]: defaults, every key, table and inline forms") {
+  zone::zone_set set = load_ok({"zones/lab.test.toml"});
+  const zone::zone& lab = find(set, "lab.test.");
+  REQUIRE(lab.clusters.size() == 2);
+  REQUIRE(lab.clusters[0].health);
+  const zone::health_config& d = *lab.clusters[0].health;
+  CHECK(d.kind == zone::probe_kind::sip_options);
+  CHECK_FALSE(d.transport);
+  CHECK_FALSE(d.port);
+  CHECK(d.interval_ms == 1000);
+  CHECK(d.timeout_ms == 500);
+  CHECK(d.fall == 2);
+  CHECK(d.rise == 2);
+  CHECK(d.all_down == zone::all_down_policy::serve_all);
+  CHECK(d.up_codes == std::vector<std::pair<uint16_t, uint16_t>>{{200, 699}});
+  CHECK_FALSE(d.tls_verify);
+  CHECK(d.tls_ca_file.empty());
+  CHECK(d.tls_name.empty());
+
+  std::string dir = std::filesystem::temp_directory_path().string();
+  test::temp_zone ca("ca", "not parsed by the zone module");
+  test::temp_zone f("health-keys", R"([zone]
+origin = "keys.test"
+soa = { mname = "ns1", rname = "hostmaster", serial = 1 }
+ns = ["ns1"]
+records = ["ns1 A 127.0.0.1"]
+
+[[cluster]]
+name = "c"
+services = ["sips+tcp", "sip+tcp"]
+peers = [{ host = "p1", ipv4 = "127.0.0.11" }]
+
+[cluster.health]
+probe = "sip-options"
+transport = "tls"
+port = 5071
+interval_ms = 2000
+timeout_ms = 1999
+fall = 1
+rise = 10
+all_down = "serve-none"
+up_codes = ["200-299", "404"]
+tls_verify = true
+tls_ca_file = "sipdns-zone-test-ca.toml"
+tls_name = "Peer.Example."
+
+[[cluster]]
+name = "d"
+services = ["sip+udp"]
+peers = [{ host = "p2", ipv6 = "::1" }]
+health = { probe = "stun", transport = "tcp" }
+)");
+  set = load_ok({f.path.string()});
+  const zone::zone& z = set.zones[0];
+  REQUIRE(z.clusters[0].health);
+  const zone::health_config& h = *z.clusters[0].health;
+  CHECK(h.kind == zone::probe_kind::sip_options);
+  CHECK(h.transport == zone::probe_transport::tls);
+  CHECK(h.port == 5071);
+  CHECK(h.interval_ms == 2000);
+  CHECK(h.timeout_ms == 1999);
+  CHECK(h.fall == 1);
+  CHECK(h.rise == 10);
+  CHECK(h.all_down == zone::all_down_policy::serve_none);
+  CHECK(h.up_codes == std::vector<std::pair<uint16_t, uint16_t>>{{200, 299}, {404, 404}});
+  CHECK(h.tls_verify);
+  // Relative to the zone file's directory, so the prober can open it from anywhere.
+  CHECK(h.tls_ca_file == (std::filesystem::path(dir) / "sipdns-zone-test-ca.toml").string());
+  CHECK(h.tls_name == "peer.example");
+  CHECK(h.where.line == 12);
+  REQUIRE(z.clusters[1].health);
+  CHECK(z.clusters[1].health->kind == zone::probe_kind::stun);
+  CHECK(z.clusters[1].health->transport == zone::probe_transport::tcp);
+  CHECK_FALSE(z.clusters[1].health->port);
+}
+
+TEST_CASE("a cluster without a health table is never probed") {
+  zone::zone_set set = load_ok({"zones/"});
+  CHECK_FALSE(find(set, "uctest.local.").clusters[0].health);
+  for (const zone::check& c : zone::list_checks(set))
+    CHECK(set.zones[c.zone].origin == test::wire_of("lab.test."));
+}
+
+TEST_CASE("derive with health: one primary peer down leaves the other and the backup") {
+  zone::zone_set set = load_ok({"tests/data/health/health.test.toml"});
+  auto zones = zone::derive(set, down(set, {"hp1.health.test."}));
+  CHECK(rrset(zones, "_sip._tcp.health.test.", LDNS_RR_TYPE_SRV) ==
+        V{"_sip._tcp.health.test.\t30\tIN\tSRV\t10 10 5060 hp2.health.test.",
+          "_sip._tcp.health.test.\t30\tIN\tSRV\t20 10 5060 hp3.health.test."});
+  CHECK(rrset(zones, "sip.health.test.", LDNS_RR_TYPE_A) ==
+        V{"sip.health.test.\t30\tIN\tA\t127.0.0.3"});
+  // The peer's own name still resolves.
+  CHECK(rrset(zones, "hp1.health.test.", LDNS_RR_TYPE_A).size() == 1);
+}
+
+TEST_CASE("derive with health: both primary peers down leaves the backup tier alone") {
+  zone::zone_set set = load_ok({"tests/data/health/health.test.toml"});
+  auto zones = zone::derive(set, down(set, {"hp1.health.test.", "hp2.health.test."}));
+  // Nothing is added back while the merged RRset still has a record.
+  CHECK(rrset(zones, "_sip._tcp.health.test.", LDNS_RR_TYPE_SRV) ==
+        V{"_sip._tcp.health.test.\t30\tIN\tSRV\t20 10 5060 hp3.health.test."});
+  CHECK(rrset(zones, "_sip._udp.health.test.", LDNS_RR_TYPE_SRV) ==
+        V{"_sip._udp.health.test.\t30\tIN\tSRV\t20 10 5060 hp3.health.test."});
+  // The primary's round-robin name is its own RRset, and it is empty: serve-all fails open.
+  CHECK(rrset(zones, "sip.health.test.", LDNS_RR_TYPE_A).size() == 2);
+  CHECK(rrset(zones, "sip-backup.health.test.", LDNS_RR_TYPE_A).size() == 1);
+}
+
+TEST_CASE("derive with health: everyone down, serve-all serves everyone") {
+  zone::zone_set set = load_ok({"tests/data/health/health.test.toml"});
+  auto all_down = [](const zone::peer_ref&, std::optional<zone::service>) { return false; };
+  auto zones = zone::derive(set, all_down);
+  CHECK(rrset(zones, "_sip._tcp.health.test.", LDNS_RR_TYPE_SRV) ==
+        V{"_sip._tcp.health.test.\t30\tIN\tSRV\t10 10 5060 hp1.health.test.",
+          "_sip._tcp.health.test.\t30\tIN\tSRV\t10 10 5060 hp2.health.test.",
+          "_sip._tcp.health.test.\t30\tIN\tSRV\t20 10 5060 hp3.health.test."});
+  CHECK(rrset(zones, "sip.health.test.", LDNS_RR_TYPE_A).size() == 2);
+  auto unfiltered = zone::derive(set);
+  REQUIRE(zones.size() == unfiltered.size());
+  for (size_t i = 0; i < zones.size(); ++i) {
+    REQUIRE(zones[i].records.size() == unfiltered[i].records.size());
+    for (size_t j = 0; j < zones[i].records.size(); ++j)
+      CHECK(test::text_of(zones[i].records[j]) == test::text_of(unfiltered[i].records[j]));
+  }
+}
+
+TEST_CASE("derive with health: everyone down, serve-none leaves NODATA") {
+  zone::zone_set set = load_ok({"tests/data/health/health-none.test.toml"});
+  auto zones =
+      zone::derive(set, [](const zone::peer_ref&, std::optional<zone::service>) { return false; });
+  CHECK(rrset(zones, "_sip._tcp.health-none.test.", LDNS_RR_TYPE_SRV).empty());
+  CHECK(rrset(zones, "_sip._udp.health-none.test.", LDNS_RR_TYPE_SRV).empty());
+  CHECK(rrset(zones, "sip.health-none.test.", LDNS_RR_TYPE_A).empty());
+  CHECK(rrset(zones, "sip-backup.health-none.test.", LDNS_RR_TYPE_A).empty());
+  // Peers' own names, NAPTR and the apex are untouched.
+  CHECK(rrset(zones, "hp1.health-none.test.", LDNS_RR_TYPE_A).size() == 1);
+  CHECK(rrset(zones, "health-none.test.", LDNS_RR_TYPE_NAPTR).size() == 2);
+  CHECK(rrset(zones, "health-none.test.", LDNS_RR_TYPE_SOA).size() == 1);
+}
+
+TEST_CASE("derive with health: one fail-open cluster in a merged RRset serves it whole") {
+  // The primary says serve-none, the backup has no health table: a cluster without health
+  // counts as serve-all, and the filter (a drain) applies to it too.
+  test::temp_zone f("mixed", R"([zone]
+origin = "mixed.test"
+soa = { mname = "ns1", rname = "hostmaster", serial = 1 }
+ns = ["ns1"]
+records = ["ns1 A 127.0.0.1"]
+
+[[cluster]]
+services = ["sip+tcp"]
+peers = [{ host = "p1", ipv4 = "127.0.0.11" }]
+health = { probe = "tcp", all_down = "serve-none" }
+
+[[cluster]]
+services = ["sip+tcp"]
+priority = 20
+peers = [{ host = "p2", ipv4 = "127.0.0.12" }]
+)");
+  zone::zone_set set = load_ok({f.path.string()});
+  std::vector<zone::peer_ref> asked;
+  auto zones = zone::derive(set, [&](const zone::peer_ref& r, std::optional<zone::service>) {
+    asked.push_back(r);
+    return false;
+  });
+  CHECK(rrset(zones, "_sip._tcp.mixed.test.", LDNS_RR_TYPE_SRV) ==
+        V{"_sip._tcp.mixed.test.\t30\tIN\tSRV\t10 10 5060 p1.mixed.test.",
+          "_sip._tcp.mixed.test.\t30\tIN\tSRV\t20 10 5060 p2.mixed.test."});
+  CHECK(std::any_of(asked.begin(), asked.end(), [](auto& r) { return r.cluster == 1; }));
+
+  // Only the unchecked cluster drained: the checked primary keeps the RRset alive.
+  zones = zone::derive(
+      set, [](const zone::peer_ref& r, std::optional<zone::service>) { return r.cluster != 1; });
+  CHECK(rrset(zones, "_sip._tcp.mixed.test.", LDNS_RR_TYPE_SRV) ==
+        V{"_sip._tcp.mixed.test.\t30\tIN\tSRV\t10 10 5060 p1.mixed.test."});
+}
+
+TEST_CASE("derive with health: SRV take round_robin_ttl, NAPTR and hosts keep theirs") {
+  test::temp_zone f("health-ttl", R"([zone]
+origin = "ttl.test"
+ttl = 600
+soa = { mname = "ns1", rname = "hostmaster", serial = 1 }
+ns = ["ns1"]
+records = ["ns1 A 127.0.0.1"]
+
+[[cluster]]
+name = "c"
+services = ["sip+tcp"]
+naptr = true
+round_robin_ttl = 20
+host_ttl = 900
+peers = [{ host = "p1", ipv4 = "127.0.0.11" }]
+health = { probe = "tcp" }
+
+[[cluster]]
+services = ["sips+tcp"]
+naptr = true
+peers = [{ host = "p2", ipv4 = "127.0.0.12" }]
+)");
+  auto zones = zone::derive(load_ok({f.path.string()}));
+  CHECK(rrset(zones, "_sip._tcp.ttl.test.", LDNS_RR_TYPE_SRV) ==
+        V{"_sip._tcp.ttl.test.\t20\tIN\tSRV\t10 10 5060 p1.ttl.test."});
+  CHECK(rrset(zones, "_sips._tcp.ttl.test.", LDNS_RR_TYPE_SRV) ==
+        V{"_sips._tcp.ttl.test.\t86400\tIN\tSRV\t10 10 5061 p2.ttl.test."});
+  CHECK(rrset(zones, "c.ttl.test.", LDNS_RR_TYPE_A) == V{"c.ttl.test.\t20\tIN\tA\t127.0.0.11"});
+  CHECK(rrset(zones, "p1.ttl.test.", LDNS_RR_TYPE_A) == V{"p1.ttl.test.\t900\tIN\tA\t127.0.0.11"});
+  for (const std::string& n : rrset(zones, "ttl.test.", LDNS_RR_TYPE_NAPTR))
+    CHECK(n.find("\t86400\t") != std::string::npos);
+}
+
+TEST_CASE("list_checks: the lab zone, one probe per peer and service") {
+  zone::zone_set set = load_ok({"zones/lab.test.toml"});
+  auto checks = zone::list_checks(set);
+  std::vector<std::string> got;
+  for (const auto& c : checks) got.push_back(text(c));
+  CHECK(got == V{"lab.test. lab1.lab.test. sip+tcp sip-options tcp 5060 @127.0.0.2",
+                 "lab.test. lab1.lab.test. sip+udp sip-options udp 5060 @127.0.0.2",
+                 "lab.test. lab2.lab.test. sip+tcp sip-options tcp 5060 @127.0.0.3",
+                 "lab.test. lab2.lab.test. sip+udp sip-options udp 5060 @127.0.0.3",
+                 "lab.test. lab3.lab.test. sip+tcp sip-options tcp 5060 @127.0.0.4",
+                 "lab.test. lab3.lab.test. sip+udp sip-options udp 5060 @127.0.0.4"});
+  REQUIRE(checks.size() == 6);
+  const zone::check& c = checks[4];
+  CHECK(c.zone == 0);
+  CHECK(c.cluster == 1);
+  CHECK(c.peer == 0);
+  CHECK(c.host == "lab3.lab.test");
+  CHECK(c.services == std::vector<zone::service>{zone::service::sip_tcp});
+  CHECK(c.port == 5060);
+  CHECK_FALSE(c.ipv6);
+  CHECK(c.kind == zone::probe_kind::sip_options);
+  CHECK(c.transport == zone::probe_transport::tcp);
+  CHECK(c.config == &*set.zones[0].clusters[1].health);
+}
+
+TEST_CASE("list_checks: health.port gives one probe for every service of a peer") {
+  zone::zone_set set = load_ok({"tests/data/health/health-stun.test.toml"});
+  std::vector<std::string> got;
+  for (const auto& c : zone::list_checks(set)) {
+    got.push_back(text(c));
+    CHECK(c.services.size() == 2);
+  }
+  CHECK(got ==
+        V{"health-stun.test. sp1.health-stun.test. sip+tcp+sip+udp stun udp 3478 @127.0.0.5",
+          "health-stun.test. sp2.health-stun.test. sip+tcp+sip+udp stun udp 3478 @127.0.0.6"});
+}
+
+TEST_CASE("list_checks: transports resolved from the kind or the service, ports per peer") {
+  test::temp_zone f("transports", R"([zone]
+origin = "t.test"
+soa = { mname = "ns1", rname = "hostmaster", serial = 1 }
+ns = ["ns1"]
+records = ["ns1 A 127.0.0.1"]
+
+# kind tcp: tcp even for UDP-only H.323 services; a peer's own port is used.
+[[cluster]]
+services = ["h323ls", "h323cs"]
+peers = [{ host = "a", ipv4 = "127.0.0.11", ipv6 = "::11", ports = { h323ls = 1819 } }]
+health = { probe = "tcp" }
+
+# kind tls: tls for every service.
+[[cluster]]
+srv_owner = "tls"
+services = ["sip+udp"]
+peers = [{ host = "b", ipv6 = "2001:db8::1" }]
+health = { probe = "tls" }
+
+# sip-options from the service; two services on one port and transport share a probe.
+[[cluster]]
+srv_owner = "so"
+services = ["sip+udp", "h323rs", "sips+tcp", "collab-edge", "cisco-uds", "h323cs"]
+peers = [{ host = "c", ipv4 = "127.0.0.13" }]
+health = { probe = "sip-options" }
+
+# An explicit transport overrides the services'; ports still differ per service.
+[[cluster]]
+srv_owner = "st"
+services = ["sip+tcp", "sips+tcp"]
+peers = [{ host = "d", ipv4 = "127.0.0.14" }]
+health = { probe = "stun", transport = "udp" }
+)");
+  zone::zone_set set = load_ok({f.path.string()});
+  auto checks = zone::list_checks(set);
+  std::vector<std::string> got;
+  for (const auto& c : checks) got.push_back(text(c));
+  CHECK(got == V{"t.test. a.t.test. h323ls tcp tcp 1819 @127.0.0.11",
+                 "t.test. a.t.test. h323cs tcp tcp 1720 @127.0.0.11",
+                 "t.test. b.t.test. sip+udp tls tls 5060 @v6",
+                 "t.test. c.t.test. sip+udp sip-options udp 5060 @127.0.0.13",
+                 "t.test. c.t.test. h323rs sip-options udp 1719 @127.0.0.13",
+                 "t.test. c.t.test. sips+tcp sip-options tls 5061 @127.0.0.13",
+                 "t.test. c.t.test. collab-edge+cisco-uds sip-options tls 8443 @127.0.0.13",
+                 "t.test. c.t.test. h323cs sip-options tcp 1720 @127.0.0.13",
+                 "t.test. d.t.test. sip+tcp stun udp 5060 @127.0.0.14",
+                 "t.test. d.t.test. sips+tcp stun udp 5061 @127.0.0.14"});
+  REQUIRE(checks.size() == 10);
+  CHECK(checks[2].ipv6);
+  CHECK(checks[2].address[0] == 0x20);
+  CHECK(checks[2].address[15] == 0x01);
+  CHECK(checks[2].host == "b.t.test");
+}
+
+TEST_CASE("list_checks keys are stable across reloads of the same files") {
+  auto keys = [] {
+    std::vector<std::string> out;
+    for (const auto& c : zone::list_checks(load_ok({"tests/data/health/"}))) out.push_back(c.key);
+    return out;
+  };
+  auto first = keys();
+  CHECK(first.size() > 10);
+  CHECK(first == keys());
+}
