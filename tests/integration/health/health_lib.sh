@@ -34,16 +34,18 @@ now_ms() {
 
 # ---- peers ----------------------------------------------------------------------------------
 
-# Kills process group $1 if this script goes away (see lib.sh start_watchdog).
+# Kills process group $1 if this script goes away (see lib.sh start_watchdog). The leader's
+# PID is checked as well as the group: right after the start, setsid may not have run yet.
 start_group_watchdog() {
   local pgid=$1 parent=$$
   (
     for ((n = 0; n < 1200; n++)); do
       kill -0 "$parent" 2>/dev/null || break
-      kill -0 -- "-$pgid" 2>/dev/null || exit 0
+      kill -0 "$pgid" 2>/dev/null || kill -0 -- "-$pgid" 2>/dev/null || exit 0
       sleep 0.5
     done
     kill -KILL -- "-$pgid" 2>/dev/null
+    kill -KILL "$pgid" 2>/dev/null
   ) >/dev/null 2>&1 &
   EXTRA_PIDS="${EXTRA_PIDS:-} $!"
 }
@@ -77,26 +79,41 @@ wait_listening() {
 }
 
 # start_peer NAME COMMAND...: runs COMMAND in a new session, output in $TMP_DIR/NAME.log.
+# The job is disowned (bash would otherwise print "Killed" when we kill it; it still reaps
+# it), so peers are followed by PID and process group, never with `wait`.
 start_peer() {
   local name=$1
   shift
   setsid "$@" >>"$TMP_DIR/$name.log" 2>&1 </dev/null &
   PEER_PID[$name]=$!
-  start_group_watchdog "$!"
+  disown "$!"
+  start_group_watchdog "${PEER_PID[$name]}"
 }
 
+# signal_peer SIGNAL PID: the whole process group, or the leader alone if setsid has not
+# made the group yet.
+signal_peer() {
+  kill "-$1" -- "-$2" 2>/dev/null || kill "-$1" "$2" 2>/dev/null
+}
+peer_gone() { ! kill -0 -- "-$1" 2>/dev/null && ! kill -0 "$1" 2>/dev/null; }
+
 # stop_peer NAME [SIGNAL]: signals the peer's whole process group (default KILL: a crash),
-# then waits for the leader (bounded: 3 s, then SIGKILL).
+# then waits until every process of it is gone (bounded: 3 s, then SIGKILL, 1 s more).
 stop_peer() {
   local name=$1 sig=${2:-KILL} pid=${PEER_PID[$1]:-} i
   [[ -n $pid ]] || return 0
-  kill "-$sig" -- "-$pid" 2>/dev/null
-  for ((i = 0; i < 30; i++)); do
-    kill -0 -- "-$pid" 2>/dev/null || break
-    sleep 0.1
+  signal_peer "$sig" "$pid"
+  for ((i = 0; i < 300; i++)); do
+    peer_gone "$pid" && break
+    sleep 0.01
   done
-  kill -KILL -- "-$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
+  if ! peer_gone "$pid"; then
+    signal_peer KILL "$pid"
+    for ((i = 0; i < 100; i++)); do
+      peer_gone "$pid" && break
+      sleep 0.01
+    done
+  fi
   unset "PEER_PID[$name]"
 }
 
@@ -104,8 +121,7 @@ peer_alive() { [[ -n ${PEER_PID[$1]:-} ]] && kill -0 "${PEER_PID[$1]}" 2>/dev/nu
 
 health_cleanup() {
   local rc=$? name
-  for name in "${!PEER_PID[@]}"; do kill -KILL -- "-${PEER_PID[$name]}" 2>/dev/null; done
-  for name in "${!PEER_PID[@]}"; do wait "${PEER_PID[$name]}" 2>/dev/null; done
+  for name in "${!PEER_PID[@]}"; do signal_peer KILL "${PEER_PID[$name]}"; done
   PEER_PID=()
   (exit "$rc")
   cleanup
