@@ -1,36 +1,51 @@
-// sipdnsd: wires the zone loader, the snapshot compiler and the libuv front end together.
+// sipdnsd: wires the zone runtime, the prober, the control socket and the libuv front end.
 #include <uv.h>
 
 #include <csignal>
 #include <cstdio>
-#include <exception>
+#include <sstream>
 #include <string>
 
-#include "compile/snapshot.hpp"
+#include "control/control_socket.hpp"
+#include "control/runtime.hpp"
+#include "health/monitor.hpp"
 #include "net/options.hpp"
 #include "net/reload.hpp"
 #include "net/server.hpp"
 #include "net/signal.hpp"
-#include "zone/derive.hpp"
-#include "zone/loader.hpp"
 
 using namespace sipdns;
 
 namespace {
 
-// Loads, derives and compiles the zones at `paths`. Every diagnostic (warnings too) goes to
-// `log`; returns nullptr if there is any error. Used at start-up and, off the loop thread,
-// on SIGHUP.
-compile::snapshot_ptr build_snapshot(const std::vector<std::string>& paths, std::string& log) {
-  zone::load_result loaded = zone::load(paths);
-  for (const auto& d : loaded.diagnostics) log += zone::format(d) + "\n";
-  if (!loaded.zones || zone::has_errors(loaded.diagnostics)) return nullptr;
-  try {
-    return compile::build(zone::derive(*loaded.zones));
-  } catch (const std::exception& e) {
-    log += std::string("sipdnsd: error: ") + e.what() + "\n";
-    return nullptr;
+// How long health changes may gather before one rebuild; small against the 2 s failover bound.
+constexpr uint64_t health_settle_ms = 20;
+
+// The control protocol: one command per connection, reply lines (see control_socket.hpp).
+std::vector<std::string> run_command(const std::string& line, control::runtime& rt,
+                                     net::reloader& rebuild) {
+  std::istringstream in(line);
+  std::string cmd, arg;
+  in >> cmd >> arg;
+  if (cmd == "status") {
+    auto lines = rt.status_lines();
+    if (lines.empty()) lines.push_back("no health checks configured, nothing drained");
+    return lines;
   }
+  if ((cmd == "drain" || cmd == "undrain") && !arg.empty()) {
+    std::string reply = rt.drain(arg, cmd == "drain");
+    if (reply.starts_with("ok")) {
+      std::fprintf(stderr, "sipdnsd: %s\n", reply.substr(4).c_str());
+      rebuild.request();
+    }
+    return {reply};
+  }
+  if (cmd == "reload") {
+    rt.request_reload();
+    rebuild.request();
+    return {"ok: reload requested"};
+  }
+  return {"error: unknown command \"" + line + "\"; expected status, drain HOST, undrain HOST, reload"};
 }
 
 }  // namespace
@@ -54,47 +69,87 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  std::string log;
-  compile::snapshot_ptr snap = build_snapshot(opts.zones, log);
-  std::fputs(log.c_str(), stderr);
-  if (!snap) {
-    std::fprintf(stderr, "sipdnsd: zones have errors, not starting\n");
-    return 1;
-  }
-
   uv_loop_t loop;
   if (int r = uv_loop_init(&loop); r < 0) {
     std::fprintf(stderr, "sipdnsd: error: %s\n", uv_strerror(r));
     return 1;
   }
+  // The prober reports state changes from its own thread; this async wakes the DNS loop,
+  // which coalesces them into one rebuild. Initialised before the prober can call it.
+  // It starts a short settle timer rather than rebuilding at once, so that the changes of one
+  // probe round (or one dying host seen by several checks) become one rebuild, one serial.
+  uv_timer_t health_settle{};
+  uv_timer_init(&loop, &health_settle);
+  uv_async_t health_changed{};
+  uv_async_init(&loop, &health_changed, [](uv_async_t* a) noexcept {
+    auto* settle = static_cast<uv_timer_t*>(a->data);
+    if (!uv_is_active(reinterpret_cast<uv_handle_t*>(settle)))
+      uv_timer_start(settle, [](uv_timer_t* t) noexcept {
+        if (t->data) static_cast<net::reloader*>(t->data)->request();
+      }, health_settle_ms, 0);
+  });
+  health_changed.data = &health_settle;
+  health::monitor prober([&health_changed] { uv_async_send(&health_changed); });
+  control::runtime rt(opts.zones, &prober);
+
+  std::string log;
+  compile::snapshot_ptr snap = rt.build(log);
+  std::fputs(log.c_str(), stderr);
   int status = 0;
+  if (!snap) {
+    std::fprintf(stderr, "sipdnsd: zones have errors, not starting\n");
+    status = 1;
+    prober.stop();
+    uv_close(reinterpret_cast<uv_handle_t*>(&health_changed), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&health_settle), nullptr);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    return status;
+  }
   {
     const size_t zone_count = snap->zones.size();
     net::server srv(&loop, opts.server, std::move(snap));
-    net::reloader reload(
-        srv, [paths = opts.zones](std::string& out) { return build_snapshot(paths, out); });
+    net::reloader rebuild(srv, [&rt](std::string& out) { return rt.build(out); });
+    health_settle.data = &rebuild;
     net::handle_ptr<net::signal_watcher> sighup, sigint, sigterm;
+    net::handle_ptr<control::control_socket> control;
+    bool stopping = false;
     auto shutdown = [&](int signum) {
+      if (stopping) return;
+      stopping = true;
       std::fprintf(stderr, "sipdnsd: signal %d, shutting down\n", signum);
-      reload.stop();
+      prober.stop();  // no notification after this
+      rebuild.stop();
       srv.close();
+      control.reset();
       sighup.reset();
       sigint.reset();
       sigterm.reset();
+      uv_close(reinterpret_cast<uv_handle_t*>(&health_changed), nullptr);
+      uv_close(reinterpret_cast<uv_handle_t*>(&health_settle), nullptr);
     };
 
     if (!srv.start(err)) {
       std::fprintf(stderr, "sipdnsd: error: cannot listen on %s\n", err.c_str());
       status = 1;
-      srv.close();
+      shutdown(0);
     } else {
-      sighup = net::signal_watcher::open(&loop, SIGHUP, [&](int) { reload.request(); });
+      sighup = net::signal_watcher::open(&loop, SIGHUP, [&](int) {
+        rt.request_reload();
+        rebuild.request();
+      });
       sigint = net::signal_watcher::open(&loop, SIGINT, shutdown);
       sigterm = net::signal_watcher::open(&loop, SIGTERM, shutdown);
-      if (!sighup || !sigint || !sigterm) {
-        std::fprintf(stderr, "sipdnsd: error: cannot watch signals\n");
-        shutdown(0);
+      if (!opts.control.empty()) {
+        control = control::control_socket::open(
+            &loop, opts.control,
+            [&](const std::string& line) { return run_command(line, rt, rebuild); }, err);
+        if (!control) std::fprintf(stderr, "sipdnsd: error: control socket %s\n", err.c_str());
+      }
+      if (!sighup || !sigint || !sigterm || (!opts.control.empty() && !control)) {
+        std::fprintf(stderr, "sipdnsd: error: cannot watch signals or open the control socket\n");
         status = 1;
+        shutdown(0);
       } else {
         std::fprintf(stderr, "sipdnsd: serving %zu zones\n", zone_count);
       }

@@ -1,4 +1,9 @@
 // sipdns: the operator's command line. Reuses the zone library; never re-parses on its own.
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <optional>
 #include <cstring>
@@ -27,7 +32,14 @@ void usage(FILE* to) {
       "                   exit 0 when they would load, 1 otherwise\n"
       "  export PATH...   print every zone, clusters expanded, as RFC 1035 zone files\n"
       "                   (what a BIND/NSD/Knot secondary or a migration needs)\n"
-      "  --version        print the version\n",
+      "  status           health of every probed peer, and the drained ones\n"
+      "  drain HOST       take a peer out of SRV and round-robin answers (survives reloads)\n"
+      "  undrain HOST     put it back\n"
+      "  reload           reload the zone files (like SIGHUP)\n"
+      "  --version        print the version\n"
+      "\n"
+      "status, drain, undrain and reload talk to a running sipdnsd through its control socket:\n"
+      "  --control PATH   the path given to sipdnsd --control (default /run/sipdnsd.sock)\n",
       to);
 }
 
@@ -82,6 +94,35 @@ int export_zones(const std::vector<std::string>& paths) {
   return 0;
 }
 
+// Sends one command line to sipdnsd's control socket and prints the reply.
+int control(const std::string& path, const std::string& line) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (fd < 0 || path.size() >= sizeof addr.sun_path) {
+    std::fprintf(stderr, "sipdns: bad control socket path %s\n", path.c_str());
+    return 2;
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) {
+    std::fprintf(stderr, "sipdns: cannot reach sipdnsd at %s: %s (is it running with --control?)\n",
+                 path.c_str(), std::strerror(errno));
+    ::close(fd);
+    return 1;
+  }
+  std::string msg = line + "\n";
+  if (::write(fd, msg.data(), msg.size()) != ssize_t(msg.size())) {
+    ::close(fd);
+    return 1;
+  }
+  std::string reply;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) reply.append(buf, size_t(n));
+  ::close(fd);
+  std::fputs(reply.c_str(), stdout);
+  return reply.starts_with("error") ? 1 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -96,6 +137,19 @@ int main(int argc, char** argv) {
   if ((cmd == "check" || cmd == "export") && args.empty()) {
     std::fprintf(stderr, "sipdns %s: give at least one zone file or directory\n", cmd.c_str());
     return 2;
+  }
+  if (cmd == "status" || cmd == "drain" || cmd == "undrain" || cmd == "reload") {
+    std::string path = "/run/sipdnsd.sock", line = cmd;
+    for (size_t i = 0; i < args.size(); ++i) {
+      if (args[i] == "--control" && i + 1 < args.size()) path = args[++i];
+      else if (args[i].starts_with("--control=")) path = args[i].substr(10);
+      else line += " " + args[i];
+    }
+    if ((cmd == "drain" || cmd == "undrain") && line == cmd) {
+      std::fprintf(stderr, "sipdns %s: give the peer's host name\n", cmd.c_str());
+      return 2;
+    }
+    return control(path, line);
   }
   if (cmd == "check") return check(args);
   if (cmd == "export") return export_zones(args);

@@ -17,6 +17,8 @@ const char* const usage_text =
     "                             (default zones/)\n"
     "  --tcp-idle-timeout SECONDS close idle TCP connections after this long (default 10)\n"
     "  --tcp-max-connections N    concurrent TCP connections (default 256)\n"
+    "  --control PATH             Unix socket for the sipdns command: status, drain,\n"
+    "                             undrain, reload (default: none)\n"
     "  --help                     show this help\n"
     "  --version                  show the version\n"
     "\n"
@@ -63,6 +65,13 @@ bool parse_options(int argc, const char* const* argv, options& out, std::string&
         return false;
       }
       out.server.listen.push_back(*ep);
+    } else if (arg == "--control") {
+      if (!need_value()) return false;
+      if (value.empty()) {
+        err = "--control: empty path";
+        return false;
+      }
+      out.control = std::string(value);
     } else if (arg == "--zones") {
       if (!need_value()) return false;
       if (value.empty()) {

@@ -10,6 +10,7 @@ namespace sipdns::net {
 struct options {
   server_config server;
   std::vector<std::string> zones;  // files or directories, in the order given
+  std::string control;             // Unix socket for status/drain/reload; empty = none
   bool help = false;
   bool version = false;
 };

@@ -1,4 +1,4 @@
-// Off-loop snapshot rebuilds for SIGHUP.
+// Off-loop snapshot rebuilds (SIGHUP, control commands, health changes).
 #include "net/reload.hpp"
 
 #include <cstdio>
@@ -24,7 +24,6 @@ void reloader::stop() noexcept {
 }
 
 void reloader::start() noexcept {
-  std::fprintf(stderr, "sipdnsd: reloading zones\n");
   busy_ = true;
   result_.reset();
   log_.clear();
@@ -57,9 +56,7 @@ void reloader::on_done(uv_work_t* req, int status) noexcept {
   }
   std::fputs(self->log_.c_str(), stderr);
   if (self->result_) {
-    size_t zones = self->result_->zones.size();
-    self->server_.set_snapshot(std::move(self->result_));
-    std::fprintf(stderr, "sipdnsd: reloaded, serving %zu zones\n", zones);
+    self->server_.set_snapshot(std::move(self->result_));  // the build logged what it did
   } else {
     std::fprintf(stderr, "sipdnsd: reload failed, still serving the previous zones\n");
   }

@@ -32,7 +32,8 @@ wire::name srv_name(const service_info& s, const wire::name& owner) {
 }
 
 // A derived record's standing before the all-down policy is applied.
-enum class state : uint8_t { plain, kept, filtered };
+// withheld: drained by the operator, never added back by the all-down policy.
+enum class state : uint8_t { plain, kept, filtered, withheld };
 struct mark {
   state st = state::plain;  // plain: not subject to the filter (explicit, peer host, PTR, NAPTR)
   bool fail_open = false;   // the contributing cluster's all-down policy is serve-all
@@ -44,7 +45,8 @@ struct mark {
 // and its backup) form one RRset, so the all-down policy can only be judged after all of them.
 class builder {
  public:
-  builder(const zone_set& set, const peer_filter& usable) : set_(set), usable_(usable) {
+  builder(const zone_set& set, const peer_filter& usable, const peer_filter& withheld)
+      : set_(set), usable_(usable), withheld_(withheld) {
     for (const auto& z : set.zones) {
       out_.push_back({z.origin, z.soa, z.records});
       marks_.emplace_back(z.records.size());
@@ -64,7 +66,10 @@ class builder {
   }
 
  private:
-  bool usable(peer_ref ref, std::optional<service> s) const { return !usable_ || usable_(ref, s); }
+  state standing(peer_ref ref, std::optional<service> s) const {
+    if (withheld_ && withheld_(ref, s)) return state::withheld;
+    return !usable_ || usable_(ref, s) ? state::kept : state::filtered;
+  }
 
   void place(wire::name owner, uint16_t type, uint32_t ttl, std::string rdata,
              const source_pos& where, mark m = {}) {
@@ -93,14 +98,14 @@ class builder {
     // A cluster without health checks still meets the filter (an operator's drain), and
     // fails open like serve-all: it never promised anything else.
     bool fail_open = !c.health || c.health->all_down == all_down_policy::serve_all;
-    auto filtered = [&](bool ok) { return mark{ok ? state::kept : state::filtered, fail_open}; };
+    auto filtered = [&](state st) { return mark{st, fail_open}; };
     for (ref.peer = 0; ref.peer < c.peers.size(); ++ref.peer) {
       addresses(c.peers[ref.peer].host, c.peers[ref.peer], host_ttl);
     }
     if (!c.name.empty()) {
       for (ref.peer = 0; ref.peer < c.peers.size(); ++ref.peer)
         addresses(c.name, c.peers[ref.peer], c.round_robin_ttl,
-                  filtered(usable(ref, std::nullopt)));
+                  filtered(standing(ref, std::nullopt)));
     }
     // A health-checked cluster's SRV set changes with its peers' state, so resolvers must not
     // keep a stale one for a day: it gets the round-robin TTL.
@@ -115,7 +120,7 @@ class builder {
         put16(rdata, c.port_of(p, s));
         rdata += p.host;
         place(owner, wire::rr_type::srv, srv_ttl, std::move(rdata), p.where,
-              filtered(usable(ref, s)));
+              filtered(standing(ref, s)));
       }
     }
     if (c.naptr) {
@@ -154,11 +159,12 @@ class builder {
     std::map<std::pair<std::string_view, uint16_t>, rrset_state> sets;
     for (size_t i = 0; i < recs.size(); ++i) {
       rrset_state& st = sets[{recs[i].owner, recs[i].type}];
-      if (m[i].st != state::filtered) st.has_served = true;
+      if (m[i].st == state::plain || m[i].st == state::kept) st.has_served = true;
       if (m[i].st != state::plain && m[i].fail_open) st.fail_open = true;
     }
     std::vector<bool> keep(recs.size(), true);
     for (size_t i = 0; i < recs.size(); ++i) {
+      if (m[i].st == state::withheld) keep[i] = false;
       if (m[i].st != state::filtered) continue;
       const rrset_state& st = sets.at({recs[i].owner, recs[i].type});
       keep[i] = !st.has_served && st.fail_open;
@@ -193,6 +199,7 @@ class builder {
 
   const zone_set& set_;
   const peer_filter& usable_;
+  const peer_filter& withheld_;
   std::vector<expanded_zone> out_;
   std::vector<std::vector<mark>> marks_;  // parallel to out_[i].records until settle
   std::set<wire::name> explicit_ptr_;
@@ -210,8 +217,9 @@ std::optional<size_t> find_zone(const zone_set& set, std::string_view name) {
   return best;
 }
 
-std::vector<expanded_zone> derive(const zone_set& set, const peer_filter& usable) {
-  return builder(set, usable).run();
+std::vector<expanded_zone> derive(const zone_set& set, const peer_filter& usable,
+                                  const peer_filter& withheld) {
+  return builder(set, usable, withheld).run();
 }
 
 }  // namespace sipdns::zone

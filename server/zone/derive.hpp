@@ -38,7 +38,10 @@ struct expanded_zone {
 // Explicit records first, then derived ones in declaration order; identical (owner, type, rdata)
 // merged and each RRset's TTLs set to their minimum (RFC 2181 5.2). A derived record goes to
 // the loaded zone that contains its owner most specifically, or nowhere.
-std::vector<expanded_zone> derive(const zone_set& set, const peer_filter& usable = {});
+// `withheld` (an operator's drain) removes a peer like a failed check, but the all-down
+// policy never adds it back: an explicit drain always wins over failing open.
+std::vector<expanded_zone> derive(const zone_set& set, const peer_filter& usable = {},
+                                  const peer_filter& withheld = {});
 
 // Index of the loaded zone whose origin contains `name` most specifically, or nullopt.
 std::optional<size_t> find_zone(const zone_set& set, std::string_view name);

@@ -174,6 +174,22 @@ TEST_CASE("derive with health: everyone down, serve-all serves everyone") {
   }
 }
 
+TEST_CASE("derive with health: failing open never brings back a drained peer") {
+  zone::zone_set set = load_ok({"tests/data/health/health.test.toml"});
+  auto all_down = [](const zone::peer_ref&, std::optional<zone::service>) { return false; };
+  auto keep_hp1 = down(set, {"hp1.health.test."});
+  auto drained = [&](const zone::peer_ref& r, std::optional<zone::service> s) {
+    return !keep_hp1(r, s);
+  };
+  auto zones = zone::derive(set, all_down, drained);
+  // hp1 is drained: not in the fail-open set, though every other peer is down too.
+  CHECK(rrset(zones, "_sip._tcp.health.test.", LDNS_RR_TYPE_SRV) ==
+        V{"_sip._tcp.health.test.\t30\tIN\tSRV\t10 10 5060 hp2.health.test.",
+          "_sip._tcp.health.test.\t30\tIN\tSRV\t20 10 5060 hp3.health.test."});
+  CHECK(rrset(zones, "sip.health.test.", LDNS_RR_TYPE_A).size() == 1);
+  CHECK(rrset(zones, "hp1.health.test.", LDNS_RR_TYPE_A).size() == 1);  // still resolvable
+}
+
 TEST_CASE("derive with health: everyone down, serve-none leaves NODATA") {
   zone::zone_set set = load_ok({"tests/data/health/health-none.test.toml"});
   auto zones =

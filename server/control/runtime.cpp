@@ -1,0 +1,222 @@
+// Builds snapshots from zone files, the prober's view and operator drains.
+#include "control/runtime.hpp"
+
+#include <arpa/inet.h>
+
+#include <cstring>
+#include <exception>
+
+#include "wire/constants.hpp"
+#include "wire/name.hpp"
+#include "zone/checks_list.hpp"
+#include "zone/derive.hpp"
+#include "zone/loader.hpp"
+
+namespace sipdns::control {
+namespace {
+
+std::string lower_fqdn(std::string host) {
+  for (char& c : host) c = char(std::tolower(static_cast<unsigned char>(c)));
+  if (host.empty() || host.back() != '.') host += '.';
+  return host;
+}
+
+const char* kind_text(zone::probe_kind k) {
+  switch (k) {
+    case zone::probe_kind::tcp: return "tcp";
+    case zone::probe_kind::tls: return "tls";
+    case zone::probe_kind::sip_options: return "sip-options";
+    case zone::probe_kind::stun: return "stun";
+  }
+  return "?";
+}
+
+const char* transport_text(zone::probe_transport t) {
+  switch (t) {
+    case zone::probe_transport::udp: return "udp";
+    case zone::probe_transport::tcp: return "tcp";
+    case zone::probe_transport::tls: return "tls";
+  }
+  return "?";
+}
+
+health::check_spec to_spec(const zone::check& c) {
+  health::check_spec s;
+  s.key = c.key;
+  s.label = c.host;
+  for (size_t i = 0; i < c.services.size(); ++i)
+    s.label += (i ? "+" : " ") + std::string(zone::info(c.services[i]).key);
+  s.probe_text = std::string(kind_text(c.kind)) + "/" + transport_text(c.transport) + " " +
+                 std::to_string(c.port);
+  health::probe_target& t = s.target;
+  if (c.ipv6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&t.address);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(c.port);
+    std::memcpy(&a->sin6_addr, c.address.data(), 16);
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in*>(&t.address);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(c.port);
+    std::memcpy(&a->sin_addr, c.address.data(), 4);
+  }
+  t.host = c.host;
+  t.kind = c.kind;
+  t.transport = c.transport;
+  t.timeout_ms = c.config->timeout_ms;
+  t.up_codes = c.config->up_codes;
+  t.tls_verify = c.config->tls_verify;
+  t.tls_ca_file = c.config->tls_ca_file;
+  t.tls_name = c.config->tls_name;
+  s.time = {c.config->interval_ms, c.config->fall, c.config->rise};
+  return s;
+}
+
+uint64_t fingerprint(const zone::expanded_zone& z) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](const void* p, size_t n) {
+    auto* b = static_cast<const uint8_t*>(p);
+    for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
+  };
+  for (const zone::record& r : z.records) {
+    if (r.type == wire::rr_type::soa) continue;
+    mix(r.owner.data(), r.owner.size());
+    mix(&r.type, sizeof r.type);
+    mix(&r.ttl, sizeof r.ttl);
+    mix(r.rdata.data(), r.rdata.size());
+  }
+  return h;
+}
+
+// The SOA serial sits 20 bytes before the end of its rdata (RFC 1035 3.3.13).
+uint32_t get_serial(const zone::record& soa) {
+  auto* p = reinterpret_cast<const uint8_t*>(soa.rdata.data() + soa.rdata.size() - 20);
+  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
+}
+void set_serial(zone::record& soa, uint32_t serial) {
+  wire::put32(reinterpret_cast<uint8_t*>(soa.rdata.data() + soa.rdata.size() - 20), serial);
+}
+
+}  // namespace
+
+runtime::runtime(std::vector<std::string> zone_paths, health::monitor* prober)
+    : paths_(std::move(zone_paths)), prober_(prober) {}
+
+size_t runtime::zone_count() const {
+  std::lock_guard lock(mu_);
+  return zones_ ? zones_->zones.size() : 0;
+}
+
+void runtime::configure_prober(const zone::zone_set& set) {
+  if (!prober_) return;
+  std::vector<health::check_spec> specs;
+  for (const zone::check& c : zone::list_checks(set)) specs.push_back(to_spec(c));
+  prober_->configure(std::move(specs));
+}
+
+compile::snapshot_ptr runtime::build(std::string& log) {
+  std::shared_ptr<const zone::zone_set> set;
+  if (files_dirty_.exchange(false)) {
+    zone::load_result loaded = zone::load(paths_);
+    for (const auto& d : loaded.diagnostics) log += zone::format(d) + "\n";
+    if (!loaded.zones || zone::has_errors(loaded.diagnostics)) return nullptr;
+    set = std::make_shared<const zone::zone_set>(std::move(*loaded.zones));
+    configure_prober(*set);
+    std::lock_guard lock(mu_);
+    if (zones_) log += "sipdnsd: reloaded, serving " + std::to_string(set->zones.size()) + " zones\n";
+    zones_ = set;
+  } else {
+    std::lock_guard lock(mu_);
+    set = zones_;
+  }
+  if (!set) return nullptr;
+
+  std::map<std::string, health::state> states;
+  if (prober_) states = prober_->states();
+  std::set<std::string> drained;
+  {
+    std::lock_guard lock(mu_);
+    drained = drained_;
+  }
+  // Which checks decide each peer: (zone, cluster, peer) -> checks.
+  std::map<std::tuple<size_t, size_t, size_t>, std::vector<zone::check>> by_peer;
+  for (zone::check& c : zone::list_checks(*set))
+    by_peer[{c.zone, c.cluster, c.peer}].push_back(std::move(c));
+
+  auto withheld = [&](const zone::peer_ref& ref, std::optional<zone::service>) {
+    const zone::peer& p = set->zones[ref.zone].clusters[ref.cluster].peers[ref.peer];
+    return drained.count(wire::name_to_text(p.host)) > 0;
+  };
+  auto usable = [&](const zone::peer_ref& ref, std::optional<zone::service> svc) {
+    auto it = by_peer.find({ref.zone, ref.cluster, ref.peer});
+    if (it == by_peer.end()) return true;  // not health-checked
+    for (const zone::check& c : it->second) {
+      bool applies = !svc || std::find(c.services.begin(), c.services.end(), *svc) !=
+                                 c.services.end();
+      if (!applies) continue;
+      auto s = states.find(c.key);
+      if (s != states.end() && s->second != health::state::up) return false;
+    }
+    return true;
+  };
+
+  try {
+    std::vector<zone::expanded_zone> zones = zone::derive(*set, usable, withheld);
+    bump_serials(zones, log);
+    return compile::build(zones);
+  } catch (const std::exception& e) {
+    log += std::string("sipdnsd: error: ") + e.what() + "\n";
+    return nullptr;
+  }
+}
+
+// RFC 1982 serials: go up by one whenever a zone's served records change (a health change
+// or an edit), and never below the serial written in the file.
+void runtime::bump_serials(std::vector<zone::expanded_zone>& zones, std::string& log) {
+  for (zone::expanded_zone& z : zones) {
+    uint32_t file_serial = get_serial(z.soa);
+    uint64_t fp = fingerprint(z);
+    auto [it, fresh] = served_.try_emplace(z.origin, served{fp, file_serial});
+    served& s = it->second;
+    if (!fresh && s.fingerprint != fp) {
+      s.serial += 1;
+      s.fingerprint = fp;
+      log += "sipdnsd: zone " + wire::name_to_text(z.origin) + " answers changed, serial " +
+             std::to_string(s.serial) + "\n";
+    }
+    if (int32_t(file_serial - s.serial) > 0) s.serial = file_serial;
+    set_serial(z.soa, s.serial);
+    for (zone::record& r : z.records)
+      if (r.type == wire::rr_type::soa) set_serial(r, s.serial);
+  }
+}
+
+std::string runtime::drain(const std::string& host, bool drained) {
+  std::string fqdn = lower_fqdn(host);
+  std::lock_guard lock(mu_);
+  bool known = false;
+  if (zones_)
+    for (const auto& z : zones_->zones)
+      for (const auto& c : z.clusters)
+        for (const auto& p : c.peers) known = known || wire::name_to_text(p.host) == fqdn;
+  if (drained) {
+    if (!known) return "error: no peer named " + fqdn + " in the loaded zones";
+    drained_.insert(fqdn);
+    return "ok: drained " + fqdn;
+  }
+  if (!drained_.erase(fqdn)) return "error: " + fqdn + " is not drained";
+  return "ok: undrained " + fqdn;
+}
+
+std::vector<std::string> runtime::status_lines() const {
+  std::vector<std::string> out;
+  if (prober_)
+    for (const health::check_status& s : prober_->status())
+      out.push_back(s.label + " " + s.probe_text + " " + health::to_string(s.current) + " " +
+                    s.reason + " " + std::to_string(s.latency_ms) + "ms");
+  std::lock_guard lock(mu_);
+  for (const std::string& h : drained_) out.push_back("drained " + h);
+  return out;
+}
+
+}  // namespace sipdns::control

@@ -1,0 +1,60 @@
+// The server's live state: the last good zone set, the health view, operator drains, and the
+// snapshot built from them.
+//
+// Design: `build` runs on libuv's worker pool (through net::reloader, one at a time) and
+// produces a new immutable snapshot from (zone files or the cached zone set) x (prober states)
+// x (drains). Control commands and the prober only change inputs and ask for a rebuild, so
+// bursts of changes coalesce into one build. The SOA serial of a zone goes up whenever the
+// data it serves changes, so secondaries notice health changes too.
+#pragma once
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "compile/snapshot.hpp"
+#include "health/monitor.hpp"
+#include "zone/model.hpp"
+
+namespace sipdns::control {
+
+class runtime {
+ public:
+  // `prober` may be null (no health checks at all).
+  runtime(std::vector<std::string> zone_paths, health::monitor* prober);
+
+  // Builds a snapshot; reloads the files first on the first call and after request_reload().
+  // Diagnostics go to `log`. Returns nullptr when files have errors (the old snapshot stays).
+  compile::snapshot_ptr build(std::string& log);
+  void request_reload() { files_dirty_ = true; }
+
+  // Operator drain: takes a peer (by host name) out of every SRV and round-robin answer until
+  // undrained; survives reloads. Returns a one-line reply ("ok: ..." or "error: ...").
+  std::string drain(const std::string& host, bool drained);
+  std::vector<std::string> status_lines() const;
+  size_t zone_count() const;
+
+ private:
+  void configure_prober(const zone::zone_set& set);
+  void bump_serials(std::vector<zone::expanded_zone>& zones, std::string& log);
+
+  std::vector<std::string> paths_;
+  health::monitor* prober_;
+  std::atomic<bool> files_dirty_{true};
+
+  mutable std::mutex mu_;
+  std::shared_ptr<const zone::zone_set> zones_;   // guarded by mu_
+  std::set<std::string> drained_;                 // lower-case host text with trailing dot
+
+  // Owned by build() (serialized by the reloader).
+  struct served {
+    uint64_t fingerprint = 0;
+    uint32_t serial = 0;
+  };
+  std::map<std::string, served> served_;          // by origin
+};
+
+}  // namespace sipdns::control

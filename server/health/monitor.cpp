@@ -1,0 +1,154 @@
+// Prober thread: schedules probes, feeds results to trackers, logs transitions.
+#include "health/monitor.hpp"
+
+#include <cstdio>
+
+namespace sipdns::health {
+
+monitor::monitor(notify_fn notify) : notify_(std::move(notify)) {
+  uv_loop_init(&loop_);
+  uv_async_init(&loop_, &wake_, [](uv_async_t* a) noexcept {
+    static_cast<monitor*>(a->data)->on_wake();
+  });
+  wake_.data = this;
+  uv_timer_init(&loop_, &timer_);
+  timer_.data = this;
+  runner_ = std::make_unique<probe_runner>(&loop_);
+  thread_ = std::thread([this] { run(); });
+}
+
+monitor::~monitor() { stop(); }
+
+void monitor::stop() {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+    uv_async_send(&wake_);
+  }
+  thread_.join();
+}
+
+void monitor::run() noexcept {
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  runner_.reset();
+  uv_run(&loop_, UV_RUN_DEFAULT);  // let the runner's own handles close
+  if (uv_loop_close(&loop_) != 0) std::fprintf(stderr, "sipdnsd: health: prober loop not empty\n");
+}
+
+void monitor::configure(std::vector<check_spec> checks) {
+  {
+    std::lock_guard lock(mu_);
+    if (stop_) return;  // the loop is gone; nothing will probe again
+    pending_ = std::move(checks);
+    has_pending_ = true;
+    uv_async_send(&wake_);  // under the lock, so stop() cannot close the handle meanwhile
+  }
+}
+
+uint64_t monitor::jitter(uint32_t span_ms) noexcept {
+  return span_ms ? rng_() % span_ms : 0;
+}
+
+void monitor::on_wake() noexcept {
+  if (stop_) {
+    runner_->close_all();
+    uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&wake_), nullptr);
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (!has_pending_) return;
+    has_pending_ = false;
+    std::map<std::string, entry> next;
+    uint64_t now = uv_now(&loop_);
+    for (check_spec& spec : pending_) {
+      auto old = entries_.find(spec.key);
+      if (old != entries_.end()) {
+        entry e = std::move(old->second);
+        e.spec = std::move(spec);
+        next.emplace(e.spec.key, std::move(e));
+      } else {
+        entry e;
+        // First round right away, spread over a quarter interval (at most 250 ms).
+        e.track.set_next_due_ms(now + jitter(std::min<uint32_t>(spec.time.interval_ms / 4, 250)));
+        e.spec = std::move(spec);
+        next.emplace(e.spec.key, std::move(e));
+      }
+    }
+    pending_.clear();
+    entries_ = std::move(next);
+  }
+  schedule();
+}
+
+void monitor::schedule() noexcept {
+  if (stop_) return;
+  uint64_t now = uv_now(&loop_);
+  uint64_t earliest = UINT64_MAX;
+  std::vector<std::pair<std::string, probe_target>> due;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [key, e] : entries_) {
+      if (e.in_flight) continue;
+      if (e.track.next_due_ms() <= now) {
+        e.in_flight = true;
+        due.emplace_back(key, e.spec.target);
+      } else {
+        earliest = std::min(earliest, e.track.next_due_ms());
+      }
+    }
+  }
+  // Started without the lock: a probe may report at once (e.g. an immediate connect error).
+  for (auto& [key, target] : due) launch(key, target);
+  uv_timer_stop(&timer_);
+  if (earliest != UINT64_MAX)
+    uv_timer_start(&timer_, [](uv_timer_t* t) noexcept {
+      static_cast<monitor*>(t->data)->schedule();
+    }, earliest - now, 0);
+}
+
+void monitor::launch(const std::string& key, const probe_target& target) noexcept {
+  runner_->start(target, [this, key](const probe_result& r) { on_result(key, r); });
+}
+
+void monitor::on_result(const std::string& key, const probe_result& r) noexcept {
+  bool changed = false;
+  {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(key);
+    if (it == entries_.end()) return;  // removed by a reload while in flight
+    entry& e = it->second;
+    e.in_flight = false;
+    uint64_t now = uv_now(&loop_);
+    if (auto tr = e.track.on_result(r, now, e.spec.time)) {
+      std::fprintf(stderr, "sipdnsd: health: %s %s -> %s (%s, %u ms)\n", e.spec.label.c_str(),
+                   to_string(tr->from), to_string(tr->to), r.reason.c_str(), r.latency_ms);
+      changed = true;
+    }
+    // +-10% jitter keeps the checks of many peers from lining up into bursts.
+    uint32_t span = e.spec.time.interval_ms / 5;
+    e.track.set_next_due_ms(e.track.next_due_ms() - span / 2 + jitter(span));
+  }
+  if (changed && notify_) notify_();
+  schedule();
+}
+
+std::map<std::string, state> monitor::states() const {
+  std::lock_guard lock(mu_);
+  std::map<std::string, state> out;
+  for (const auto& [key, e] : entries_) out.emplace(key, e.track.current());
+  return out;
+}
+
+std::vector<check_status> monitor::status() const {
+  std::lock_guard lock(mu_);
+  std::vector<check_status> out;
+  for (const auto& [key, e] : entries_)
+    out.push_back({e.spec.label, e.spec.probe_text, e.track.current(), e.track.probed(),
+                   e.track.reason(), e.track.latency_ms()});
+  return out;
+}
+
+}  // namespace sipdns::health
