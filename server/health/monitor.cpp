@@ -127,9 +127,10 @@ void monitor::on_result(const std::string& key, const probe_result& r) noexcept 
                    to_string(tr->from), to_string(tr->to), r.reason.c_str(), r.latency_ms);
       changed = true;
     }
-    // +-10% jitter keeps the checks of many peers from lining up into bursts.
-    uint32_t span = e.spec.time.interval_ms / 5;
-    e.track.set_next_due_ms(e.track.next_due_ms() - span / 2 + jitter(span));
+    // Up to 10% earlier keeps the checks of many peers from lining up into bursts, and never
+    // later, which would stretch the failover bound.
+    uint64_t wait = e.track.next_due_ms() > now ? e.track.next_due_ms() - now : 0;
+    e.track.set_next_due_ms(e.track.next_due_ms() - jitter(uint32_t(wait / 10)));
   }
   if (changed && notify_) notify_();
   schedule();

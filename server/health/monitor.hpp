@@ -2,8 +2,8 @@
 //
 // Design: probing never shares the DNS loop, so a slow TLS handshake or a timeout can never
 // delay an answer. Checks are scheduled one by one (the first round right at start-up, spread
-// over at most a quarter interval; later rounds one interval after each result with +-10%
-// jitter), never fired in bursts. State changes are logged once each and reported through
+// over at most a quarter interval; later rounds one interval after each result, up to 10%
+// earlier at random), never fired in bursts. State changes are logged once each and reported through
 // `notify`, which the owner turns into one coalesced snapshot rebuild on the DNS loop.
 #pragma once
 #include <uv.h>

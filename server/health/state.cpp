@@ -38,6 +38,10 @@ std::optional<transition> tracker::on_result(const probe_result& r, uint64_t now
     } else {
       ++failures_;
       if (!probed_ || failures_ >= t.fall || current_ == state::draining) current_ = state::down;
+      // Suspect: an up peer that just failed is probed again after a tenth of the interval,
+      // not a whole one, so that `fall` failures take at most about one interval plus
+      // `fall` timeouts (the 2-second bound of the defaults).
+      if (current_ == state::up) next_due_ms_ = now_ms + std::max<uint32_t>(t.interval_ms / 10, 10);
     }
   }
   probed_ = true;

@@ -4,7 +4,9 @@
 // unit tests drive it without a loop. One tracker per check (peer x service x probe).
 // Start-up: a peer counts as up until its first probe completes, and that first result
 // applies directly; from then on `fall` consecutive failures take it down and `rise`
-// consecutive successes bring it back. A 503 (maintenance mode) drains it at once.
+// consecutive successes bring it back. A 503 (maintenance mode) drains it at once. An up
+// peer that failed once is re-probed after a tenth of the interval (suspect), so with the
+// defaults (1000 ms, 400 ms timeout, fall 2) a dead peer is out in 1000 + 400 + 100 + 400 ms.
 #pragma once
 #include <cstdint>
 #include <optional>

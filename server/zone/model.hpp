@@ -89,7 +89,7 @@ struct health_config {
   std::optional<probe_transport> transport;
   std::optional<uint16_t> port;  // unset: each service's own port
   uint32_t interval_ms = 1000;   // 100..3600000
-  uint32_t timeout_ms = 500;     // 10..interval_ms - 1
+  uint32_t timeout_ms = 400;     // 10..interval_ms - 1; with the defaults a dead peer is out in < 2 s
   uint32_t fall = 2;             // consecutive failures before a peer is down (1..10)
   uint32_t rise = 2;             // consecutive successes before it is back (1..10)
   all_down_policy all_down = all_down_policy::serve_all;

@@ -58,7 +58,7 @@ TEST_CASE("[cluster.health]: defaults, every key, table and inline forms") {
   CHECK_FALSE(d.transport);
   CHECK_FALSE(d.port);
   CHECK(d.interval_ms == 1000);
-  CHECK(d.timeout_ms == 500);
+  CHECK(d.timeout_ms == 400);
   CHECK(d.fall == 2);
   CHECK(d.rise == 2);
   CHECK(d.all_down == zone::all_down_policy::serve_all);

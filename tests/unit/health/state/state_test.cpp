@@ -45,16 +45,24 @@ TEST_CASE("fall consecutive failures take a peer down; a success in between rese
 
 TEST_CASE("with the defaults a dead peer is out within 2 s of its death") {
   timing t{1000, 2, 2};
-  tracker k;
-  k.on_result(up(), 0, t);
-  // Dies just after the probe at 0: probes at 1000 and 2000 would fail; with a 500 ms
-  // timeout the second failure lands at most at interval + timeout after the first.
-  uint64_t now = 1000 + 500;
-  CHECK_FALSE(k.on_result(down(), now, t));
-  uint64_t second = k.next_due_ms() - 500;  // next probe starts one interval after the result
-  auto tr = k.on_result({outcome::down, "connection refused", 1, {}}, second, t);
-  REQUIRE(tr);
-  CHECK(second - 0 <= 2000);
+  const uint64_t timeout = 400;  // the zone default
+  for (bool refused : {true, false}) {
+    tracker k;
+    k.on_result(up(), 0, t);  // the last good probe; the peer dies right after it
+    uint64_t start = k.next_due_ms();
+    CHECK(start == 1000);
+    probe_result fail = refused ? probe_result{outcome::down, "connection refused", 0, {}}
+                                : probe_result{outcome::down, "timeout", 400, {}};
+    uint64_t end = start + (refused ? 0 : timeout);
+    CHECK_FALSE(k.on_result(fail, end, t));
+    CHECK(k.next_due_ms() == end + 100);  // suspect: re-probed after a tenth of the interval
+    start = k.next_due_ms();
+    end = start + (refused ? 0 : timeout);
+    auto tr = k.on_result(fail, end, t);
+    REQUIRE(tr);
+    CHECK(tr->to == state::down);
+    CHECK(end <= 2000);
+  }
 }
 
 TEST_CASE("rise consecutive successes bring a peer back") {

@@ -1,0 +1,103 @@
+// probe_runner: picks the probe for a target, owns the randomness and the TLS contexts.
+#include <random>
+#include <utility>
+
+#include "health/probe/datagram_probe.hpp"
+#include "health/probe/probe.hpp"
+#include "health/probe/probe_base.hpp"
+#include "health/probe/sip_options.hpp"
+#include "health/probe/sockaddr_text.hpp"
+#include "health/probe/stream_probe.hpp"
+#include "health/probe/stun.hpp"
+#include "health/probe/tls_session.hpp"
+
+namespace sipdns::health {
+
+using namespace detail;
+
+struct probe_runner::impl {
+  uv_loop_t* loop;
+  probe_list probes;
+  std::mt19937_64 rng{std::random_device{}()};
+  tls_context_cache tls;
+};
+
+namespace {
+
+// A probe that has already failed before touching the network (bad address, CA file).
+class failed_probe final : public probe_base {
+ public:
+  failed_probe(uv_loop_t* loop, probe_list& list, probe_runner::callback done, uint32_t timeout,
+               std::string reason)
+      : probe_base(loop, list, std::move(done), timeout), reason_(std::move(reason)) {}
+
+ private:
+  void begin() noexcept override {
+    finish_soon({outcome::down, std::move(reason_), 0, std::nullopt});
+  }
+  void close_own_handles() noexcept override {}
+  std::string reason_;
+};
+
+}  // namespace
+
+probe_runner::probe_runner(uv_loop_t* loop) : impl_(std::make_unique<impl>()) {
+  impl_->loop = loop;
+}
+
+probe_runner::~probe_runner() { close_all(); }
+
+void probe_runner::start(const probe_target& target, callback done) {
+  impl& m = *impl_;
+  probe_base* p = nullptr;
+  const bool address_ok = sockaddr_length(target.address) != 0 && port_of(target.address) != 0;
+  // Plain TCP and TLS checks are connections; the others use the configured transport.
+  const bool wants_tls =
+      target.kind == zone::probe_kind::tls ||
+      (target.kind != zone::probe_kind::tcp && target.transport == zone::probe_transport::tls);
+  const bool datagram = (target.kind == zone::probe_kind::sip_options ||
+                         target.kind == zone::probe_kind::stun) &&
+                        target.transport == zone::probe_transport::udp;
+
+  std::string err;
+  std::unique_ptr<tls_session> tls;
+  if (!address_ok) {
+    err = "invalid address";
+  } else if (wants_tls) {
+    if (SSL_CTX* ctx = m.tls.get(target.tls_verify, target.tls_ca_file, err)) {
+      const std::string& name = target.tls_name.empty() ? target.host : target.tls_name;
+      tls = std::make_unique<tls_session>(ctx, target.host.empty() ? name : target.host,
+                                          target.tls_verify ? name : std::string());
+      if (!tls->valid()) err = tls->error();
+    }
+  }
+  if (!err.empty()) {
+    p = new failed_probe(m.loop, m.probes, std::move(done), target.timeout_ms, std::move(err));
+    p->start();
+    return;
+  }
+
+  std::unique_ptr<exchange> ex;
+  const auto app_transport = wants_tls ? zone::probe_transport::tls
+                             : datagram ? zone::probe_transport::udp
+                                        : zone::probe_transport::tcp;
+  if (target.kind == zone::probe_kind::sip_options) {
+    ex = std::make_unique<sip_exchange>(target, app_transport, m.rng);
+  } else if (target.kind == zone::probe_kind::stun) {
+    ex = std::make_unique<stun_exchange>(m.rng);
+  }
+  if (datagram) {
+    p = new datagram_probe(m.loop, m.probes, std::move(done), target, std::move(ex));
+  } else {
+    p = new stream_probe(m.loop, m.probes, std::move(done), target, std::move(tls), std::move(ex));
+  }
+  p->start();
+}
+
+void probe_runner::close_all() noexcept {
+  while (impl_->probes.head != nullptr) impl_->probes.head->cancel();
+}
+
+size_t probe_runner::in_flight() const noexcept { return impl_->probes.count; }
+
+}  // namespace sipdns::health
