@@ -15,6 +15,9 @@ PACKAGES=(
   libldns-dev libuv1-dev libssl-dev libtomlplusplus-dev doctest-dev
   # integration tests: dig and nslookup, kdig, drill, and socat for raw TCP/UDP streams
   bind9-dnsutils knot-dnsutils ldnsutils socat iproute2 procps
+  # health tests and bench/failover.sh: SIP peers (Kamailio), a STUN server (stund), TLS peers
+  # (openssl s_server), sipsak to poke a peer by hand
+  kamailio stun-server openssl sipsak
 )
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-2}
@@ -70,10 +73,14 @@ Try, from another terminal:
   dig @127.0.0.1 -p 5353 habibexpc-cluster.uctest.local A
   kdig @127.0.0.1 -p 5353 +tcp _sip._tcp.uctest.local SRV
   nslookup -port=5353 -query=SRV _sip._tcp.uctest.local 127.0.0.1
-Reload the zones after editing them: kill -HUP <pid>; stop with Ctrl-C.
+  dig @127.0.0.1 -p 5353 _sip._tcp.lab.test SRV        (health-checked, peers on loopback)
+  build/tools/sipdns status --control build/sipdnsd.sock
+  build/tools/sipdns drain lab1.lab.test --control build/sipdnsd.sock
+Reload the zones after editing them: build/tools/sipdns reload --control build/sipdnsd.sock
+(or kill -HUP <pid>); stop with Ctrl-C.
 
 TXT
-    exec "$BUILD_DIR/server/sipdnsd" "${listen[@]}" --zones zones/
+    exec "$BUILD_DIR/server/sipdnsd" "${listen[@]}" --zones zones/ --control "$BUILD_DIR/sipdnsd.sock"
     ;;
   test)
     install_packages
