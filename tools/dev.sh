@@ -15,9 +15,9 @@ PACKAGES=(
   libldns-dev libuv1-dev libssl-dev libtomlplusplus-dev doctest-dev
   # integration tests: dig and nslookup, kdig, drill, and socat for raw TCP/UDP streams
   bind9-dnsutils knot-dnsutils ldnsutils socat iproute2 procps
-  # health tests and bench/failover.sh: SIP peers (Kamailio), a STUN server (stund), TLS peers
+  # health tests and bench/failover.sh: SIP peers (Kamailio), a STUN server (coturn), TLS peers
   # (openssl s_server), sipsak to poke a peer by hand
-  kamailio stun-server openssl sipsak
+  kamailio coturn openssl sipsak
 )
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-2}

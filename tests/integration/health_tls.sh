@@ -12,12 +12,12 @@ LAB1=lab1.$ZONE.
 LAB2=lab2.$ZONE.
 
 use_zone tls.toml
-# make_cert NAME CN: a self-signed P-256 certificate, CN and subjectAltName DNS:CN.
+# make_cert NAME CN: tests/peers/tls/make_cert.sh, a self-signed certificate for CN (CN and
+# DNS SAN) into $TMP_DIR/NAME/{cert,key}.pem.
 make_cert() {
-  if ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-      -subj "/CN=$2" -addext "subjectAltName=DNS:$2" \
-      -keyout "$TMP_DIR/$1.key" -out "$TMP_DIR/$1.pem" >"$TMP_DIR/openssl-$1.log" 2>&1; then
-    echo "FATAL: openssl req failed:" >&2
+  if ! sh "$REPO_DIR/tests/peers/tls/make_cert.sh" "$TMP_DIR/$1" "$2" >"$TMP_DIR/openssl-$1.log" 2>&1
+  then
+    echo "FATAL: make_cert.sh failed:" >&2
     cat "$TMP_DIR/openssl-$1.log" >&2
     exit 1
   fi
@@ -25,14 +25,14 @@ make_cert() {
 make_cert lab1 "lab1.$ZONE"
 make_cert wrong "elsewhere.example"
 make_cert lab2 "lab2.$ZONE"
-cat "$TMP_DIR/lab1.pem" "$TMP_DIR/wrong.pem" "$TMP_DIR/lab2.pem" >"$ZONE_DIR/ca.pem"
+cat "$TMP_DIR/lab1/cert.pem" "$TMP_DIR/wrong/cert.pem" "$TMP_DIR/lab2/cert.pem" >"$ZONE_DIR/ca.pem"
 
-# start_tls_peer NAME ADDR CERT: openssl s_server on ADDR:5061 (-www: answers each connection
-# on its own, stdin unused).
+# start_tls_peer NAME ADDR CERT: openssl s_server -www on ADDR:5061
+# (tests/peers/tls/run_s_server.sh).
 start_tls_peer() {
   require_free tcp "$2" 5061
-  start_peer "$1" openssl s_server -accept "$2:5061" -cert "$TMP_DIR/$3.pem" \
-    -key "$TMP_DIR/$3.key" -www -quiet
+  start_peer "$1" sh "$REPO_DIR/tests/peers/tls/run_s_server.sh" "$TMP_DIR/$3/cert.pem" \
+    "$TMP_DIR/$3/key.pem" "$2:5061"
   if ! wait_listening tcp "$2" 5061; then
     echo "FATAL: openssl s_server $1 did not listen on $2:5061; its log:" >&2
     peer_log "$1" | tail -20 >&2

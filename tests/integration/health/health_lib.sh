@@ -1,5 +1,5 @@
 # Helpers for the health tests (tests/integration/health_*.sh): peers (Kamailio, sip_responder,
-# openssl s_server, stund) on 127.0.0.2-127.0.0.6, sipdnsd with a zone of this folder and a
+# openssl s_server, coturn) on 127.0.0.2-127.0.0.6, sipdnsd with a zone of this folder and a
 # control socket, bounded polling of what dig answers, and timing in milliseconds.
 #
 # Usage:  source "$(dirname "$0")/health/health_lib.sh"   (it sources ../lib.sh first)
