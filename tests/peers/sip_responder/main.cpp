@@ -1,0 +1,348 @@
+// sip_responder: a small SIP peer for tests that answers every request (except ACK) with a
+// configurable status over UDP, TCP or TLS; SIGUSR1 toggles between that status and 200.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "sip_message.hpp"
+
+namespace {
+
+volatile sig_atomic_t toggle_requested = 0;
+volatile sig_atomic_t stop_requested = 0;
+void on_usr1(int) { toggle_requested = 1; }
+void on_term(int) { stop_requested = 1; }
+
+struct options {
+  std::string listen = "127.0.0.1:5060";
+  std::string transport = "udp";
+  uint16_t code = 200;
+  std::optional<uint32_t> retry_after;
+  std::string cert, key, port_file;
+  bool trying = false;  // send 100 Trying before the final response
+  int drop = 0;         // ignore the first N requests (to exercise retransmissions)
+};
+
+[[noreturn]] void usage(const char* why) {
+  std::fprintf(stderr,
+               "sip_responder: %s\nusage: sip_responder --listen IP:PORT --transport udp|tcp|tls "
+               "--code N [--retry-after S] [--cert F --key F] [--port-file F] [--trying] "
+               "[--drop N]\n",
+               why);
+  std::exit(2);
+}
+
+options parse_args(int argc, char** argv) {
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) usage(("missing value for " + a).c_str());
+      return argv[++i];
+    };
+    if (a == "--listen") o.listen = next();
+    else if (a == "--transport") o.transport = next();
+    else if (a == "--code") o.code = static_cast<uint16_t>(std::stoi(next()));
+    else if (a == "--retry-after") o.retry_after = static_cast<uint32_t>(std::stoul(next()));
+    else if (a == "--cert") o.cert = next();
+    else if (a == "--key") o.key = next();
+    else if (a == "--port-file") o.port_file = next();
+    else if (a == "--trying") o.trying = true;
+    else if (a == "--drop") o.drop = std::stoi(next());
+    else usage(("unknown option " + a).c_str());
+  }
+  if (o.transport != "udp" && o.transport != "tcp" && o.transport != "tls") usage("bad transport");
+  if (o.code < 100 || o.code > 699) usage("code must be 100..699");
+  if (o.transport == "tls" && (o.cert.empty() || o.key.empty())) usage("tls needs --cert and --key");
+  return o;
+}
+
+bool parse_listen(const std::string& text, sockaddr_storage& ss, socklen_t& len) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos) return false;
+  std::string host = text.substr(0, colon);
+  int port = std::atoi(text.c_str() + colon + 1);
+  if (port < 0 || port > 65535) return false;
+  std::memset(&ss, 0, sizeof ss);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons(static_cast<uint16_t>(port));
+    len = sizeof *s6;
+    return inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), &s6->sin6_addr) == 1;
+  }
+  auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
+  s4->sin_family = AF_INET;
+  s4->sin_port = htons(static_cast<uint16_t>(port));
+  len = sizeof *s4;
+  return inet_pton(AF_INET, host.c_str(), &s4->sin_addr) == 1;
+}
+
+std::string ip_of(const sockaddr_storage& ss, uint16_t& port) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (ss.ss_family == AF_INET6) {
+    auto& s6 = reinterpret_cast<const sockaddr_in6&>(ss);
+    inet_ntop(AF_INET6, &s6.sin6_addr, buf, sizeof buf);
+    port = ntohs(s6.sin6_port);
+  } else {
+    auto& s4 = reinterpret_cast<const sockaddr_in&>(ss);
+    inet_ntop(AF_INET, &s4.sin_addr, buf, sizeof buf);
+    port = ntohs(s4.sin_port);
+  }
+  return buf;
+}
+
+struct ssl_free {
+  void operator()(SSL* s) const { SSL_free(s); }
+};
+struct ctx_free {
+  void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+};
+
+struct connection {
+  int fd = -1;
+  std::unique_ptr<SSL, ssl_free> ssl;
+  bool handshake_done = false;
+  std::string in;
+};
+
+class responder {
+ public:
+  explicit responder(options o) : o_(std::move(o)), rng_(std::random_device{}()) {}
+
+  int run();
+
+ private:
+  uint16_t current_code() const { return answering_configured_ ? o_.code : 200; }
+  // The responses for one request; empty for ACK and dropped requests.
+  std::vector<std::string> answer(std::string_view message, const sockaddr_storage* from);
+  void serve_udp();
+  void accept_connection();
+  bool serve_connection(connection& c);  // false: close it
+  bool write_all(connection& c, const std::string& data);
+
+  options o_;
+  std::mt19937_64 rng_;
+  bool answering_configured_ = true;
+  int dropped_ = 0;
+  int listen_fd_ = -1;
+  std::unique_ptr<SSL_CTX, ctx_free> ctx_;
+  std::vector<std::unique_ptr<connection>> conns_;
+};
+
+std::vector<std::string> responder::answer(std::string_view message, const sockaddr_storage* from) {
+  auto req = sip_responder::parse_request(message);
+  if (!req || req->method == "ACK") return {};  // responses and ACKs get no response
+  if (dropped_ < o_.drop) {
+    ++dropped_;
+    std::fprintf(stderr, "sip_responder: dropped request %d\n", dropped_);
+    return {};
+  }
+  sip_responder::answer_options a;
+  a.code = current_code();
+  a.retry_after = o_.retry_after;
+  char tag[17];
+  std::snprintf(tag, sizeof tag, "%016llx", static_cast<unsigned long long>(rng_()));
+  a.to_tag = tag;
+  if (from != nullptr) a.received_ip = ip_of(*from, a.received_port);
+  std::vector<std::string> out;
+  if (o_.trying) {
+    sip_responder::answer_options t = a;
+    t.code = 100;
+    out.push_back(sip_responder::build_response(*req, t));
+  }
+  out.push_back(sip_responder::build_response(*req, a));
+  return out;
+}
+
+void responder::serve_udp() {
+  char buf[65536];
+  for (;;) {
+    sockaddr_storage from{};
+    socklen_t flen = sizeof from;
+    ssize_t n = recvfrom(listen_fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &flen);
+    if (n <= 0) return;
+    // RFC 3581 section 4: answer to the source address and port of the request.
+    for (const auto& r : answer(std::string_view(buf, static_cast<size_t>(n)), &from)) {
+      sendto(listen_fd_, r.data(), r.size(), 0, reinterpret_cast<sockaddr*>(&from), flen);
+    }
+  }
+}
+
+void responder::accept_connection() {
+  int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd < 0) return;
+  if (conns_.size() >= 64) {
+    close(fd);
+    return;
+  }
+  auto c = std::make_unique<connection>();
+  c->fd = fd;
+  if (ctx_) {
+    c->ssl.reset(SSL_new(ctx_.get()));
+    SSL_set_fd(c->ssl.get(), fd);
+    SSL_set_accept_state(c->ssl.get());
+  }
+  conns_.push_back(std::move(c));
+}
+
+bool responder::write_all(connection& c, const std::string& data) {
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n;
+    if (c.ssl) {
+      int r = SSL_write(c.ssl.get(), data.data() + off, static_cast<int>(data.size() - off));
+      n = r > 0 ? r : -1;
+      if (r <= 0 && SSL_get_error(c.ssl.get(), r) != SSL_ERROR_WANT_WRITE) return false;
+    } else {
+      n = send(c.fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+      if (n < 0 && errno != EAGAIN && errno != EINTR) return false;
+    }
+    if (n > 0) {
+      off += static_cast<size_t>(n);
+      continue;
+    }
+    pollfd p{c.fd, POLLOUT, 0};
+    if (poll(&p, 1, 1000) <= 0) return false;  // a peer that never reads is dropped
+  }
+  return true;
+}
+
+bool responder::serve_connection(connection& c) {
+  if (c.ssl && !c.handshake_done) {
+    ERR_clear_error();
+    int r = SSL_accept(c.ssl.get());
+    if (r != 1) {
+      int e = SSL_get_error(c.ssl.get(), r);
+      return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;
+    }
+    c.handshake_done = true;
+  }
+  char buf[16384];
+  for (;;) {
+    ssize_t n;
+    if (c.ssl) {
+      ERR_clear_error();
+      int r = SSL_read(c.ssl.get(), buf, sizeof buf);
+      if (r <= 0) {
+        int e = SSL_get_error(c.ssl.get(), r);
+        if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) break;
+        return false;
+      }
+      n = r;
+    } else {
+      n = recv(c.fd, buf, sizeof buf, 0);
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
+      if (n <= 0) return false;
+    }
+    c.in.append(buf, static_cast<size_t>(n));
+  }
+  for (;;) {
+    size_t skip = 0;
+    auto len = sip_responder::frame(c.in, skip);
+    if (!len) return false;  // not SIP: RFC 3261 section 18.3 says close the connection
+    c.in.erase(0, skip);
+    if (*len == 0) return true;
+    for (const auto& r : answer(std::string_view(c.in).substr(0, *len), nullptr)) {
+      if (!write_all(c, r)) return false;
+    }
+    c.in.erase(0, *len);
+  }
+}
+
+int responder::run() {
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  if (!parse_listen(o_.listen, ss, len)) usage("bad --listen (IP:PORT or [IPv6]:PORT)");
+  if (o_.transport == "tls") {
+    ctx_.reset(SSL_CTX_new(TLS_server_method()));
+    if (SSL_CTX_use_certificate_chain_file(ctx_.get(), o_.cert.c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx_.get(), o_.key.c_str(), SSL_FILETYPE_PEM) != 1) {
+      std::fprintf(stderr, "sip_responder: cannot load %s / %s\n", o_.cert.c_str(), o_.key.c_str());
+      return 1;
+    }
+  }
+  bool udp = o_.transport == "udp";
+  listen_fd_ = socket(ss.ss_family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int one = 1;
+  if (!udp) setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (listen_fd_ < 0 || bind(listen_fd_, reinterpret_cast<sockaddr*>(&ss), len) < 0 ||
+      (!udp && listen(listen_fd_, 64) < 0)) {
+    std::fprintf(stderr, "sip_responder: %s: %s\n", o_.listen.c_str(), std::strerror(errno));
+    return 1;
+  }
+  sockaddr_storage bound{};
+  socklen_t blen = sizeof bound;
+  getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bound), &blen);
+  uint16_t port = 0;
+  std::string ip = ip_of(bound, port);
+  if (!o_.port_file.empty()) {
+    // Written then renamed, so a reader never sees a partial number.
+    std::string tmp = o_.port_file + ".tmp";
+    if (FILE* f = std::fopen(tmp.c_str(), "w")) {
+      std::fprintf(f, "%u\n", port);
+      std::fclose(f);
+      std::rename(tmp.c_str(), o_.port_file.c_str());
+    }
+  }
+  std::fprintf(stderr, "sip_responder: listening on %s port %u (%s), answering %u\n", ip.c_str(),
+               port, o_.transport.c_str(), o_.code);
+
+  while (!stop_requested) {
+    if (toggle_requested) {
+      toggle_requested = 0;
+      answering_configured_ = !answering_configured_;
+      std::fprintf(stderr, "sip_responder: now answering %u\n", current_code());
+    }
+    std::vector<pollfd> fds{{listen_fd_, POLLIN, 0}};
+    for (auto& c : conns_) fds.push_back({c->fd, POLLIN, 0});
+    int n = poll(fds.data(), fds.size(), 1000);
+    if (n < 0 && errno != EINTR) return 1;
+    if (n <= 0) continue;
+    if (fds[0].revents != 0) {
+      if (udp) serve_udp();
+      else accept_connection();
+    }
+    for (size_t i = 1; i < fds.size(); ++i) {
+      if (fds[i].revents == 0) continue;
+      connection& c = *conns_[i - 1];
+      if (!serve_connection(c)) {
+        close(c.fd);
+        c.fd = -1;
+      }
+    }
+    std::erase_if(conns_, [](const auto& c) { return c->fd < 0; });
+  }
+  for (auto& c : conns_) close(c->fd);
+  close(listen_fd_);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  options o = parse_args(argc, argv);
+  struct sigaction sa {};
+  sa.sa_handler = on_usr1;
+  sigaction(SIGUSR1, &sa, nullptr);
+  sa.sa_handler = on_term;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  return responder(std::move(o)).run();
+}
