@@ -33,6 +33,9 @@ probe_base::probe_base(uv_loop_t* loop, probe_list& list, probe_runner::callback
 }
 
 void probe_base::start() noexcept {
+  // The loop's cached time may be stale if the caller did work since the last poll; the
+  // timeout counts from now.
+  uv_update_time(loop_);
   started_ns_ = uv_hrtime();
   uv_timer_start(&timer_, on_timeout, timeout_ms_, 0);
   begin();

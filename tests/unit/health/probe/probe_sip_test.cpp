@@ -154,3 +154,25 @@ TEST_CASE("sip_responder: SIGUSR1 toggles maintenance mode (503 <-> 200)") {
                      3s));
   CHECK(f.probe(peer.sip_target()).result == outcome::draining);
 }
+
+TEST_CASE("IPv6: sip_options over udp and tcp to [::1], Via with a bracketed address") {
+  for (auto tr : {probe_transport::udp, probe_transport::tcp}) {
+    CAPTURE(name(tr));
+    temp_dir dir;
+    peer_process peer({SIP_RESPONDER, "--listen", "[::1]:0", "--transport", name(tr),
+                       "--port-file", dir.file("port"), "--code", "200"},
+                      dir.file("log"));
+    REQUIRE(wait_until([&] { return !slurp(dir.file("port")).empty(); }, 5s));
+    sockaddr_storage a{};
+    auto* s6 = reinterpret_cast<sockaddr_in6*>(&a);
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons(static_cast<uint16_t>(std::stoi(slurp(dir.file("port")))));
+    inet_pton(AF_INET6, "::1", &s6->sin6_addr);
+    loop_fixture f;
+    auto r = f.probe(target(a, probe_kind::sip_options, tr));
+    CHECK(r.result == outcome::up);
+    CHECK(r.reason == "SIP 200");
+    auto c = f.probe(target(a, probe_kind::tcp, probe_transport::tcp));
+    CHECK(c.result == (tr == probe_transport::tcp ? outcome::up : outcome::down));
+  }
+}
