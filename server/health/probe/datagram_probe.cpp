@@ -91,8 +91,8 @@ void datagram_probe::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) noexcept {
   *buf = uv_buf_init(self->rbuf_.data(), static_cast<unsigned>(self->rbuf_.size()));
 }
 
-void datagram_probe::on_recv(uv_udp_t* h, ssize_t nread, const uv_buf_t* buf,
-                             const sockaddr* from, unsigned flags) noexcept {
+void datagram_probe::on_recv(uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, const sockaddr* from,
+                             unsigned flags) noexcept {
   auto* self = owner_of<datagram_probe>(h->data);
   if (self->finished()) return;
   if (nread < 0) {

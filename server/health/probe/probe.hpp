@@ -25,22 +25,22 @@ enum class outcome : uint8_t {
 
 struct probe_result {
   outcome result = outcome::down;
-  std::string reason;                   // "ok", "timeout", "connection refused",
-                                        // "TLS: certificate verify failed", "SIP 503", ...
+  std::string reason;  // "ok", "timeout", "connection refused",
+                       // "TLS: certificate verify failed", "SIP 503", ...
   uint32_t latency_ms = 0;
   std::optional<uint32_t> retry_after_s;  // from a 503's Retry-After header
 };
 
 struct probe_target {
-  sockaddr_storage address{};           // IP and port to contact (always from the zone file)
-  std::string host;                     // peer FQDN without trailing dot: SNI, SIP URIs
+  sockaddr_storage address{};  // IP and port to contact (always from the zone file)
+  std::string host;            // peer FQDN without trailing dot: SNI, SIP URIs
   zone::probe_kind kind = zone::probe_kind::tcp;
   zone::probe_transport transport = zone::probe_transport::tcp;
   uint32_t timeout_ms = 500;
   std::vector<std::pair<uint16_t, uint16_t>> up_codes = {{200, 699}};
   bool tls_verify = false;
   std::string tls_ca_file;
-  std::string tls_name;                 // empty: `host`
+  std::string tls_name;  // empty: `host`
 };
 
 // Runs probes on one loop. `start` returns at once; `done` is called exactly once per probe,

@@ -15,8 +15,10 @@ void probe_list::link(probe_base* p) noexcept {
 }
 
 void probe_list::unlink(probe_base* p) noexcept {
-  if (p->prev_ != nullptr) p->prev_->next_ = p->next_;
-  else head = p->next_;
+  if (p->prev_ != nullptr)
+    p->prev_->next_ = p->next_;
+  else
+    head = p->next_;
   if (p->next_ != nullptr) p->next_->prev_ = p->prev_;
   p->prev_ = p->next_ = nullptr;
   p->list_ = nullptr;

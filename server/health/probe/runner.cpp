@@ -55,9 +55,9 @@ void probe_runner::start(const probe_target& target, callback done) {
   const bool wants_tls =
       target.kind == zone::probe_kind::tls ||
       (target.kind != zone::probe_kind::tcp && target.transport == zone::probe_transport::tls);
-  const bool datagram = (target.kind == zone::probe_kind::sip_options ||
-                         target.kind == zone::probe_kind::stun) &&
-                        target.transport == zone::probe_transport::udp;
+  const bool datagram =
+      (target.kind == zone::probe_kind::sip_options || target.kind == zone::probe_kind::stun) &&
+      target.transport == zone::probe_transport::udp;
 
   std::string err;
   std::unique_ptr<tls_session> tls;
@@ -78,7 +78,7 @@ void probe_runner::start(const probe_target& target, callback done) {
   }
 
   std::unique_ptr<exchange> ex;
-  const auto app_transport = wants_tls ? zone::probe_transport::tls
+  const auto app_transport = wants_tls  ? zone::probe_transport::tls
                              : datagram ? zone::probe_transport::udp
                                         : zone::probe_transport::tcp;
   if (target.kind == zone::probe_kind::sip_options) {

@@ -56,9 +56,12 @@ std::string hex(uint64_t v, int digits) {
 
 const char* transport_token(zone::probe_transport t, bool upper) {
   switch (t) {
-    case zone::probe_transport::udp: return upper ? "UDP" : "udp";
-    case zone::probe_transport::tcp: return upper ? "TCP" : "tcp";
-    case zone::probe_transport::tls: return upper ? "TLS" : "tls";
+    case zone::probe_transport::udp:
+      return upper ? "UDP" : "udp";
+    case zone::probe_transport::tcp:
+      return upper ? "TCP" : "tcp";
+    case zone::probe_transport::tls:
+      return upper ? "TLS" : "tls";
   }
   return "udp";
 }
@@ -166,8 +169,8 @@ sip_frame frame_sip_message(std::string_view buffer) {
     size_t eol = head.find("\r\n", pos + 2);
     std::string_view line = head.substr(pos + 2, eol - pos - 2);
     size_t colon = line.find(':');
-    if (colon != std::string_view::npos && is_header(trim(line.substr(0, colon)),
-                                                     "Content-Length", "l")) {
+    if (colon != std::string_view::npos &&
+        is_header(trim(line.substr(0, colon)), "Content-Length", "l")) {
       auto v = leading_number(line.substr(colon + 1));
       if (!v || *v > max_body_bytes) {
         f.status = frame_status::malformed;

@@ -20,7 +20,7 @@ namespace sipdns::health::detail {
 struct sip_response {
   uint16_t code = 0;
   std::string phrase;
-  std::string branch;   // of the top Via (RFC 3261 section 17.1.3 matches on it)
+  std::string branch;  // of the top Via (RFC 3261 section 17.1.3 matches on it)
   std::string call_id;
   std::optional<uint32_t> retry_after;  // RFC 3261 section 20.33: delta-seconds
 };

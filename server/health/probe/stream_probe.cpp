@@ -187,7 +187,7 @@ void stream_probe::on_write(uv_write_t* req, int status) noexcept {
   if (self->finished()) return;
   if (status < 0) {
     self->finish(down(status == UV_EPIPE || status == UV_ECONNRESET ? "connection reset"
-                                                                     : uv_strerror(status)));
+                                                                    : uv_strerror(status)));
     return;
   }
   self->flush();

@@ -6,7 +6,8 @@ namespace sipdns::health::detail {
 namespace {
 
 uint16_t get16(std::string_view s, size_t at) {
-  return static_cast<uint16_t>((static_cast<uint8_t>(s[at]) << 8) | static_cast<uint8_t>(s[at + 1]));
+  return static_cast<uint16_t>((static_cast<uint8_t>(s[at]) << 8) |
+                               static_cast<uint8_t>(s[at + 1]));
 }
 uint32_t get32(std::string_view s, size_t at) {
   return (uint32_t{get16(s, at)} << 16) | get16(s, at + 2);

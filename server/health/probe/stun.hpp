@@ -32,8 +32,7 @@ struct stun_reply {
   std::optional<uint16_t> error_code;  // ERROR-CODE attribute of an error response
 };
 // Parses one whole message; nullopt when it is malformed or not for transaction `id`.
-std::optional<stun_reply> parse_stun_reply(std::string_view message,
-                                           const stun_transaction_id& id);
+std::optional<stun_reply> parse_stun_reply(std::string_view message, const stun_transaction_id& id);
 
 class stun_exchange final : public exchange {
  public:

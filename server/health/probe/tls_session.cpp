@@ -41,8 +41,7 @@ SSL_CTX* tls_context_cache::get(bool verify, const std::string& ca_file, std::st
                  : SSL_CTX_load_verify_locations(ctx.get(), key.second.c_str(), nullptr);
     if (ok != 1) {
       err = key.second.empty() ? "TLS: cannot load the default CA paths: " + last_ssl_error()
-                               : "TLS: cannot load CA file " + key.second + ": " +
-                                     last_ssl_error();
+                               : "TLS: cannot load CA file " + key.second + ": " + last_ssl_error();
       return nullptr;
     }
   } else {
@@ -71,10 +70,9 @@ tls_session::tls_session(SSL_CTX* ctx, const std::string& sni, const std::string
   SSL_set_connect_state(ssl_.get());
   if (!sni.empty() && !is_ip_literal(sni)) SSL_set_tlsext_host_name(ssl_.get(), sni.c_str());
   if (!verify_name.empty()) {
-    bool ok = is_ip_literal(verify_name)
-                  ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_.get()),
-                                                  verify_name.c_str()) == 1
-                  : SSL_set1_host(ssl_.get(), verify_name.c_str()) == 1;
+    bool ok = is_ip_literal(verify_name) ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_.get()),
+                                                                         verify_name.c_str()) == 1
+                                         : SSL_set1_host(ssl_.get(), verify_name.c_str()) == 1;
     if (!ok) {
       error_ = "TLS: cannot set the expected name " + verify_name;
       ssl_.reset();

@@ -55,20 +55,31 @@ options parse_args(int argc, char** argv) {
       if (i + 1 >= argc) usage(("missing value for " + a).c_str());
       return argv[++i];
     };
-    if (a == "--listen") o.listen = next();
-    else if (a == "--transport") o.transport = next();
-    else if (a == "--code") o.code = static_cast<uint16_t>(std::stoi(next()));
-    else if (a == "--retry-after") o.retry_after = static_cast<uint32_t>(std::stoul(next()));
-    else if (a == "--cert") o.cert = next();
-    else if (a == "--key") o.key = next();
-    else if (a == "--port-file") o.port_file = next();
-    else if (a == "--trying") o.trying = true;
-    else if (a == "--drop") o.drop = std::stoi(next());
-    else usage(("unknown option " + a).c_str());
+    if (a == "--listen")
+      o.listen = next();
+    else if (a == "--transport")
+      o.transport = next();
+    else if (a == "--code")
+      o.code = static_cast<uint16_t>(std::stoi(next()));
+    else if (a == "--retry-after")
+      o.retry_after = static_cast<uint32_t>(std::stoul(next()));
+    else if (a == "--cert")
+      o.cert = next();
+    else if (a == "--key")
+      o.key = next();
+    else if (a == "--port-file")
+      o.port_file = next();
+    else if (a == "--trying")
+      o.trying = true;
+    else if (a == "--drop")
+      o.drop = std::stoi(next());
+    else
+      usage(("unknown option " + a).c_str());
   }
   if (o.transport != "udp" && o.transport != "tcp" && o.transport != "tls") usage("bad transport");
   if (o.code < 100 || o.code > 699) usage("code must be 100..699");
-  if (o.transport == "tls" && (o.cert.empty() || o.key.empty())) usage("tls needs --cert and --key");
+  if (o.transport == "tls" && (o.cert.empty() || o.key.empty()))
+    usage("tls needs --cert and --key");
   return o;
 }
 
@@ -278,7 +289,8 @@ int responder::run() {
     }
   }
   bool udp = o_.transport == "udp";
-  listen_fd_ = socket(ss.ss_family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  listen_fd_ =
+      socket(ss.ss_family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   int one = 1;
   if (!udp) setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (listen_fd_ < 0 || bind(listen_fd_, reinterpret_cast<sockaddr*>(&ss), len) < 0 ||
@@ -315,8 +327,10 @@ int responder::run() {
     if (n < 0 && errno != EINTR) return 1;
     if (n <= 0) continue;
     if (fds[0].revents != 0) {
-      if (udp) serve_udp();
-      else accept_connection();
+      if (udp)
+        serve_udp();
+      else
+        accept_connection();
     }
     for (size_t i = 1; i < fds.size(); ++i) {
       if (fds[i].revents == 0) continue;

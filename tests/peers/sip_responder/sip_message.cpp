@@ -11,7 +11,8 @@ namespace {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -54,29 +55,52 @@ std::string stamp_via(std::string_view via, const answer_options& o) {
 
 const char* reason_phrase(uint16_t code) {
   switch (code) {
-    case 100: return "Trying";
-    case 180: return "Ringing";
-    case 200: return "OK";
-    case 202: return "Accepted";
-    case 302: return "Moved Temporarily";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 407: return "Proxy Authentication Required";
-    case 408: return "Request Timeout";
-    case 480: return "Temporarily Unavailable";
-    case 483: return "Too Many Hops";
-    case 486: return "Busy Here";
-    case 500: return "Server Internal Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Server Time-out";
-    case 600: return "Busy Everywhere";
-    case 603: return "Decline";
-    default: return "Status";
+    case 100:
+      return "Trying";
+    case 180:
+      return "Ringing";
+    case 200:
+      return "OK";
+    case 202:
+      return "Accepted";
+    case 302:
+      return "Moved Temporarily";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 407:
+      return "Proxy Authentication Required";
+    case 408:
+      return "Request Timeout";
+    case 480:
+      return "Temporarily Unavailable";
+    case 483:
+      return "Too Many Hops";
+    case 486:
+      return "Busy Here";
+    case 500:
+      return "Server Internal Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Server Time-out";
+    case 600:
+      return "Busy Everywhere";
+    case 603:
+      return "Decline";
+    default:
+      return "Status";
   }
 }
 
@@ -113,11 +137,16 @@ std::optional<request> parse_request(std::string_view message) {
     if (colon == std::string_view::npos) return std::nullopt;
     std::string_view name = trim(line.substr(0, colon));
     std::string value(trim(line.substr(colon + 1)));
-    if (is(name, "Via", "v")) r.vias.push_back(value);
-    else if (is(name, "From", "f")) r.from = value;
-    else if (is(name, "To", "t")) r.to = value;
-    else if (is(name, "Call-ID", "i")) r.call_id = value;
-    else if (is(name, "CSeq", "")) r.cseq = value;
+    if (is(name, "Via", "v"))
+      r.vias.push_back(value);
+    else if (is(name, "From", "f"))
+      r.from = value;
+    else if (is(name, "To", "t"))
+      r.to = value;
+    else if (is(name, "Call-ID", "i"))
+      r.call_id = value;
+    else if (is(name, "CSeq", ""))
+      r.cseq = value;
   }
   if (r.vias.empty() || r.from.empty() || r.to.empty() || r.call_id.empty() || r.cseq.empty()) {
     return std::nullopt;
@@ -130,7 +159,8 @@ std::optional<size_t> frame(std::string_view b, size_t& skip) {
   while (skip < b.size() && (b[skip] == '\r' || b[skip] == '\n')) ++skip;
   std::string_view m = b.substr(skip);
   size_t end = m.find("\r\n\r\n");
-  if (end == std::string_view::npos) return m.size() > 65536 ? std::nullopt : std::optional<size_t>(0);
+  if (end == std::string_view::npos)
+    return m.size() > 65536 ? std::nullopt : std::optional<size_t>(0);
   size_t body = 0;
   size_t pos = m.find("\r\n");
   while (pos < end) {
@@ -151,8 +181,8 @@ std::optional<size_t> frame(std::string_view b, size_t& skip) {
 std::string build_response(const request& r, const answer_options& o) {
   std::string s = "SIP/2.0 " + std::to_string(o.code) + " " + reason_phrase(o.code) + "\r\n";
   for (size_t i = 0; i < r.vias.size(); ++i) {
-    s += "Via: " + (i == 0 && !o.received_ip.empty() ? stamp_via(r.vias[i], o) : r.vias[i]) +
-         "\r\n";
+    s +=
+        "Via: " + (i == 0 && !o.received_ip.empty() ? stamp_via(r.vias[i], o) : r.vias[i]) + "\r\n";
   }
   s += "From: " + r.from + "\r\n";
   // RFC 3261 section 8.2.6.2: a response other than 100 carries a To tag.
@@ -160,7 +190,8 @@ std::string build_response(const request& r, const answer_options& o) {
   s += "To: " + r.to + (o.code != 100 && !has_tag ? ";tag=" + o.to_tag : "") + "\r\n";
   s += "Call-ID: " + r.call_id + "\r\n";
   s += "CSeq: " + r.cseq + "\r\n";
-  if (o.code == 503 && o.retry_after) s += "Retry-After: " + std::to_string(*o.retry_after) + "\r\n";
+  if (o.code == 503 && o.retry_after)
+    s += "Retry-After: " + std::to_string(*o.retry_after) + "\r\n";
   if (o.code >= 200 && o.code < 300) {
     s += "Allow: INVITE, ACK, CANCEL, OPTIONS, BYE\r\nAccept: application/sdp\r\n";
   }

@@ -19,7 +19,8 @@ std::string response(const std::string& status, const std::string& branch,
   return status + "\r\nVia: SIP/2.0/UDP 127.0.0.1:40000;branch=" + branch +
          ";rport=40000;received=127.0.0.1\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKother\r\n"
          "From: <sip:sipdns-probe@127.0.0.1>;tag=1\r\nTo: <sip:peer1.lab.test>;tag=2\r\n"
-         "Call-ID: " + call_id + "\r\nCSeq: 1 OPTIONS\r\n" + extra + "Content-Length: 0\r\n\r\n";
+         "Call-ID: " +
+         call_id + "\r\nCSeq: 1 OPTIONS\r\n" + extra + "Content-Length: 0\r\n\r\n";
 }
 
 }  // namespace
@@ -200,7 +201,8 @@ TEST_CASE("STUN Binding request and response validation (RFC 5389 section 6)") {
   std::string bad_cookie = message(stun_binding_success, "");
   bad_cookie[4] = 0;
   CHECK_FALSE(parse_stun_reply(bad_cookie, id));
-  std::string overrun = message(stun_binding_success, std::string("\x00\x20\x00\x10\x00\x00\x00\x00", 8));
+  std::string overrun =
+      message(stun_binding_success, std::string("\x00\x20\x00\x10\x00\x00\x00\x00", 8));
   CHECK_FALSE(parse_stun_reply(overrun, id));
 
   CHECK(frame_stun_message(req.substr(0, 10)) == size_t{0});

@@ -22,12 +22,13 @@ struct responder {
   probe_transport transport;
 
   responder(probe_transport t, std::vector<std::string> extra) : transport(t) {
-    std::vector<std::string> argv{SIP_RESPONDER, "--listen", std::string(sip_ip) + ":0",
-                                  "--transport", name(t), "--port-file", dir.file("port")};
+    std::vector<std::string> argv{SIP_RESPONDER,   "--listen", std::string(sip_ip) + ":0",
+                                  "--transport",   name(t),    "--port-file",
+                                  dir.file("port")};
     if (t == probe_transport::tls) {
       std::string script = std::string(PEERS_DIR) + "/tls/make_cert.sh";
-      REQUIRE(std::system((script + " " + dir.file("") + " peer1.lab.test >/dev/null 2>&1")
-                              .c_str()) == 0);
+      REQUIRE(std::system(
+                  (script + " " + dir.file("") + " peer1.lab.test >/dev/null 2>&1").c_str()) == 0);
       for (const char* a : {"--cert", "cert.pem", "--key", "key.pem"}) {
         argv.push_back(a[0] == '-' ? std::string(a) : dir.file(a));
       }
@@ -60,16 +61,36 @@ TEST_CASE("sip_options: final responses over udp, tcp and tls") {
   };
   const std::vector<sip_case> cases = {
       {"200 is up", {"--code", "200"}, {{200, 699}}, outcome::up, "SIP 200", std::nullopt},
-      {"503 with Retry-After is draining", {"--code", "503", "--retry-after", "30"}, {{200, 699}},
-       outcome::draining, "SIP 503", 30},
-      {"503 is draining even inside up_codes", {"--code", "503"}, {{200, 699}},
-       outcome::draining, "SIP 503", std::nullopt},
-      {"404 is up with the default up codes (the peer answered)", {"--code", "404"},
-       {{200, 699}}, outcome::up, "SIP 404", std::nullopt},
-      {"404 is down when only 2xx count", {"--code", "404"}, {{200, 299}}, outcome::down,
-       "SIP 404 Not Found", std::nullopt},
-      {"a 100 Trying before the final response is skipped", {"--code", "200", "--trying"},
-       {{200, 699}}, outcome::up, "SIP 200", std::nullopt},
+      {"503 with Retry-After is draining",
+       {"--code", "503", "--retry-after", "30"},
+       {{200, 699}},
+       outcome::draining,
+       "SIP 503",
+       30},
+      {"503 is draining even inside up_codes",
+       {"--code", "503"},
+       {{200, 699}},
+       outcome::draining,
+       "SIP 503",
+       std::nullopt},
+      {"404 is up with the default up codes (the peer answered)",
+       {"--code", "404"},
+       {{200, 699}},
+       outcome::up,
+       "SIP 404",
+       std::nullopt},
+      {"404 is down when only 2xx count",
+       {"--code", "404"},
+       {{200, 299}},
+       outcome::down,
+       "SIP 404 Not Found",
+       std::nullopt},
+      {"a 100 Trying before the final response is skipped",
+       {"--code", "200", "--trying"},
+       {{200, 699}},
+       outcome::up,
+       "SIP 200",
+       std::nullopt},
   };
   for (auto tr : {probe_transport::udp, probe_transport::tcp, probe_transport::tls}) {
     for (const auto& c : cases) {
@@ -130,8 +151,7 @@ TEST_CASE("sip_options over tcp: a peer that never answers times out") {
 TEST_CASE("sip_options over tcp: a peer that is not SIP is down") {
   loop_fixture f;
   auto peer = std::make_unique<garbage_server>(f.loop(), sip_ip);
-  auto r = f.probe(
-      target(v4(sip_ip, peer->port()), probe_kind::sip_options, probe_transport::tcp));
+  auto r = f.probe(target(v4(sip_ip, peer->port()), probe_kind::sip_options, probe_transport::tcp));
   CHECK(r.result == outcome::down);
   CHECK(r.reason == "SIP: malformed response");
   peer.reset();
@@ -142,16 +162,20 @@ TEST_CASE("sip_responder: SIGUSR1 toggles maintenance mode (503 <-> 200)") {
   responder peer(probe_transport::udp, {"--code", "503", "--retry-after", "60"});
   CHECK(f.probe(peer.sip_target()).result == outcome::draining);
   kill(peer.proc->pid(), SIGUSR1);
-  REQUIRE(wait_until([&] { return slurp(peer.dir.file("responder.log")).find("now answering 200") !=
-                                  std::string::npos; },
-                     3s));
+  REQUIRE(wait_until(
+      [&] {
+        return slurp(peer.dir.file("responder.log")).find("now answering 200") != std::string::npos;
+      },
+      3s));
   auto r = f.probe(peer.sip_target());
   CHECK(r.result == outcome::up);
   CHECK(r.reason == "SIP 200");
   kill(peer.proc->pid(), SIGUSR1);
-  REQUIRE(wait_until([&] { return slurp(peer.dir.file("responder.log")).find("now answering 503") !=
-                                  std::string::npos; },
-                     3s));
+  REQUIRE(wait_until(
+      [&] {
+        return slurp(peer.dir.file("responder.log")).find("now answering 503") != std::string::npos;
+      },
+      3s));
   CHECK(f.probe(peer.sip_target()).result == outcome::draining);
 }
 
@@ -159,8 +183,8 @@ TEST_CASE("IPv6: sip_options over udp and tcp to [::1], Via with a bracketed add
   for (auto tr : {probe_transport::udp, probe_transport::tcp}) {
     CAPTURE(name(tr));
     temp_dir dir;
-    peer_process peer({SIP_RESPONDER, "--listen", "[::1]:0", "--transport", name(tr),
-                       "--port-file", dir.file("port"), "--code", "200"},
+    peer_process peer({SIP_RESPONDER, "--listen", "[::1]:0", "--transport", name(tr), "--port-file",
+                       dir.file("port"), "--code", "200"},
                       dir.file("log"));
     REQUIRE(wait_until([&] { return !slurp(dir.file("port")).empty(); }, 5s));
     sockaddr_storage a{};

@@ -17,9 +17,11 @@ TEST_CASE("stun: turnserver answers Binding requests over udp and tcp") {
   peer_process server({std::string(PEERS_DIR) + "/stun/run_turnserver.sh", stun_ip,
                        std::to_string(port), dir.file("work")},
                       dir.file("turnserver.log"));
-  REQUIRE(wait_until([&] { return port_taken(stun_ip, port, SOCK_DGRAM) &&
-                                  port_taken(stun_ip, port, SOCK_STREAM); },
-                     10s));
+  REQUIRE(wait_until(
+      [&] {
+        return port_taken(stun_ip, port, SOCK_DGRAM) && port_taken(stun_ip, port, SOCK_STREAM);
+      },
+      10s));
   loop_fixture f;
   for (auto tr : {probe_transport::udp, probe_transport::tcp}) {
     CAPTURE(tr == probe_transport::udp ? "udp" : "tcp");

@@ -86,8 +86,8 @@ inline uint16_t free_port(const char* ip) {
 inline bool port_taken(const char* ip, uint16_t port, int type) {
   int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
   sockaddr_storage ss = v4(ip, port);
-  bool taken = bind(fd, reinterpret_cast<sockaddr*>(&ss), sizeof(sockaddr_in)) != 0 &&
-               errno == EADDRINUSE;
+  bool taken =
+      bind(fd, reinterpret_cast<sockaddr*>(&ss), sizeof(sockaddr_in)) != 0 && errno == EADDRINUSE;
   ::close(fd);
   return taken;
 }
@@ -240,7 +240,9 @@ class loop_fixture {
     drain();
     uv_walk(
         &loop_,
-        [](uv_handle_t* h, void*) { FAIL_CHECK("handle left open: " << uv_handle_type_name(h->type)); },
+        [](uv_handle_t* h, void*) {
+          FAIL_CHECK("handle left open: " << uv_handle_type_name(h->type));
+        },
         nullptr);
     CHECK(uv_loop_close(&loop_) == 0);
   }
@@ -274,8 +276,7 @@ class loop_fixture {
       });
       CHECK(calls == 0);  // never called from inside start()
       CHECK(runner.in_flight() == 1);
-      run_until([&] { return result.has_value(); },
-                std::chrono::milliseconds(t.timeout_ms + 2000));
+      run_until([&] { return result.has_value(); }, std::chrono::milliseconds(t.timeout_ms + 2000));
       CHECK(runner.in_flight() == 0);
     }
     drain();

@@ -20,8 +20,8 @@ struct s_server {
 
   s_server() {
     std::string script = std::string(PEERS_DIR) + "/tls/make_cert.sh";
-    REQUIRE(std::system((script + " " + dir.file("") + " peer1.lab.test >/dev/null 2>&1")
-                            .c_str()) == 0);
+    REQUIRE(std::system(
+                (script + " " + dir.file("") + " peer1.lab.test >/dev/null 2>&1").c_str()) == 0);
     proc.emplace(std::vector<std::string>{std::string(PEERS_DIR) + "/tls/run_s_server.sh",
                                           dir.file("cert.pem"), dir.file("key.pem"),
                                           std::string(tls_ip) + ":0"},
