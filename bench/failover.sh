@@ -70,9 +70,20 @@ for ((run = 1; run <= RUNS; run++)); do
   if poll_since "$t1" "$DEADLINE_MS" srv_has "$SRV" "$LAB1"; then back=$POLL_MS
   else back=-1; failed=1; fi
   printf 'run %d/%d: out %d ms, back %d ms\n' "$run" "$RUNS" "$out" "$back"
+  if ((out < 0 || back < 0)); then
+    echo "failover.sh: run $run did not converge within $((DEADLINE_MS / 1000)) s" \
+      "(-1 = never); SRV now: $(srv_list "$SRV")" >&2
+    echo "--- sipdns status ---" >&2
+    control status >&2
+    echo "--- sipdnsd log (last 30 lines) ---" >&2
+    tail -n 30 "$SERVER_LOG" >&2
+    echo "--- Kamailio lab1 log (last 10 lines) ---" >&2
+    peer_log k1 | tail -n 10 >&2
+    break
+  fi
   outs+=("$out") backs+=("$back")
-  ((out < 0 || back < 0)) && break
 done
+((${#outs[@]})) || exit 1
 
 # stats NUMBERS...: "median max min" (median of an even count: mean of the middle two).
 stats() {

@@ -24,6 +24,17 @@ ZONE=lab.test
 
 declare -A PEER_PID=()      # name -> PID of the peer's session leader (= its process group)
 
+# The tests and bench/failover.sh all use 127.0.0.2-127.0.0.6 and the same ports. CTest's
+# RESOURCE_LOCK serialises them within one ctest run; this lock does it across runs (two
+# developers, or a benchmark beside a test run, on one machine). Bounded: 60 s.
+HEALTH_LOCK=${HEALTH_LOCK:-${TMPDIR:-/tmp}/sipdns-loopback-sip.lock}
+exec {HEALTH_LOCK_FD}>>"$HEALTH_LOCK"
+if ! flock -w 60 "$HEALTH_LOCK_FD"; then
+  echo "FATAL: 127.0.0.2-127.0.0.6 are busy: another health test or bench/failover.sh has" \
+    "held $HEALTH_LOCK for 60 s" >&2
+  exit 1
+fi
+
 # ---- time -----------------------------------------------------------------------------------
 
 # Milliseconds since the epoch (bash 5's EPOCHREALTIME, no fork).
@@ -46,7 +57,7 @@ start_group_watchdog() {
     done
     kill -KILL -- "-$pgid" 2>/dev/null
     kill -KILL "$pgid" 2>/dev/null
-  ) >/dev/null 2>&1 &
+  ) >/dev/null 2>&1 {HEALTH_LOCK_FD}>&- &
   EXTRA_PIDS="${EXTRA_PIDS:-} $!"
 }
 
@@ -84,7 +95,7 @@ wait_listening() {
 start_peer() {
   local name=$1
   shift
-  setsid "$@" >>"$TMP_DIR/$name.log" 2>&1 </dev/null &
+  setsid "$@" >>"$TMP_DIR/$name.log" 2>&1 </dev/null {HEALTH_LOCK_FD}>&- &
   PEER_PID[$name]=$!
   disown "$!"
   start_group_watchdog "${PEER_PID[$name]}"
