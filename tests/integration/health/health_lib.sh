@@ -106,7 +106,14 @@ start_peer() {
 signal_peer() {
   kill "-$1" -- "-$2" 2>/dev/null || kill "-$1" "$2" 2>/dev/null
 }
-peer_gone() { ! kill -0 -- "-$1" 2>/dev/null && ! kill -0 "$1" 2>/dev/null; }
+# peer_gone PID: no live process is left in the group (or with that PID). Zombies count as
+# gone: they hold no socket, and Kamailio's workers, reparented to PID 1 when their parent is
+# killed, may stay zombies for seconds on a machine whose init reaps lazily; waiting for them
+# would add that time to every measured failover.
+peer_gone() {
+  ps -e -o pgid=,pid=,stat= 2>/dev/null |
+    awk -v g="$1" '($1 == g || $2 == g) && $3 !~ /^Z/ { alive = 1 } END { exit alive }'
+}
 
 # stop_peer NAME [SIGNAL]: signals the peer's whole process group (default KILL: a crash),
 # then waits until every process of it is gone (bounded: 3 s, then SIGKILL, 1 s more).
@@ -114,15 +121,15 @@ stop_peer() {
   local name=$1 sig=${2:-KILL} pid=${PEER_PID[$1]:-} i
   [[ -n $pid ]] || return 0
   signal_peer "$sig" "$pid"
-  for ((i = 0; i < 300; i++)); do
+  for ((i = 0; i < 150; i++)); do
     peer_gone "$pid" && break
-    sleep 0.01
+    sleep 0.02
   done
   if ! peer_gone "$pid"; then
     signal_peer KILL "$pid"
-    for ((i = 0; i < 100; i++)); do
+    for ((i = 0; i < 50; i++)); do
       peer_gone "$pid" && break
-      sleep 0.01
+      sleep 0.02
     done
   fi
   unset "PEER_PID[$name]"
