@@ -3,7 +3,8 @@
 # port 5060) probed with SIP OPTIONS at the default timings. A killed registrar must leave the
 # SRV answers and the cluster's round-robin A within the README's 2 s bound (we fail above
 # 3 s, and print what we measured); its own A record stays; restarted, it is back after `rise`
-# successful probes; every change raises the SOA serial.
+# successful probes; every change raises the SOA serial. A hung registrar (SIGSTOP: it
+# accepts nothing, answers nothing, so every probe times out) must leave within the same bound.
 source "$(dirname "$0")/health/health_lib.sh"
 
 SRV_TCP=_sip._tcp.$ZONE
@@ -94,5 +95,30 @@ if [[ $serial2 =~ ^[0-9]+$ ]] && ((serial2 > serial1)); then pass "SOA serial in
 else fail "SOA serial did not increase after lab1 came back: $serial1 -> '$serial2'"; fi
 OUT=$(cat "$SERVER_LOG")
 assert_matches "$OUT" "sipdnsd: health: lab1\.$ZONE\.? [^ ]*sip\+tcp[^ ]* down -> up \(" "log: lab1 down -> up"
+
+# ---- lab2 hangs (SIGSTOP: the kernel still completes TCP handshakes and queues datagrams,
+# nobody answers): every probe times out; out within the same bound ----
+t2=$(now_ms)
+signal_peer STOP "${PEER_PID[k2]}"
+if poll_since "$t2" 8000 peer_out "$SRV_TCP" "$LAB2" "$RR" 127.0.0.3; then
+  echo "measured: hung lab2 left $SRV_TCP SRV and $RR A ${POLL_MS} ms after SIGSTOP"
+  if ((POLL_MS <= BOUND_OUT_MS)); then pass "hung lab2 out within ${BOUND_OUT_MS} ms (${POLL_MS} ms)"
+  else fail "hung lab2 out only after ${POLL_MS} ms (> ${BOUND_OUT_MS} ms; README: at most 1.9 s)"; fi
+else
+  fail "hung lab2 still listed ${POLL_MS} ms after SIGSTOP: SRV '$(srv_list "$SRV_TCP")'"
+fi
+if srv_is "$SRV_TCP" "$LAB1"; then pass "$SRV_TCP lists lab1 only"
+else fail "$SRV_TCP with lab2 hung: '$(joined "$LAST")', want '$LAB1'"; fi
+OUT=$(cat "$SERVER_LOG")
+assert_matches "$OUT" "sipdnsd: health: lab2\.$ZONE\.? [^ ]*sip\+tcp[^ ]* up -> down \(timeout, " \
+  "log: lab2 sip+tcp up -> down (timeout, ...)"
+t3=$(now_ms)
+signal_peer CONT "${PEER_PID[k2]}"
+if poll_since "$t3" "$BOUND_BACK_MS" peer_in "$SRV_TCP" "$LAB2" "$RR" 127.0.0.3; then
+  echo "measured: lab2 back ${POLL_MS} ms after SIGCONT"
+  pass "lab2 back after SIGCONT"
+else
+  fail "lab2 not back ${POLL_MS} ms after SIGCONT: SRV '$(srv_list "$SRV_TCP")'"
+fi
 
 finish
