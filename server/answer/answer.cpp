@@ -76,8 +76,11 @@ struct writer {
     uint8_t* dst = out.data() + pos;
     const uint8_t* src = reinterpret_cast<const uint8_t*>(b.bytes.data());
     if (b.rotate_count > 1) {
-      // Round-robin without touching the snapshot: copy the RRset starting at record r.
-      uint32_t r = b.rotation.fetch_add(1, std::memory_order_relaxed) % b.rotate_count;
+      // Round-robin without touching the snapshot: copy the RRset starting at record r. The
+      // counter belongs to the answering loop's thread, so it needs no atomic and survives
+      // snapshot swaps (a health change must not restart every rotation at the first record).
+      static thread_local uint32_t rotation = 0;
+      uint32_t r = rotation++ % b.rotate_count;
       size_t begin = b.rotate_begin, stride = b.rotate_stride;
       size_t len = stride * b.rotate_count, head = r * stride;
       std::memcpy(dst, src, begin);

@@ -1,5 +1,6 @@
 // Builds the immutable snapshot: indexes names and pre-encodes every answer (RFC 1034 4.3.2).
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <stdexcept>
 #include <unordered_map>
@@ -251,6 +252,8 @@ snapshot_ptr builder::run() {
       o.records.push_back(&r);
     }
     owners_[zones_[zi].origin].zone = zi;
+    for (const auto& name : zones_[zi].empty_names)
+      if (zone_of(name) == zi) owners_.try_emplace(name).first->second.zone = zi;
   }
   // 2. Empty non-terminals: names between an owner and its apex exist (NODATA, not NXDOMAIN).
   std::vector<std::pair<std::string, uint32_t>> ents;
@@ -320,15 +323,6 @@ snapshot_ptr builder::run() {
 }
 
 }  // namespace
-
-body::body(body&& o) noexcept
-    : bytes(std::move(o.bytes)),
-      fixups(std::move(o.fixups)),
-      ancount(o.ancount), nscount(o.nscount), arcount(o.arcount),
-      rcode(o.rcode), authoritative(o.authoritative),
-      additional_cut(std::move(o.additional_cut)),
-      rotate_begin(o.rotate_begin), rotate_count(o.rotate_count), rotate_stride(o.rotate_stride),
-      rotation(o.rotation.load(std::memory_order_relaxed)) {}
 
 const node* snapshot::find(const uint8_t* lower_name, size_t len) const {
   if (table.empty()) return nullptr;

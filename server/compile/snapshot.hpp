@@ -1,8 +1,8 @@
 // The immutable snapshot: every answer the server can give, pre-encoded when zones load.
 //
 // Design: a snapshot is built once (zone load, reload, health change) and never modified
-// afterwards, except for the relaxed atomic rotation counters of round-robin RRsets, which
-// change only the order in which the hot path copies slices, never the stored bytes. It is
+// afterwards; round-robin rotation uses a counter of the answering loop (answer/), which
+// outlives snapshot swaps and changes only the order in which slices are copied. It is
 // shared as shared_ptr<const snapshot>; a reload builds a new one and each event loop swaps
 // its pointer on its own thread, so the read path takes no lock.
 //
@@ -11,7 +11,6 @@
 // question name or earlier parts of the body depend on the length of the client's QNAME, so
 // they are stored as fixups and patched while copying (cheap: a few 2-byte writes).
 #pragma once
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -41,11 +40,6 @@ struct body {
   // Round-robin: the answer RRs in [rotate_begin, rotate_begin + rotate_count*rotate_stride)
   // are equal-sized and start at a different one on each use.
   uint16_t rotate_begin = 0, rotate_count = 0, rotate_stride = 0;
-  mutable std::atomic<uint32_t> rotation{0};
-
-  body() = default;
-  body(body&& o) noexcept;
-  body& operator=(body&&) = delete;
 };
 
 // One owner name, with the answers for each type present and the fallbacks.

@@ -169,6 +169,15 @@ class builder {
       const rrset_state& st = sets.at({recs[i].owner, recs[i].type});
       keep[i] = !st.has_served && st.fail_open;
     }
+    // A name whose every filtered record went stays a name of the zone: NODATA, not NXDOMAIN.
+    std::set<std::string_view> owners_left;
+    for (size_t i = 0; i < recs.size(); ++i)
+      if (keep[i]) owners_left.insert(recs[i].owner);
+    for (size_t i = 0; i < recs.size(); ++i)
+      if (m[i].st != state::plain && !owners_left.count(recs[i].owner) &&
+          std::find(out_[zi].empty_names.begin(), out_[zi].empty_names.end(), recs[i].owner) ==
+              out_[zi].empty_names.end())
+        out_[zi].empty_names.push_back(recs[i].owner);
     std::vector<record> kept;
     kept.reserve(recs.size());
     for (size_t i = 0; i < recs.size(); ++i)

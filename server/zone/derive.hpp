@@ -33,6 +33,9 @@ struct expanded_zone {
   wire::name origin;
   record soa;
   std::vector<record> records;  // deduplicated; includes the SOA
+  // Names whose records the health filter removed entirely (serve-none): they still exist,
+  // so queries for them get NODATA rather than NXDOMAIN.
+  std::vector<wire::name> empty_names;
 };
 
 // Explicit records first, then derived ones in declaration order; identical (owner, type, rdata)

@@ -202,6 +202,13 @@ TEST_CASE("derive with health: everyone down, serve-none leaves NODATA") {
   CHECK(rrset(zones, "hp1.health-none.test.", LDNS_RR_TYPE_A).size() == 1);
   CHECK(rrset(zones, "health-none.test.", LDNS_RR_TYPE_NAPTR).size() == 2);
   CHECK(rrset(zones, "health-none.test.", LDNS_RR_TYPE_SOA).size() == 1);
+  // The emptied names still exist (NODATA, not NXDOMAIN).
+  std::vector<std::string> empty;
+  for (const auto& z : zones)
+    for (const auto& n : z.empty_names) empty.push_back(wire::name_to_text(n));
+  std::sort(empty.begin(), empty.end());
+  CHECK(empty == V{"_sip._tcp.health-none.test.", "_sip._udp.health-none.test.",
+                   "sip-backup.health-none.test.", "sip.health-none.test."});
 }
 
 TEST_CASE("derive with health: one fail-open cluster in a merged RRset serves it whole") {
