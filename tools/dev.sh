@@ -42,6 +42,16 @@ install_packages() {
   "${sudo[@]}" apt-get update
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends \
     "${missing[@]}"
+  # Kamailio and coturn are test peers here, started by the tests on 127.0.0.x. Where systemd
+  # runs, their packages start system services that would hold ports 5060 and 3478; stop the
+  # ones this script just installed (never one that was there before).
+  if command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; then
+    for p in "${missing[@]}"; do
+      case $p in
+        kamailio | coturn) "${sudo[@]}" systemctl disable --now "$p" 2>/dev/null || true ;;
+      esac
+    done
+  fi
 }
 
 build() {
