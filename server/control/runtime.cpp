@@ -3,6 +3,8 @@
 
 #include <arpa/inet.h>
 
+#include <chrono>
+
 #include <cstring>
 #include <exception>
 
@@ -114,9 +116,18 @@ void runtime::configure_prober(const zone::zone_set& set) {
   prober_->configure(std::move(specs));
 }
 
+namespace {
+using clock = std::chrono::steady_clock;
+long ms_since(clock::time_point t) {
+  return long(std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - t).count());
+}
+}  // namespace
+
 compile::snapshot_ptr runtime::build(std::string& log) {
   std::shared_ptr<const zone::zone_set> set;
-  if (files_dirty_.exchange(false)) {
+  auto t0 = clock::now();
+  bool from_files = files_dirty_.exchange(false);
+  if (from_files) {
     zone::load_result loaded = zone::load(paths_);
     for (const auto& d : loaded.diagnostics) log += zone::format(d) + "\n";
     if (!loaded.zones || zone::has_errors(loaded.diagnostics)) return nullptr;
@@ -161,9 +172,24 @@ compile::snapshot_ptr runtime::build(std::string& log) {
   };
 
   try {
+    auto t1 = clock::now();
     std::vector<zone::expanded_zone> zones = zone::derive(*set, usable, withheld);
     bump_serials(zones, log);
-    return compile::build(zones);
+    auto t2 = clock::now();
+    compile::snapshot_ptr snap = compile::build(zones);
+    if (from_files) {
+      size_t records = 0;
+      for (const auto& z : zones) records += z.records.size();
+      auto ms = [](clock::time_point a, clock::time_point b) {
+        return long(std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count());
+      };
+      log += "sipdnsd: loaded " + std::to_string(zones.size()) + " zones, " +
+             std::to_string(records) + " records in " + std::to_string(ms_since(t0)) +
+             " ms (parse " + std::to_string(ms(t0, t1)) + " ms, derive " +
+             std::to_string(ms(t1, t2)) + " ms, compile " + std::to_string(ms(t2, clock::now())) +
+             " ms)\n";
+    }
+    return snap;
   } catch (const std::exception& e) {
     log += std::string("sipdnsd: error: ") + e.what() + "\n";
     return nullptr;
