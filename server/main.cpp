@@ -13,6 +13,7 @@
 #include "net/reload.hpp"
 #include "net/server.hpp"
 #include "net/signal.hpp"
+#include "net/workers.hpp"
 
 using namespace sipdns;
 
@@ -108,8 +109,16 @@ int main(int argc, char** argv) {
   }
   {
     const size_t zone_count = snap->zones.size();
-    net::server srv(&loop, opts.server, std::move(snap));
-    net::reloader rebuild(srv, [&rt](std::string& out) { return rt.build(out); });
+    net::server_config cfg = opts.server;
+    cfg.reuse_port = opts.workers > 1;
+    net::worker_pool workers;
+    net::server srv(&loop, cfg, snap);
+    net::reloader rebuild(
+        &loop, [&rt](std::string& out) { return rt.build(out); },
+        [&](compile::snapshot_ptr s) {
+          workers.publish(s);
+          srv.set_snapshot(std::move(s));
+        });
     health_settle.data = &rebuild;
     net::handle_ptr<net::signal_watcher> sighup, sigint, sigterm;
     net::handle_ptr<control::control_socket> control;
@@ -120,6 +129,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "sipdnsd: signal %d, shutting down\n", signum);
       prober.stop();  // no notification after this
       rebuild.stop();
+      workers.stop();
       srv.close();
       control.reset();
       sighup.reset();
@@ -129,7 +139,9 @@ int main(int argc, char** argv) {
       uv_close(reinterpret_cast<uv_handle_t*>(&health_settle), nullptr);
     };
 
-    if (!srv.start(err)) {
+    net::server_config extra = cfg;
+    extra.log_listeners = false;
+    if (!srv.start(err) || !workers.start(opts.workers - 1, extra, snap, err)) {
       std::fprintf(stderr, "sipdnsd: error: cannot listen on %s\n", err.c_str());
       status = 1;
       shutdown(0);
@@ -151,7 +163,8 @@ int main(int argc, char** argv) {
         status = 1;
         shutdown(0);
       } else {
-        std::fprintf(stderr, "sipdnsd: serving %zu zones\n", zone_count);
+        std::fprintf(stderr, "sipdnsd: serving %zu zones with %zu worker%s\n", zone_count,
+                     opts.workers, opts.workers > 1 ? "s" : "");
       }
     }
     uv_run(&loop, UV_RUN_DEFAULT);

@@ -17,6 +17,8 @@ const char* const usage_text =
     "                             (default zones/)\n"
     "  --tcp-idle-timeout SECONDS close idle TCP connections after this long (default 10)\n"
     "  --tcp-max-connections N    concurrent TCP connections (default 256)\n"
+    "  --workers N                DNS event loops, one thread each, spread by SO_REUSEPORT\n"
+    "                             (default 1)\n"
     "  --control PATH             Unix socket for the sipdns command: status, drain,\n"
     "                             undrain, reload (default: none)\n"
     "  --help                     show this help\n"
@@ -65,6 +67,14 @@ bool parse_options(int argc, const char* const* argv, options& out, std::string&
         return false;
       }
       out.server.listen.push_back(*ep);
+    } else if (arg == "--workers") {
+      if (!need_value()) return false;
+      uint64_t n = 0;
+      if (!parse_number(value, 64, n) || n < 1) {
+        err = "--workers: expected a number in 1..64, got \"" + std::string(value) + "\"";
+        return false;
+      }
+      out.workers = size_t(n);
     } else if (arg == "--control") {
       if (!need_value()) return false;
       if (value.empty()) {

@@ -11,6 +11,7 @@ struct options {
   server_config server;
   std::vector<std::string> zones;  // files or directories, in the order given
   std::string control;             // Unix socket for status/drain/reload; empty = none
+  size_t workers = 1;              // DNS event loops (threads), each with its own sockets
   bool help = false;
   bool version = false;
 };

@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <exception>
 
-#include "net/server.hpp"
 
 namespace sipdns::net {
 
@@ -28,7 +27,7 @@ void reloader::start() noexcept {
   result_.reset();
   log_.clear();
   req_.data = this;
-  if (int r = uv_queue_work(server_.loop(), &req_, on_work, on_done); r < 0) {
+  if (int r = uv_queue_work(loop_, &req_, on_work, on_done); r < 0) {
     busy_ = false;
     std::fprintf(stderr, "sipdnsd: reload failed: %s\n", uv_strerror(r));
   }
@@ -56,7 +55,7 @@ void reloader::on_done(uv_work_t* req, int status) noexcept {
   }
   std::fputs(self->log_.c_str(), stderr);
   if (self->result_) {
-    self->server_.set_snapshot(std::move(self->result_));  // the build logged what it did
+    self->publish_(std::move(self->result_));  // the build logged what it did
   } else {
     std::fprintf(stderr, "sipdnsd: reload failed, still serving the previous zones\n");
   }

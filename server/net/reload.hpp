@@ -15,15 +15,17 @@
 
 namespace sipdns::net {
 
-class server;
-
 class reloader {
  public:
   // Runs on a worker thread. Appends what it wants logged (diagnostics) to `log`; returns
   // nullptr on failure. Must not touch loop-thread state.
   using build_fn = std::function<compile::snapshot_ptr(std::string& log)>;
 
-  reloader(server& srv, build_fn build) : server_(srv), build_(std::move(build)) {}
+  // Runs on the loop thread with each new snapshot (every loop that serves must get it).
+  using publish_fn = std::function<void(compile::snapshot_ptr)>;
+
+  reloader(uv_loop_t* loop, build_fn build, publish_fn publish)
+      : loop_(loop), build_(std::move(build)), publish_(std::move(publish)) {}
   reloader(const reloader&) = delete;
   reloader& operator=(const reloader&) = delete;
 
@@ -36,8 +38,9 @@ class reloader {
   static void on_work(uv_work_t* req) noexcept;
   static void on_done(uv_work_t* req, int status) noexcept;
 
-  server& server_;
+  uv_loop_t* loop_;
   build_fn build_;
+  publish_fn publish_;
   uv_work_t req_{};
   bool busy_ = false, again_ = false, stopped_ = false;
   compile::snapshot_ptr result_;

@@ -22,11 +22,13 @@ bool server::start(std::string& err) {
   for (const endpoint& ep : cfg_.listen) {
     auto u = udp_listener::open(*this, ep, err);
     if (!u) return false;
-    std::fprintf(stderr, "sipdnsd: listening on udp %s\n", u->local_address().c_str());
+    if (cfg_.log_listeners)
+      std::fprintf(stderr, "sipdnsd: listening on udp %s\n", u->local_address().c_str());
     udp_.push_back(std::move(u));
     auto t = tcp_listener::open(*this, ep, err);
     if (!t) return false;
-    std::fprintf(stderr, "sipdnsd: listening on tcp %s\n", t->local_address().c_str());
+    if (cfg_.log_listeners)
+      std::fprintf(stderr, "sipdnsd: listening on tcp %s\n", t->local_address().c_str());
     tcp_.push_back(std::move(t));
   }
   return true;

@@ -28,6 +28,10 @@ struct server_config {
   std::vector<endpoint> listen;
   uint64_t tcp_idle_timeout_ms = 10'000;
   size_t tcp_max_connections = 256;
+  // Several loops serve the same addresses: each binds its own sockets with SO_REUSEPORT
+  // and the kernel spreads datagrams and connections over them.
+  bool reuse_port = false;
+  bool log_listeners = true;  // one "listening on" line per socket (the first loop only)
 };
 
 class server {

@@ -1,6 +1,9 @@
 // DNS over TCP (RFC 7766): length-framed queries, pipelined, answered in order.
 #include "net/tcp.hpp"
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <cstring>
 
 #include "answer/answer.hpp"
@@ -26,6 +29,15 @@ handle_ptr<tcp_listener> tcp_listener::open(server& srv, const endpoint& ep, std
   l->initialized_ = true;
   l->handle_.data = l.get();
   unsigned flags = ep.family() == AF_INET6 ? UV_TCP_IPV6ONLY : 0;
+  if (srv.config().reuse_port) {
+    uv_os_fd_t fd;
+    int one = 1;
+    if (uv_fileno(as_handle(&l->handle_), &fd) < 0 ||
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
+      err = where + ": SO_REUSEPORT: " + std::strerror(errno);
+      return nullptr;
+    }
+  }
   if (int r = uv_tcp_bind(&l->handle_, ep.sa(), flags); r < 0) {
     err = where + ": bind: " + uv_strerror(r);
     return nullptr;

@@ -16,7 +16,7 @@ namespace sipdns::net {
 handle_ptr<udp_listener> udp_listener::open(server& srv, const endpoint& ep, std::string& err) {
   handle_ptr<udp_listener> l(new udp_listener(srv));
   const std::string where = "udp " + to_string(ep.sa());
-  if (int r = uv_udp_init(srv.loop(), &l->handle_); r < 0) {
+  if (int r = uv_udp_init_ex(srv.loop(), &l->handle_, AF_UNSPEC | UV_UDP_RECVMMSG); r < 0) {
     err = where + ": " + uv_strerror(r);  // not initialized: close() just deletes
     return nullptr;
   }
@@ -32,6 +32,12 @@ handle_ptr<udp_listener> udp_listener::open(server& srv, const endpoint& ep, std
     return nullptr;
   }
   int one = 1;
+  if (srv.config().reuse_port &&
+      ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
+    err = where + ": SO_REUSEPORT: " + std::strerror(errno);
+    ::close(fd);
+    return nullptr;
+  }
   if (ep.family() == AF_INET6 &&
       ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0) {
     err = where + ": IPV6_V6ONLY: " + std::strerror(errno);
@@ -49,6 +55,7 @@ handle_ptr<udp_listener> udp_listener::open(server& srv, const endpoint& ep, std
     ::close(fd);
     return nullptr;
   }
+  l->fd_ = fd;
   if (int r = uv_udp_recv_start(&l->handle_, on_alloc, on_recv); r < 0) {
     err = where + ": " + uv_strerror(r);
     return nullptr;
@@ -73,27 +80,51 @@ endpoint udp_listener::local_endpoint() const {
 }
 
 void udp_listener::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) noexcept {
-  // Every datagram is answered before the next one is read, so one buffer serves them all.
-  auto span = static_cast<udp_listener*>(h->data)->server_.recv_buffer();
-  *buf = uv_buf_init(reinterpret_cast<char*>(span.data()), unsigned(span.size()));
+  // One buffer of `batch` chunks, reused for every read: libuv splits it for recvmmsg.
+  auto* self = static_cast<udp_listener*>(h->data);
+  *buf = uv_buf_init(reinterpret_cast<char*>(self->recv_.get()), unsigned(batch * chunk));
 }
 
 void udp_listener::on_recv(uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, const sockaddr* from,
                            unsigned flags) noexcept {
-  // nread == 0 with no address only means "nothing more to read"; errors on an unconnected
-  // UDP socket (e.g. ICMP-induced) concern one peer and are not worth a log line per packet.
-  if (nread <= 0 || from == nullptr || (flags & UV_UDP_PARTIAL)) return;
   auto* self = static_cast<udp_listener*>(h->data);
-  server& srv = self->server_;
-  auto out = srv.out_buffer();
-  size_t n =
-      answer::respond(srv.snapshot(), {reinterpret_cast<const uint8_t*>(buf->base), size_t(nread)},
-                      out, answer::transport::udp);
-  if (n == 0) return;
-  uv_buf_t reply = uv_buf_init(reinterpret_cast<char*>(out.data()), unsigned(n));
-  // A full socket buffer means we are overloaded: dropping the reply is what a busy server
-  // does anyway and the client retries; queuing would need a request allocation per packet.
-  (void)uv_udp_try_send(h, &reply, 1, from);
+  // The end of a recvmmsg batch (MMSG_FREE) or of the readable data: send what is pending.
+  if (from == nullptr) {
+    self->flush();
+    return;
+  }
+  // Errors on an unconnected UDP socket (e.g. ICMP-induced) concern one peer and are not
+  // worth a log line per packet; truncated datagrams are not queries we can answer.
+  if (nread <= 0 || (flags & UV_UDP_PARTIAL)) return;
+  size_t slot = self->pending_;
+  size_t n = answer::respond(self->server_.snapshot(),
+                             {reinterpret_cast<const uint8_t*>(buf->base), size_t(nread)},
+                             self->out_[slot], answer::transport::udp);
+  if (n > 0) {
+    socklen_t len = from->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+    std::memcpy(&self->peer_[slot], from, len);
+    self->iov_[slot] = {self->out_[slot].data(), n};
+    mmsghdr& m = self->msgs_[slot];
+    m = {};
+    m.msg_hdr.msg_name = &self->peer_[slot];
+    m.msg_hdr.msg_namelen = len;
+    m.msg_hdr.msg_iov = &self->iov_[slot];
+    m.msg_hdr.msg_iovlen = 1;
+    ++self->pending_;
+  }
+  if (!(flags & UV_UDP_MMSG_CHUNK) || self->pending_ == batch) self->flush();
+}
+
+void udp_listener::flush() noexcept {
+  size_t sent = 0;
+  while (sent < pending_) {
+    int r = ::sendmmsg(fd_, msgs_.data() + sent, unsigned(pending_ - sent), MSG_DONTWAIT);
+    // A full socket buffer means we are overloaded: dropping the rest is what a busy server
+    // does anyway and clients retry; other errors concern one destination: skip it.
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    sent += r > 0 ? size_t(r) : 1;
+  }
+  pending_ = 0;
 }
 
 void udp_listener::on_close(uv_handle_t* h) noexcept { delete static_cast<udp_listener*>(h->data); }

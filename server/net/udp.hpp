@@ -1,8 +1,20 @@
-// A UDP listener: one datagram in, at most one datagram out, no allocation per packet.
+// A UDP listener: datagrams in by recvmmsg batches, replies out by one sendmmsg per batch, no
+// allocation per packet.
+//
+// Design: libuv (UV_UDP_RECVMMSG) reads up to `batch` datagrams per system call into one
+// buffer of `batch` 64 KiB chunks and calls on_recv once per datagram, then once more with
+// UV_UDP_MMSG_FREE. Each answer goes into its own slot; the last call flushes every slot with
+// one sendmmsg. A datagram read alone (no MMSG_CHUNK flag) is answered at once.
 #pragma once
 #include <uv.h>
 
+#include <sys/socket.h>
+
+#include <array>
+#include <memory>
 #include <string>
+
+#include "wire/constants.hpp"
 
 #include "net/address.hpp"
 #include "net/handle.hpp"
@@ -34,9 +46,22 @@ class udp_listener {
                       unsigned flags) noexcept;
   static void on_close(uv_handle_t* h) noexcept;
 
+  void flush() noexcept;
+
+  static constexpr size_t batch = 20;         // libuv's UV__MMSG_MAXWIDTH in 1.44
+  static constexpr size_t chunk = 64 * 1024;  // libuv's UV__UDP_DGRAM_MAXSIZE
+
   server& server_;
   uv_udp_t handle_{};
   bool initialized_ = false;
+  int fd_ = -1;
+  std::unique_ptr<uint8_t[]> recv_{new uint8_t[batch * chunk]};
+  // Pending replies: slot i is out_[i], sent to peer_[i].
+  std::array<std::array<uint8_t, wire::our_edns_size>, batch> out_{};
+  std::array<sockaddr_storage, batch> peer_{};
+  std::array<iovec, batch> iov_{};
+  std::array<mmsghdr, batch> msgs_{};
+  size_t pending_ = 0;
 };
 
 }  // namespace sipdns::net
