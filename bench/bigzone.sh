@@ -1,0 +1,454 @@
+#!/usr/bin/env bash
+# Big-zone benchmark: start-up time, memory and reload time of sipdnsd, Knot and NSD serving
+# one zone of 1,000,000 records plus some hundreds of SIP clusters.
+#
+#   bench/bigzone.sh              (SIPDNSD, SIPDNS: binaries, default build/server/sipdnsd and
+#                                  build/tools/sipdns; RECORDS, CLUSTERS: zone size, default
+#                                  1000000 and 400; BIGZONE_JSON: output file)
+#
+# Generates big.test as our TOML (one `records` array of RECORDS records: `hN A 10.x.y.z`,
+# data only, never contacted, plus CLUSTERS [[cluster]] tables with three peers, three SIP
+# services, NAPTR and a round-robin name each), and exports it with `sipdns export` as the RFC
+# 1035 zone file Knot and NSD load. For each server, in a temp dir of its own, on a free port of
+# 127.0.0.1:
+#   start   from exec until `dig +norec SOA big.test` answers NOERROR (polled every 20 ms)
+#   memory  VmRSS of the process tree once serving (and the sum of PSS, which counts pages
+#           shared by forked children once: NSD forks its servers after loading)
+#   reload  one record changed (probe.big.test A, SOA serial + 1), then sipdnsd: SIGHUP; Knot:
+#           knotc zone-reload; NSD: nsd-control reload; until dig returns the new address
+# Prints a table with the ratios ours/Knot and ours/NSD and writes bench/results/bigzone.json.
+# Only 127.0.0.1 is queried; every wait is bounded; every server is killed by PID on exit.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+SIPDNSD=${SIPDNSD:-build/server/sipdnsd}
+SIPDNS=${SIPDNS:-build/tools/sipdns}
+RECORDS=${RECORDS:-1000000}
+CLUSTERS=${CLUSTERS:-400}
+JSON=${BIGZONE_JSON:-bench/results/bigzone.json}
+START_LIMIT_MS=${START_LIMIT_MS:-90000}     # per server; a start beyond it is a failure
+RELOAD_LIMIT_MS=${RELOAD_LIMIT_MS:-60000}
+ZONE=big.test
+
+# ---- packages -------------------------------------------------------------------------------
+
+# ensure_packages PKG...: apt-get install the ones missing; stop any system service that a
+# package just installed may have started (it would hold port 53, and must not outlive us).
+ensure_packages() {
+  local missing=() p
+  for p in "$@"; do
+    [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == "install ok installed" ]] ||
+      missing+=("$p")
+  done
+  ((${#missing[@]})) || return 0
+  echo "bigzone.sh: installing ${missing[*]}" >&2
+  local sudo=()
+  ((EUID == 0)) || sudo=(sudo)
+  "${sudo[@]}" apt-get update -q >&2 || return 1
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends \
+    "${missing[@]}" >&2 || return 1
+  for p in "${missing[@]}"; do
+    case $p in
+      knot | nsd)
+        if command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; then
+          "${sudo[@]}" systemctl disable --now "$p" 2>/dev/null || true
+        elif [[ -x /etc/init.d/$p ]]; then
+          "${sudo[@]}" /etc/init.d/"$p" stop >/dev/null 2>&1 || true
+        fi
+        ;;
+    esac
+  done
+}
+ensure_packages bind9-dnsutils knot nsd iproute2 procps || {
+  echo "bigzone.sh: could not install the packages it needs" >&2
+  exit 1
+}
+for bin in "$SIPDNSD" "$SIPDNS"; do
+  [[ -x $bin ]] || {
+    echo "bigzone.sh: $bin not found; build first: cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j2" >&2
+    exit 1
+  }
+done
+
+# ---- processes ------------------------------------------------------------------------------
+
+TMP_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sipdns-bigzone.XXXXXX")
+SERVER_PID=
+WATCHDOG_PID=
+
+# stop_server: SIGTERM by PID, SIGKILL after 5 s; bounded.
+stop_server() {
+  [[ -n $SERVER_PID ]] || return 0
+  local i
+  kill -TERM "$SERVER_PID" 2>/dev/null
+  for ((i = 0; i < 50; i++)); do
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$SERVER_PID" 2>/dev/null
+  wait "$SERVER_PID" 2>/dev/null
+  SERVER_PID=
+  if [[ -n $WATCHDOG_PID ]]; then
+    kill "$WATCHDOG_PID" 2>/dev/null
+    wait "$WATCHDOG_PID" 2>/dev/null
+    WATCHDOG_PID=
+  fi
+}
+cleanup() {
+  local rc=$?
+  stop_server
+  rm -rf "$TMP_DIR"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# If this script is killed outright (no trap runs), the server must not outlive it.
+start_watchdog() {
+  local target=$1 parent=$$
+  (
+    for ((n = 0; n < 1200; n++)); do
+      kill -0 "$parent" 2>/dev/null || break
+      kill -0 "$target" 2>/dev/null || exit 0
+      sleep 0.5
+    done
+    kill -KILL "$target" 2>/dev/null
+  ) >/dev/null 2>&1 &
+  WATCHDOG_PID=$!
+}
+
+pick_port() {
+  local p i
+  for ((i = 0; i < 100; i++)); do
+    p=$((20000 + (RANDOM * 32768 + RANDOM) % 40001))
+    if [[ -z $(ss -Hlnu "sport = :$p" 2>/dev/null) && -z $(ss -Hlnt "sport = :$p" 2>/dev/null) ]]
+    then
+      echo "$p"
+      return 0
+    fi
+  done
+  return 1
+}
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# tree_pids PID: PID and all its descendants.
+tree_pids() {
+  local p c
+  for p in "$@"; do
+    echo "$p"
+    for c in $(ps -o pid= --ppid "$p" 2>/dev/null); do tree_pids "$c"; done
+  done
+}
+# tree_kb FIELD PID: FIELD (VmRSS, VmHWM from status; Pss from smaps_rollup) summed over the
+# process tree, in kB.
+tree_kb() {
+  local field=$1 pid=$2 sum=0 p v file
+  for p in $(tree_pids "$pid"); do
+    file=/proc/$p/status
+    [[ $field == Pss ]] && file=/proc/$p/smaps_rollup
+    v=$(awk -v f="$field:" '$1 == f { print $2; exit }' "$file" 2>/dev/null)
+    sum=$((sum + ${v:-0}))
+  done
+  echo "$sum"
+}
+
+# ---- queries --------------------------------------------------------------------------------
+
+PORT=
+soa_ok() {
+  dig @127.0.0.1 -p "$PORT" +norec +time=1 +tries=1 "$ZONE" SOA 2>/dev/null |
+    grep -q 'status: NOERROR.*' &&
+    [[ -n $(dig @127.0.0.1 -p "$PORT" +norec +time=1 +tries=1 +short "$ZONE" SOA 2>/dev/null) ]]
+}
+# probe_is ADDR: probe.big.test A is ADDR. Counts the queries that got no answer at all (a
+# server that stops answering while it reloads) in UNANSWERED_FILE.
+UNANSWERED_FILE=
+probe_is() {
+  local out
+  out=$(dig @127.0.0.1 -p "$PORT" +norec +time=1 +tries=1 "probe.$ZONE" A 2>/dev/null)
+  if [[ $out != *"status: "* && -n $UNANSWERED_FILE ]]; then echo x >>"$UNANSWERED_FILE"; fi
+  [[ $(printf '%s\n' "$out" | awk '$1 == "probe.big.test." && $4 == "A" { print $5 }') == "$1" ]]
+}
+# poll_from T0 LIMIT_MS CMD...: run CMD every 20 ms until it succeeds; prints ms since T0.
+# Fails when LIMIT_MS pass or the server dies.
+poll_from() {
+  local t0=$1 limit=$2 t
+  shift 2
+  while :; do
+    if "$@"; then
+      echo $(($(now_ms) - t0))
+      return 0
+    fi
+    t=$(now_ms)
+    ((t - t0 > limit)) && return 1
+    kill -0 "$SERVER_PID" 2>/dev/null || return 1
+    sleep 0.02
+  done
+}
+
+# ---- the zone -------------------------------------------------------------------------------
+
+GEN=$TMP_DIR/gen
+mkdir -p "$GEN"
+echo "bigzone.sh: generating $ZONE: $RECORDS records, $CLUSTERS clusters" >&2
+awk -v N="$RECORDS" -v C="$CLUSTERS" -v Z="$ZONE" 'BEGIN {
+  print "# Generated by bench/bigzone.sh. Every address is data only: nothing is ever sent to it."
+  print "[zone]"
+  printf "origin = \"%s\"\n", Z
+  print "ttl = 3600"
+  print "soa = { mname = \"ns1\", rname = \"hostmaster\", serial = 1, refresh = 3600, retry = 600, expire = 604800, minimum = 60 }"
+  print "ns = [\"ns1\"]"
+  print "records = ["
+  print "  \"ns1 A 127.0.0.1\","
+  print "  \"probe A 192.0.2.1\","
+  for (i = 0; i < N - 2; i++)
+    printf "  \"h%d A 10.%d.%d.%d\",\n", i, int(i / 65536), int(i / 256) % 256, i % 256
+  print "]"
+  for (c = 0; c < C; c++) {
+    print ""
+    print "[[cluster]]"
+    printf "name = \"cl%d\"\n", c
+    print "services = [\"sips+tcp\", \"sip+tcp\", \"sip+udp\"]"
+    printf "srv_owner = \"svc%d\"\n", c
+    print "naptr = true"
+    print "peers = ["
+    for (p = 0; p < 3; p++) {
+      k = c * 3 + p
+      printf "  { host = \"cl%dp%d\", ipv4 = \"10.250.%d.%d\" },\n", c, p, int(k / 256), k % 256
+    }
+    print "]"
+  }
+}' >"$GEN/$ZONE.toml"
+if ! "$SIPDNS" export "$GEN/$ZONE.toml" >"$GEN/zone.txt" 2>"$GEN/export.err"; then
+  echo "bigzone.sh: sipdns export failed:" >&2
+  cat "$GEN/export.err" >&2
+  exit 1
+fi
+RRS=$(grep -c $'\tIN\t' "$GEN/zone.txt")
+TOML_BYTES=$(stat -c %s "$GEN/$ZONE.toml")
+TXT_BYTES=$(stat -c %s "$GEN/zone.txt")
+echo "bigzone.sh: $GEN/$ZONE.toml $TOML_BYTES bytes; export: $RRS RRs, $TXT_BYTES bytes" >&2
+
+# The change a reload must pick up: probe.big.test A 192.0.2.1 -> 192.0.2.2, serial 1 -> 2.
+change_toml() {
+  sed -i -e 's/^  "probe A 192\.0\.2\.1",$/  "probe A 192.0.2.2",/' \
+    -e '1,10s/serial = 1,/serial = 2,/' "$1"
+}
+change_txt() {
+  sed -i -e 's/^\(probe\.big\.test\.\t.*\t\)192\.0\.2\.1$/\1192.0.2.2/' \
+    -e '1,5s/^\(big\.test\.\t[0-9]*\tIN\tSOA\t[^ ]* [^ ]*\) 1 /\1 2 /' "$1"
+}
+
+# ---- one server -----------------------------------------------------------------------------
+
+# Results per server: START_MS, RSS_KB, HWM_KB, PSS_KB, RELOAD_MS, NOTE.
+declare -A START_MS RSS_KB HWM_KB PSS_KB RELOAD_MS RELOAD_HWM_KB UNANSWERED
+SIPDNSD_LOAD_LINE= SIPDNSD_RELOAD_LINE=
+FAILED=0
+
+# run_server NAME: start it (start_NAME), measure, reload (reload_NAME), stop.
+run_server() {
+  local name=$1 t0 ms log=$TMP_DIR/$1/server.log
+  mkdir -p "$TMP_DIR/$name"
+  PORT=$(pick_port) || { echo "bigzone.sh: no free port" >&2; exit 1; }
+  prepare_"$name" || { echo "bigzone.sh: $name: set-up failed" >&2; FAILED=1; return; }
+  sync
+  t0=$(now_ms)
+  start_"$name" >"$log" 2>&1 &
+  SERVER_PID=$!
+  start_watchdog "$SERVER_PID"
+  if ! ms=$(poll_from "$t0" "$START_LIMIT_MS" soa_ok); then
+    echo "bigzone.sh: $name did not answer SOA within $START_LIMIT_MS ms; log:" >&2
+    tail -20 "$log" >&2
+    FAILED=1
+    stop_server
+    return
+  fi
+  START_MS[$name]=$ms
+  sleep 1 # let it settle (background loaders, freed parse buffers) before reading memory
+  RSS_KB[$name]=$(tree_kb VmRSS "$SERVER_PID")
+  HWM_KB[$name]=$(tree_kb VmHWM "$SERVER_PID")
+  PSS_KB[$name]=$(tree_kb Pss "$SERVER_PID")
+  probe_is 192.0.2.1 || echo "bigzone.sh: $name: probe.$ZONE is not 192.0.2.1 before the change" >&2
+  change_"$name"
+  UNANSWERED_FILE=$TMP_DIR/$name/unanswered
+  : >"$UNANSWERED_FILE"
+  t0=$(now_ms)
+  reload_"$name" >>"$log" 2>&1
+  if ms=$(poll_from "$t0" "$RELOAD_LIMIT_MS" probe_is 192.0.2.2); then
+    RELOAD_MS[$name]=$ms
+  else
+    echo "bigzone.sh: $name did not serve the changed record within $RELOAD_LIMIT_MS ms; log:" >&2
+    tail -20 "$log" >&2
+    RELOAD_MS[$name]=-1
+    FAILED=1
+  fi
+  UNANSWERED[$name]=$(wc -l <"$UNANSWERED_FILE")
+  UNANSWERED_FILE=
+  RELOAD_HWM_KB[$name]=$(tree_kb VmHWM "$SERVER_PID")
+  soa_ok || { echo "bigzone.sh: $name: SOA does not answer after the reload" >&2; FAILED=1; }
+  printf 'bigzone.sh: %-7s start %6d ms, RSS %8d kB (peak %d kB, PSS %d kB), reload %6d ms' \
+    "$name" "${START_MS[$name]}" "${RSS_KB[$name]}" "${HWM_KB[$name]}" "${PSS_KB[$name]}" \
+    "${RELOAD_MS[$name]}" >&2
+  printf ' (peak %d kB, %d polls unanswered)\n' "${RELOAD_HWM_KB[$name]}" "${UNANSWERED[$name]}" >&2
+  stop_server
+}
+
+# sipdnsd: the TOML file, reloaded with SIGHUP.
+prepare_sipdnsd() {
+  cp "$GEN/$ZONE.toml" "$TMP_DIR/sipdnsd/"
+}
+start_sipdnsd() {
+  exec "$SIPDNSD" --listen "127.0.0.1:$PORT" --zones "$TMP_DIR/sipdnsd/$ZONE.toml"
+}
+change_sipdnsd() { change_toml "$TMP_DIR/sipdnsd/$ZONE.toml"; }
+reload_sipdnsd() { kill -HUP "$SERVER_PID"; }
+
+# Knot: its own config, rundir and storage; the zone file loaded whole, no journal, never
+# written back; two UDP workers as the machine has two cores.
+prepare_knot() {
+  local d=$TMP_DIR/knot
+  mkdir -p "$d/run" "$d/storage"
+  cp "$GEN/zone.txt" "$d/$ZONE.zone"
+  cat >"$d/knot.conf" <<EOF
+server:
+    rundir: "$d/run"
+    listen: 127.0.0.1@$PORT
+log:
+  - target: stderr
+    any: info
+database:
+    storage: "$d/storage"
+control:
+    listen: "$d/run/knot.sock"
+template:
+  - id: default
+    storage: "$d/storage"
+    zonefile-load: whole
+    journal-content: none
+    zonefile-sync: -1
+    semantic-checks: off
+zone:
+  - domain: $ZONE
+    file: "$d/$ZONE.zone"
+EOF
+}
+start_knot() { exec knotd -c "$TMP_DIR/knot/knot.conf"; }
+change_knot() { change_txt "$TMP_DIR/knot/$ZONE.zone"; }
+reload_knot() { knotc -c "$TMP_DIR/knot/knot.conf" zone-reload "$ZONE"; }
+
+# NSD 4.6: no database (database: "" loads the zone file at start), control over a Unix
+# socket (no TLS keys needed), one server process, not daemonised (-d).
+prepare_nsd() {
+  local d=$TMP_DIR/nsd
+  cp "$GEN/zone.txt" "$d/$ZONE.zone"
+  cat >"$d/nsd.conf" <<EOF
+server:
+    ip-address: 127.0.0.1@$PORT
+    port: $PORT
+    do-ip6: no
+    server-count: 1
+    username: ""
+    chroot: ""
+    zonesdir: "$d"
+    database: ""
+    zonelistfile: "$d/zone.list"
+    xfrdfile: "$d/xfrd.state"
+    xfrdir: "$d"
+    pidfile: "$d/nsd.pid"
+    logfile: "$d/nsd.log"
+    verbosity: 1
+remote-control:
+    control-enable: yes
+    control-interface: "$d/nsd.ctl"
+zone:
+    name: $ZONE
+    zonefile: "$d/$ZONE.zone"
+EOF
+}
+start_nsd() { exec nsd -d -c "$TMP_DIR/nsd/nsd.conf"; }
+change_nsd() { change_txt "$TMP_DIR/nsd/$ZONE.zone"; }
+reload_nsd() { nsd-control -c "$TMP_DIR/nsd/nsd.conf" reload "$ZONE"; }
+
+for s in sipdnsd knot nsd; do
+  run_server "$s"
+  if [[ $s == sipdnsd ]]; then
+    # The timing line sipdnsd logs at start and reload, when it has one.
+    log=$TMP_DIR/sipdnsd/server.log
+    SIPDNSD_LOAD_LINE=$(grep -m1 'sipdnsd: loaded' "$log")
+    SIPDNSD_RELOAD_LINE=$(grep 'sipdnsd: loaded' "$log" | sed -n 2p)
+    grep -v 'listening on' "$log" | sed 's/^/  /' >&2
+  fi
+done
+
+# ---- report ---------------------------------------------------------------------------------
+
+val() { local -n a=$1; echo "${a[$2]:--1}"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a < 0 || b <= 0) print "null"; else printf "%.2f", a / b }'; }
+mb() { awk -v k="$1" 'BEGIN { if (k < 0) print "-"; else printf "%.1f", k / 1024 }'; }
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+cores=$(nproc)
+date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+knot_version=$(knotd --version 2>&1 | sed -n 's/.*version \([^ ]*\).*/\1/p' | head -1)
+nsd_version=$(nsd -v 2>&1 | sed -n 's/^NSD version \([^ ]*\).*/\1/p' | head -1)
+
+echo
+echo "big zone: $RRS RRs ($RECORDS records + $CLUSTERS clusters), $cores cores, $cpu"
+printf '%-22s %12s %12s %12s %12s %12s\n' "" sipdnsd "Knot $knot_version" "NSD $nsd_version" ours/Knot ours/NSD
+for m in START_MS:start_ms RELOAD_MS:reload_ms RSS_KB:rss_MB PSS_KB:pss_MB HWM_KB:peak_rss_MB \
+  RELOAD_HWM_KB:peak_rss_reload_MB UNANSWERED:unanswered_in_reload; do
+  arr=${m%%:*} label=${m#*:}
+  a=$(val "$arr" sipdnsd) k=$(val "$arr" knot) n=$(val "$arr" nsd)
+  if [[ $arr == *_KB ]]; then fa=$(mb "$a") fk=$(mb "$k") fn=$(mb "$n"); else fa=$a fk=$k fn=$n; fi
+  printf '%-22s %12s %12s %12s %12s %12s\n' "$label" "$fa" "$fk" "$fn" "$(ratio "$a" "$k")" "$(ratio "$a" "$n")"
+done
+[[ -n $SIPDNSD_LOAD_LINE ]] && echo "sipdnsd start:  $SIPDNSD_LOAD_LINE"
+[[ -n $SIPDNSD_RELOAD_LINE ]] && echo "sipdnsd reload: $SIPDNSD_RELOAD_LINE"
+
+json_str() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
+server_json() {
+  local s=$1
+  printf '{ "start_ms": %s, "reload_ms": %s, "rss_kb": %s, "pss_kb": %s, "peak_rss_kb": %s, ' \
+    "$(val START_MS "$s")" "$(val RELOAD_MS "$s")" "$(val RSS_KB "$s")" "$(val PSS_KB "$s")" \
+    "$(val HWM_KB "$s")"
+  printf '"peak_rss_after_reload_kb": %s, "polls_unanswered_during_reload": %s }' \
+    "$(val RELOAD_HWM_KB "$s")" "$(val UNANSWERED "$s")"
+}
+mkdir -p "$(dirname "$JSON")"
+cat >"$JSON" <<JSON
+{
+  "benchmark": "bigzone",
+  "date": "$date",
+  "machine": { "nproc": $cores, "cpu": $(json_str "$cpu") },
+  "commit": "$commit",
+  "zone": { "origin": "$ZONE", "records": $RECORDS, "clusters": $CLUSTERS, "peers_per_cluster": 3,
+            "rrs_exported": $RRS, "toml_bytes": $TOML_BYTES, "zonefile_bytes": $TXT_BYTES },
+  "method": {
+    "start": "exec until dig +norec SOA answers NOERROR, polled every 20 ms",
+    "memory": "VmRSS / VmHWM / Pss summed over the process tree, 1 s after it first answered; VmHWM again after the reload",
+    "reload": "probe A and SOA serial changed; sipdnsd SIGHUP, knotc zone-reload, nsd-control reload; until dig (every 20 ms, 1 s timeout) sees the new address; polls with no answer at all are counted"
+  },
+  "servers": {
+    "sipdnsd": $(server_json sipdnsd),
+    "knot": $(server_json knot),
+    "nsd": $(server_json nsd)
+  },
+  "versions": { "knot": "$knot_version", "nsd": "$nsd_version" },
+  "ratios": {
+    "start_ours_knot": $(ratio "$(val START_MS sipdnsd)" "$(val START_MS knot)"),
+    "start_ours_nsd": $(ratio "$(val START_MS sipdnsd)" "$(val START_MS nsd)"),
+    "reload_ours_knot": $(ratio "$(val RELOAD_MS sipdnsd)" "$(val RELOAD_MS knot)"),
+    "reload_ours_nsd": $(ratio "$(val RELOAD_MS sipdnsd)" "$(val RELOAD_MS nsd)"),
+    "rss_ours_knot": $(ratio "$(val RSS_KB sipdnsd)" "$(val RSS_KB knot)"),
+    "rss_ours_nsd": $(ratio "$(val RSS_KB sipdnsd)" "$(val RSS_KB nsd)"),
+    "pss_ours_nsd": $(ratio "$(val RSS_KB sipdnsd)" "$(val PSS_KB nsd)")
+  },
+  "sipdnsd_log": { "start": $(json_str "$SIPDNSD_LOAD_LINE"), "reload": $(json_str "$SIPDNSD_RELOAD_LINE") },
+  "ok": $( ((FAILED)) && echo false || echo true )
+}
+JSON
+echo "wrote $JSON"
+exit "$FAILED"
