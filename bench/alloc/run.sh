@@ -1,0 +1,270 @@
+#!/usr/bin/env bash
+# Heap allocations per query of a running sipdnsd, counted by an LD_PRELOAD library.
+#
+#   bench/alloc/run.sh        (SIPDNSD: binary, default build/server/sipdnsd; UDP_QUERIES,
+#                              default 200000; TCP_QUERIES, default 200000; TCP_CLIENTS,
+#                              default 4; ALLOC_JSON: output, default bench/results/alloc.json)
+#
+# Builds bench/alloc/alloc_count.c (bench/alloc/build.sh), starts sipdnsd under LD_PRELOAD on a
+# free port of 127.0.0.1 with the bundled zones except lab.test (its health probes run on the
+# prober thread every second and allocate there whatever the query load: not query work), waits
+# until it answers, then:
+#   warm-up    10,000 UDP queries with dnsperf (a mix of SRV, NAPTR, A, AAAA, PTR, SOA, NODATA
+#              and NXDOMAIN names from the bundled zones)
+#   snapshot A SIGUSR2: the library prints its per-thread counters to sipdnsd's stderr
+#   UDP        UDP_QUERIES queries, then snapshot B
+#   TCP        TCP_QUERIES queries over TCP_CLIENTS connections, then snapshot C
+# and reports (B - A) / UDP queries answered, (C - B) per TCP query and per TCP connection.
+# Exit status 1 if UDP allocates anything per query (the README's "the hot path allocates
+# nothing"), or if a run loses queries. Only 127.0.0.1 is queried; the server is killed by PID.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+SIPDNSD=${SIPDNSD:-build/server/sipdnsd}
+UDP_QUERIES=${UDP_QUERIES:-200000}
+TCP_QUERIES=${TCP_QUERIES:-200000}
+TCP_CLIENTS=${TCP_CLIENTS:-4}
+WARMUP_QUERIES=10000
+JSON=${ALLOC_JSON:-bench/results/alloc.json}
+
+ensure_packages() {
+  local missing=() p
+  for p in "$@"; do
+    [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == "install ok installed" ]] ||
+      missing+=("$p")
+  done
+  ((${#missing[@]})) || return 0
+  echo "alloc/run.sh: installing ${missing[*]}" >&2
+  local sudo=()
+  ((EUID == 0)) || sudo=(sudo)
+  "${sudo[@]}" apt-get update -q >&2 || return 1
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends \
+    "${missing[@]}" >&2
+}
+ensure_packages gcc libc6-dev dnsperf bind9-dnsutils iproute2 procps || {
+  echo "alloc/run.sh: could not install the packages it needs" >&2
+  exit 1
+}
+[[ -x $SIPDNSD ]] || {
+  echo "alloc/run.sh: $SIPDNSD not found; build first (cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j2)" >&2
+  exit 1
+}
+LIB=$(bench/alloc/build.sh) || exit 1
+LIB=$(realpath "$LIB")
+
+TMP_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sipdns-alloc.XXXXXX")
+LOG=$TMP_DIR/server.log
+SERVER_PID=
+WATCHDOG_PID=
+cleanup() {
+  local rc=$? i
+  if [[ -n $SERVER_PID ]]; then
+    kill -TERM "$SERVER_PID" 2>/dev/null
+    for ((i = 0; i < 30; i++)); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$SERVER_PID" 2>/dev/null
+    wait "$SERVER_PID" 2>/dev/null
+  fi
+  [[ -n $WATCHDOG_PID ]] && { kill "$WATCHDOG_PID" 2>/dev/null; wait "$WATCHDOG_PID" 2>/dev/null; }
+  rm -rf "$TMP_DIR"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+pick_port() {
+  local p i
+  for ((i = 0; i < 100; i++)); do
+    p=$((20000 + (RANDOM * 32768 + RANDOM) % 40001))
+    if [[ -z $(ss -Hlnu "sport = :$p" 2>/dev/null) && -z $(ss -Hlnt "sport = :$p" 2>/dev/null) ]]
+    then
+      echo "$p"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# ---- zones and queries ----------------------------------------------------------------------
+
+mkdir -p "$TMP_DIR/zones"
+for z in zones/*.toml; do
+  [[ $(basename "$z") == lab.test.toml ]] || cp "$z" "$TMP_DIR/zones/"
+done
+QFILE=$TMP_DIR/queries.txt
+cat >"$QFILE" <<'Q'
+_sip._tcp.uctest.local SRV
+_sips._tcp.uctest.local SRV
+habibexpc-cluster.uctest.local A
+habibexpc1.uctest.local A
+habibexpc1.uctest.local AAAA
+nope.uctest.local A
+example.com NAPTR
+_sips._tcp.example.com SRV
+_sip._udp.example.com SRV
+_h323ls._udp.example.com SRV
+_collab-edge._tls.example.com SRV
+_cisco-uds._tcp.example.com SRV
+expressway.example.com A
+expressway.example.com AAAA
+expe1.example.com AAAA
+missing.example.com A
+example.com SOA
+as1bsoft.sipurash.com NAPTR
+_sip._tcp.tcptest.sipurash.com SRV
+srv1.sipurash.com A
+nothere.sipurash.com SRV
+127.53.48.10.in-addr.arpa PTR
+11.2.0.192.in-addr.arpa PTR
+1.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa PTR
+99.2.0.192.in-addr.arpa PTR
+Q
+QLINES=$(wc -l <"$QFILE")
+
+# ---- server ---------------------------------------------------------------------------------
+
+for ((attempt = 0; attempt < 5; attempt++)); do
+  PORT=$(pick_port) || { echo "alloc/run.sh: no free port" >&2; exit 1; }
+  : >"$LOG"
+  LD_PRELOAD=$LIB "$SIPDNSD" --listen "127.0.0.1:$PORT" --zones "$TMP_DIR/zones" >>"$LOG" 2>&1 &
+  SERVER_PID=$!
+  for ((i = 0; i < 100; i++)); do
+    grep -q 'sipdnsd: serving' "$LOG" && break
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if grep -q 'sipdnsd: serving' "$LOG"; then break; fi
+  kill -KILL "$SERVER_PID" 2>/dev/null
+  wait "$SERVER_PID" 2>/dev/null
+  SERVER_PID=
+  grep -q 'Address already in use' "$LOG" && continue
+  echo "alloc/run.sh: sipdnsd did not start; log:" >&2
+  cat "$LOG" >&2
+  exit 1
+done
+[[ -n $SERVER_PID ]] || { echo "alloc/run.sh: no free port for sipdnsd" >&2; exit 1; }
+(
+  parent=$$
+  for ((n = 0; n < 1200; n++)); do
+    kill -0 "$parent" 2>/dev/null || break
+    kill -0 "$SERVER_PID" 2>/dev/null || exit 0
+    sleep 0.5
+  done
+  kill -KILL "$SERVER_PID" 2>/dev/null
+) >/dev/null 2>&1 &
+WATCHDOG_PID=$!
+dig @127.0.0.1 -p "$PORT" +norec +time=2 +tries=1 _sip._tcp.uctest.local SRV | grep -q 'status: NOERROR' || {
+  echo "alloc/run.sh: sipdnsd does not answer; log:" >&2
+  cat "$LOG" >&2
+  exit 1
+}
+
+# snapshot: SIGUSR2, wait for the library's "end N" line; sets SNAP_ALLOCS and SNAP_FREES (the
+# totals) and keeps the report in $TMP_DIR/snapshot.N. Runs in this shell (not in $(...)).
+SNAP=0
+snapshot() {
+  SNAP=$((SNAP + 1))
+  kill -USR2 "$SERVER_PID"
+  local i
+  for ((i = 0; i < 50; i++)); do
+    grep -q "^alloc_count: end $SNAP\$" "$LOG" && break
+    sleep 0.1
+  done
+  awk -v n="$SNAP" '$2 == "snapshot" && $3 == n { on = 1 } on { print } $2 == "end" && $3 == n { exit }' \
+    "$LOG" >"$TMP_DIR/snapshot.$SNAP"
+  local total
+  total=$(grep '^alloc_count: total' "$TMP_DIR/snapshot.$SNAP")
+  [[ -n $total ]] || { echo "alloc/run.sh: no counter report after SIGUSR2 (is $LIB preloaded?)" >&2; exit 1; }
+  read -r SNAP_ALLOCS SNAP_FREES < <(awk '{ for (i = 3; i < NF; i += 2) v[$i] = $(i + 1) }
+    END { print v["allocs"], v["free"] }' <<<"$total")
+}
+
+# dnsperf_run MODE QUERIES CLIENTS: sends exactly QUERIES queries (whole passes over the query
+# file) and prints "sent completed lost".
+dnsperf_run() {
+  local mode=$1 n=$2 clients=$3 runs out
+  runs=$(((n + QLINES - 1) / QLINES))
+  out=$(timeout 120 dnsperf -m "$mode" -s 127.0.0.1 -p "$PORT" -d "$QFILE" -n "$runs" \
+    -c "$clients" -t 5 2>&1)
+  printf '%s\n' "$out" >>"$TMP_DIR/dnsperf.log"
+  awk '/Queries sent:/ { s = $3 } /Queries completed:/ { c = $3 } /Queries lost:/ { l = $3 }
+       END { print s + 0, c + 0, l + 0 }' <<<"$out"
+}
+
+# ---- measure --------------------------------------------------------------------------------
+
+read -r w_sent w_done w_lost < <(dnsperf_run udp "$WARMUP_QUERIES" 1)
+echo "alloc/run.sh: warm-up: $w_sent UDP queries sent, $w_done answered" >&2
+snapshot; a_allocs=$SNAP_ALLOCS a_frees=$SNAP_FREES
+read -r u_sent u_done u_lost < <(dnsperf_run udp "$UDP_QUERIES" 1)
+snapshot; b_allocs=$SNAP_ALLOCS b_frees=$SNAP_FREES
+read -r t_sent t_done t_lost < <(dnsperf_run tcp "$TCP_QUERIES" "$TCP_CLIENTS")
+snapshot; c_allocs=$SNAP_ALLOCS c_frees=$SNAP_FREES
+kill -0 "$SERVER_PID" 2>/dev/null || { echo "alloc/run.sh: sipdnsd died; log:" >&2; tail -30 "$LOG" >&2; exit 1; }
+
+# Per-thread deltas between two snapshots (which thread allocated).
+thread_deltas() {
+  awk '$2 == "thread" { a = 0; for (i = 4; i < NF; i += 2) if ($i != "free") a += $(i + 1)
+         if (FILENAME == ARGV[1]) before[$3] = a; else after[$3] = a }
+       END { for (t in after) if (after[t] - before[t] > 0) printf "%s:%d ", t, after[t] - before[t] }' \
+    "$TMP_DIR/snapshot.$1" "$TMP_DIR/snapshot.$2"
+}
+udp_threads=$(thread_deltas 1 2)
+tcp_threads=$(thread_deltas 2 3)
+
+udp_allocs=$((b_allocs - a_allocs)) udp_frees=$((b_frees - a_frees))
+tcp_allocs=$((c_allocs - b_allocs)) tcp_frees=$((c_frees - b_frees))
+per() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "null"; else printf "%.6g", a / b }'; }
+udp_per_query=$(per "$udp_allocs" "$u_done")
+tcp_per_query=$(per "$tcp_allocs" "$t_done")
+tcp_per_conn=$(per "$tcp_allocs" "$TCP_CLIENTS")
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+cores=$(nproc)
+date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+echo
+echo "allocations in sipdnsd ($cores cores, $cpu), bundled zones without lab.test"
+echo "  start-up and warm-up (snapshot A): $a_allocs allocations: the counter sees sipdnsd's heap"
+printf '  UDP: %d queries answered (%d lost): %d allocations, %d frees: %s per query\n' \
+  "$u_done" "$u_lost" "$udp_allocs" "$udp_frees" "$udp_per_query"
+printf '  TCP: %d queries answered (%d lost) over %d connections: %d allocations, %d frees: %s per query, %s per connection\n' \
+  "$t_done" "$t_lost" "$TCP_CLIENTS" "$tcp_allocs" "$tcp_frees" "$tcp_per_query" "$tcp_per_conn"
+[[ -n $udp_threads ]] && echo "  UDP allocations by thread (tid:count): $udp_threads"
+[[ -n $tcp_threads ]] && echo "  TCP allocations by thread (tid:count): $tcp_threads"
+
+failed=0
+if ((a_allocs == 0)); then
+  echo "alloc/run.sh: FAIL: no allocation counted at all: $LIB is not intercepting malloc" >&2
+  failed=1
+fi
+if ((udp_allocs > 0)); then
+  echo "alloc/run.sh: FAIL: sipdnsd allocated $udp_allocs times while answering $u_done UDP queries" >&2
+  failed=1
+fi
+if ((u_lost > 0 || t_lost > 0 || u_done == 0 || t_done == 0)); then
+  echo "alloc/run.sh: FAIL: queries lost (UDP $u_lost, TCP $t_lost) or none answered" >&2
+  failed=1
+fi
+
+mkdir -p "$(dirname "$JSON")"
+cat >"$JSON" <<JSON
+{
+  "benchmark": "alloc",
+  "date": "$date",
+  "machine": { "nproc": $cores, "cpu": "${cpu//\"/}" },
+  "commit": "$commit",
+  "zones": "zones/ without lab.test.toml",
+  "counter": "bench/alloc/alloc_count.c (LD_PRELOAD): malloc + calloc + realloc + aligned allocations, all threads",
+  "queries": "$QLINES names (SRV, NAPTR, A, AAAA, PTR, SOA, NODATA, NXDOMAIN) sent round-robin by dnsperf",
+  "warmup": { "mode": "udp", "sent": $w_sent, "answered": $w_done, "allocations_since_start": $a_allocs },
+  "udp": { "sent": $u_sent, "answered": $u_done, "lost": $u_lost, "allocations": $udp_allocs,
+           "frees": $udp_frees, "allocations_per_query": $udp_per_query },
+  "tcp": { "connections": $TCP_CLIENTS, "sent": $t_sent, "answered": $t_done, "lost": $t_lost,
+           "allocations": $tcp_allocs, "frees": $tcp_frees, "allocations_per_query": $tcp_per_query,
+           "allocations_per_connection": $tcp_per_conn },
+  "ok": $( ((failed)) && echo false || echo true )
+}
+JSON
+echo "wrote $JSON"
+exit "$failed"
