@@ -57,24 +57,24 @@ struct writer {
     return pos;
   }
 
-  size_t body(const compile::body& b) {
+  size_t body(const compile::snapshot& snap, const compile::body& b) {
     size_t pos = header(b.rcode, b.authoritative, true);
     size_t reserve = q.has_edns ? opt_size : 0;
     size_t room = limit > pos + reserve ? limit - pos - reserve : 0;
-    size_t used = b.bytes.size();
+    size_t used = b.size;
     uint16_t arcount = b.arcount;
     if (used > room) {
       // Drop additional records first; if the required sections still do not fit, send
       // none and set TC so the client retries over TCP (RFC 2181 section 9, RFC 7766).
-      while (arcount > 0 && b.additional_cut[arcount] > room) --arcount;
-      used = b.additional_cut[arcount];
+      while (arcount > 0 && snap.cut(b, arcount) > room) --arcount;
+      used = snap.cut(b, arcount);
       if (used > room) {
         put16(out.data() + 2, uint16_t(wire::get16(out.data() + 2) | wire::flag::tc));
         return q.has_edns ? opt(pos, b.rcode) : pos;
       }
     }
     uint8_t* dst = out.data() + pos;
-    const uint8_t* src = reinterpret_cast<const uint8_t*>(b.bytes.data());
+    const uint8_t* src = reinterpret_cast<const uint8_t*>(snap.bytes.data() + b.bytes);
     if (b.rotate_count > 1) {
       // Round-robin without touching the snapshot: copy the RRset starting at record r. The
       // counter belongs to the answering loop's thread, so it needs no atomic and survives
@@ -92,11 +92,12 @@ struct writer {
     }
     // Patch compression pointers now that the QNAME length is known.
     size_t body_start = pos;
-    for (const compile::fixup& f : b.fixups) {
-      if (f.pos >= used) break;
-      size_t target = f.to_question ? wire::header_size + q.qname_len - f.value
-                                    : body_start + f.value;
-      put16(dst + f.pos, uint16_t(0xC000 | target));
+    for (const compile::fixup* f = snap.fixups.data() + b.fixups, *end = f + b.fixup_count;
+         f != end; ++f) {
+      if (f->pos >= used) break;
+      size_t target = f->to_question ? wire::header_size + q.qname_len - f->value
+                                     : body_start + f->value;
+      put16(dst + f->pos, uint16_t(0xC000 | target));
     }
     put16(out.data() + 6, b.ancount);
     put16(out.data() + 8, b.nscount);
@@ -114,8 +115,11 @@ const compile::body* lookup(const compile::snapshot& snap, const wire::query& q)
     if (n->delegated) idx = n->referral;
     else if (q.qtype == rt::any) idx = n->any;
     else
-      for (const auto& [type, body] : n->by_type)
-        if (type == q.qtype) { idx = body; break; }
+      for (uint32_t i = n->types, end = n->types + n->type_count; i < end; ++i)
+        if (snap.types[i].first == q.qtype) {
+          idx = snap.types[i].second;
+          break;
+        }
     return &snap.bodies[idx];
   }
   // Closest encloser: strip labels until a known name; below it the name does not exist,
@@ -156,7 +160,7 @@ size_t respond(const compile::snapshot& snap, std::span<const uint8_t> in,
   }
   const compile::body* b = lookup(snap, q);
   if (!b) return w.simple(uint16_t(rcode::refused));
-  return w.body(*b);
+  return w.body(snap, *b);
 }
 
 }  // namespace sipdns::answer

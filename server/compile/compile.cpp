@@ -1,6 +1,7 @@
 // Builds the immutable snapshot: indexes names and pre-encodes every answer (RFC 1034 4.3.2).
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <map>
 #include <stdexcept>
 #include <unordered_map>
@@ -54,14 +55,13 @@ class builder {
   uint32_t zone_of(std::string_view name) const;
   const owner_data* owner(std::string_view name) const;
   bool is_delegated(std::string_view name, uint32_t zone, std::string* cut) const;
-  uint32_t add_body(body&& b);
+  uint32_t add_body(const encoder& e, body b, size_t additional_start);
   void put_soa(encoder& e, uint32_t zone) const;
   void put_addresses(encoder& e, std::string_view name, std::vector<std::string>& done,
                      uint16_t& count) const;
   uint32_t answer_body(const std::string& qname, uint16_t qtype);
   uint32_t negative_body(std::string_view qname, uint32_t zone, uint16_t rcode);
   uint32_t referral_body(const std::string& cut);
-  uint32_t any_body(const std::string& qname);
 
   const std::vector<zone::expanded_zone>& zones_;
   std::map<std::string, owner_data> owners_;  // ordered: parents before children
@@ -100,9 +100,26 @@ bool builder::is_delegated(std::string_view name, uint32_t zone, std::string* cu
   return false;
 }
 
-uint32_t builder::add_body(body&& b) {
-  snap_->bodies.push_back(std::move(b));
-  return uint32_t(snap_->bodies.size() - 1);
+// Appends the encoder's output to the snapshot's pools, with the truncation cut points
+// (the body length keeping k additional RRs, for k = 0..arcount).
+uint32_t builder::add_body(const encoder& e, body b, size_t additional_start) {
+  snapshot& s = *snap_;
+  const std::string& bytes = e.bytes();
+  b.bytes = uint32_t(s.bytes.size());
+  b.size = uint16_t(bytes.size());
+  s.bytes += bytes;
+  b.fixups = uint32_t(s.fixups.size());
+  b.fixup_count = uint16_t(e.fixups().size());
+  s.fixups.insert(s.fixups.end(), e.fixups().begin(), e.fixups().end());
+  b.cuts = uint32_t(s.cuts.size());
+  size_t pos = additional_start;
+  s.cuts.push_back(uint16_t(pos));
+  for (uint16_t i = 0; i < b.arcount; ++i) {
+    pos = skip_encoded_rr(bytes, pos);
+    s.cuts.push_back(uint16_t(pos));
+  }
+  s.bodies.push_back(b);
+  return uint32_t(s.bodies.size() - 1);
 }
 
 // RFC 2308 section 3: the SOA's TTL in a negative answer is min(SOA TTL, SOA MINIMUM).
@@ -131,11 +148,9 @@ uint32_t builder::negative_body(std::string_view qname, uint32_t zone, uint16_t 
   encoder e(qname);
   body b;
   put_soa(e, zone);
-  e.finish(b);
   b.nscount = 1;
-  b.rcode = rcode;
-  b.additional_cut = {uint16_t(b.bytes.size())};
-  return add_body(std::move(b));
+  b.rcode = uint8_t(rcode);
+  return add_body(e, b, e.size());
 }
 
 uint32_t builder::referral_body(const std::string& cut) {
@@ -145,18 +160,10 @@ uint32_t builder::referral_body(const std::string& cut) {
   b.authoritative = false;  // RFC 1034 4.3.2 step 3b: a referral is not authoritative
   auto ns = owner(cut)->rrset(rt::ns);
   for (const record* r : ns) e.put_rr(*r), ++b.nscount;
-  b.additional_cut.push_back(uint16_t(e.size()));
+  size_t additional = e.size();
   std::vector<std::string> done;
   for (const record* r : ns) put_addresses(e, r->rdata, done, b.arcount);
-  e.finish(b);
-  return referrals_[cut] = add_body(std::move(b));
-}
-
-uint32_t builder::any_body(const std::string& qname) {
-  // RFC 8482 section 4.2: answer ANY with one RRset that exists at the name.
-  const owner_data* o = owner(qname);
-  uint16_t type = o->records.front()->type;
-  return answer_body(qname, type);
+  return referrals_[cut] = add_body(e, b, additional);
 }
 
 // The exact answer for (qname, qtype), following in-zone CNAMEs and adding the additional
@@ -172,7 +179,7 @@ uint32_t builder::answer_body(const std::string& qname, uint16_t qtype) {
     uint32_t z = zone_of(current);
     if (!o || z == UINT32_MAX) {
       if (z != UINT32_MAX && hop > 0) {  // dangling in-zone CNAME: RFC 6604 rcode NXDOMAIN
-        put_soa(e, z), b.nscount = 1, b.rcode = uint16_t(wire::rcode::nxdomain);
+        put_soa(e, z), b.nscount = 1, b.rcode = uint8_t(wire::rcode::nxdomain);
       }
       break;
     }
@@ -198,7 +205,7 @@ uint32_t builder::answer_body(const std::string& qname, uint16_t qtype) {
     final_set = std::move(set);
     break;
   }
-  b.additional_cut.push_back(uint16_t(e.size()));  // where ADDITIONAL starts
+  size_t additional = e.size();
   std::vector<std::string> done;
   std::vector<std::string> srv_done;
   auto add_srv_set = [&](const std::string& owner_name) {
@@ -236,8 +243,7 @@ uint32_t builder::answer_body(const std::string& qname, uint16_t qtype) {
         break;
     }
   }
-  e.finish(b);
-  return add_body(std::move(b));
+  return add_body(e, b, additional);
 }
 
 snapshot_ptr builder::run() {
@@ -263,16 +269,24 @@ snapshot_ptr builder::run() {
   }
   for (auto& [name, z] : ents) owners_.try_emplace(name).first->second.zone = z;
 
-  // 3. Zones and their NXDOMAIN answers.
-  for (uint32_t zi = 0; zi < zones_.size(); ++zi)
+  // 3. Zones and their negative answers: the SOA's owner is the apex, a suffix of every
+  //    name in the zone, so one NXDOMAIN and one NODATA body serve the whole zone.
+  std::vector<uint32_t> nodata(zones_.size());
+  for (uint32_t zi = 0; zi < zones_.size(); ++zi) {
     snap_->zones.push_back({zones_[zi].origin,
                             negative_body(zones_[zi].origin, zi, uint16_t(wire::rcode::nxdomain))});
+    nodata[zi] = negative_body(zones_[zi].origin, zi, 0);
+  }
 
   // 4. Nodes with their answers per type.
+  snap_->nodes.reserve(owners_.size());
   for (const auto& [name, o] : owners_) {
     node n;
-    n.name = name;
+    n.name = uint32_t(snap_->names.size());
+    n.name_len = uint8_t(name.size());
+    snap_->names += name;
     n.zone = o.zone;
+    n.types = uint32_t(snap_->types.size());
     std::string cut;
     if (is_delegated(name, o.zone, &cut)) {
       n.delegated = true;
@@ -282,29 +296,20 @@ snapshot_ptr builder::run() {
       std::vector<uint16_t> types;
       for (const record* r : o.records)
         if (std::find(types.begin(), types.end(), r->type) == types.end()) types.push_back(r->type);
-      bool has_cname = !o.rrset(rt::cname).empty();
-      for (uint16_t t : types) n.by_type.emplace_back(t, answer_body(name, t));
-      if (has_cname) {
+      for (uint16_t t : types) snap_->types.emplace_back(t, answer_body(name, t));
+      n.nodata = nodata[o.zone];
+      if (!o.rrset(rt::cname).empty()) {
         // RFC 1034 4.3.2: any other type at a CNAME follows the chain; built per common type.
         for (uint16_t t : {rt::a, rt::aaaa, rt::srv, rt::naptr, rt::txt, rt::mx, rt::ptr, rt::ns,
                            rt::soa})
-          n.by_type.emplace_back(t, answer_body(name, t));
-        n.nodata = n.by_type.front().second;
-      } else {
-        n.nodata = negative_body(name, o.zone, 0);
+          snap_->types.emplace_back(t, answer_body(name, t));
+        n.nodata = snap_->types[n.types].second;
       }
-      n.any = types.empty() ? n.nodata : any_body(name);
+      // RFC 8482 section 4.2: ANY gets one RRset that exists here (the first one's answer).
+      n.any = types.empty() ? n.nodata : snap_->types[n.types].second;
     }
-    snap_->nodes.push_back(std::move(n));
-  }
-
-  // 5. Cut points for truncation: additional_cut[k] = body length keeping k additional RRs.
-  for (body& b : snap_->bodies) {
-    size_t pos = b.additional_cut.at(0);
-    for (uint16_t i = 0; i < b.arcount; ++i) {
-      pos = skip_encoded_rr(b.bytes, pos);
-      b.additional_cut.push_back(uint16_t(pos));
-    }
+    n.type_count = uint16_t(snap_->types.size() - n.types);
+    snap_->nodes.push_back(n);
   }
 
   // 6. Hash index.
@@ -312,7 +317,7 @@ snapshot_ptr builder::run() {
   while (cap < snap_->nodes.size() * 2) cap <<= 1;
   snap_->table.assign(cap, 0);
   for (uint32_t i = 0; i < snap_->nodes.size(); ++i) {
-    const auto& nm = snap_->nodes[i].name;
+    std::string_view nm = snap_->name_of(snap_->nodes[i]);
     size_t h = hash_name(reinterpret_cast<const uint8_t*>(nm.data()), nm.size()) & (cap - 1);
     while (snap_->table[h]) h = (h + 1) & (cap - 1);
     snap_->table[h] = i + 1;
@@ -331,9 +336,7 @@ const node* snapshot::find(const uint8_t* lower_name, size_t len) const {
     uint32_t slot = table[h];
     if (slot == 0) return nullptr;
     const node& n = nodes[slot - 1];
-    if (n.name.size() == len && std::equal(n.name.begin(), n.name.end(), lower_name,
-                                           [](char a, uint8_t b) { return uint8_t(a) == b; }))
-      return &n;
+    if (n.name_len == len && std::memcmp(names.data() + n.name, lower_name, len) == 0) return &n;
   }
 }
 

@@ -86,11 +86,6 @@ void encoder::put_rr(const zone::record& r, uint32_t ttl) {
   wire::put16(reinterpret_cast<uint8_t*>(out_.data()) + rdlen_at, uint16_t(rdlen));
 }
 
-void encoder::finish(body& b) {
-  b.bytes = std::move(out_);
-  b.fixups = std::move(fixups_);
-}
-
 size_t wire_name_length(std::string_view bytes, size_t pos) {
   size_t start = pos;
   while (pos < bytes.size()) {

@@ -20,8 +20,8 @@ class encoder {
   void put_rr(const zone::record& r) { put_rr(r, r.ttl); }
   size_t size() const { return out_.size(); }
 
-  // Moves the encoded bytes and fixups into `b` (counts and flags are set by the caller).
-  void finish(body& b);
+  const std::string& bytes() const { return out_; }
+  const std::vector<fixup>& fixups() const { return fixups_; }
 
  private:
   struct known_name {

@@ -7,7 +7,7 @@
 // its pointer on its own thread, so the read path takes no lock.
 //
 // Each precompiled answer is a "body": the answer, authority and additional records that
-// follow the question, encoded with compression. Compression pointers that target the
+// follow the question, encoded with compression, stored as slices of shared pools. Compression pointers that target the
 // question name or earlier parts of the body depend on the length of the client's QNAME, so
 // they are stored as fixups and patched while copying (cheap: a few 2-byte writes).
 #pragma once
@@ -29,14 +29,17 @@ struct fixup {
                        // false: points at body offset `value`
 };
 
+// Slices of the snapshot's pools: everything a query touches lives in a few contiguous
+// arrays (no heap object per answer), which keeps big zones small and the hot path in cache.
 struct body {
-  std::string bytes;                 // encoded RRs: answer, authority, additional
-  std::vector<fixup> fixups;         // sorted by pos
+  uint32_t bytes = 0;                // offset of the encoded RRs in snapshot::bytes
+  uint32_t fixups = 0;               // first fixup in snapshot::fixups (sorted by pos)
+  uint32_t cuts = 0;                 // arcount + 1 entries in snapshot::cuts
+  uint16_t size = 0;                 // length of the encoded RRs
+  uint16_t fixup_count = 0;
   uint16_t ancount = 0, nscount = 0, arcount = 0;
-  uint16_t rcode = 0;                // wire::rcode value
+  uint8_t rcode = 0;                 // wire::rcode value (BADVERS never comes from a body)
   bool authoritative = true;         // AA bit (false for referrals)
-  // Length of bytes[] when only the first k additional records are kept, k = 0..arcount.
-  std::vector<uint16_t> additional_cut;
   // Round-robin: the answer RRs in [rotate_begin, rotate_begin + rotate_count*rotate_stride)
   // are equal-sized and start at a different one on each use.
   uint16_t rotate_begin = 0, rotate_count = 0, rotate_stride = 0;
@@ -44,14 +47,15 @@ struct body {
 
 // One owner name, with the answers for each type present and the fallbacks.
 struct node {
-  wire::name name;                   // lower-cased wire name
+  uint32_t name = 0;                 // offset of the lower-cased wire name in snapshot::names
+  uint32_t types = 0;                // first (qtype, body) pair in snapshot::types
   uint32_t zone = 0;                 // index into snapshot::zones
-  // (qtype, body index) pairs; the exact answers, including CNAME chains.
-  std::vector<std::pair<uint16_t, uint32_t>> by_type;
   uint32_t nodata = 0;               // body for types absent here
   uint32_t any = 0;                  // RFC 8482 minimal ANY answer
-  bool delegated = false;            // at or below a zone cut: answer with `referral`
   uint32_t referral = 0;             // body of the referral (NS + glue), if delegated
+  uint16_t type_count = 0;
+  uint8_t name_len = 0;
+  bool delegated = false;            // at or below a zone cut: answer with `referral`
 };
 
 struct zone_info {
@@ -63,10 +67,18 @@ class snapshot {
  public:
   // Finds the node for a lower-cased wire name, or nullptr.
   const node* find(const uint8_t* lower_name, size_t len) const;
+  std::string_view name_of(const node& n) const { return {names.data() + n.name, n.name_len}; }
+  // The additional_cut of a body: cut(b, k) is its length keeping the first k additional RRs.
+  uint16_t cut(const body& b, size_t k) const { return cuts[b.cuts + k]; }
 
   std::vector<zone_info> zones;
   std::vector<node> nodes;
   std::vector<body> bodies;
+  std::string bytes;                 // every body's encoded RRs
+  std::vector<fixup> fixups;
+  std::vector<uint16_t> cuts;
+  std::string names;                 // every node's name
+  std::vector<std::pair<uint16_t, uint32_t>> types;  // (qtype, body) per node
   uint64_t generation = 0;
 
   // Open-addressing hash table over `nodes` (index + 1; 0 = empty); size is a power of two.
