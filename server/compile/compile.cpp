@@ -64,7 +64,7 @@ class builder {
   uint32_t referral_body(const std::string& cut);
 
   const std::vector<zone::expanded_zone>& zones_;
-  std::map<std::string, owner_data> owners_;  // ordered: parents before children
+  std::unordered_map<std::string, owner_data> owners_;
   std::shared_ptr<snapshot> snap_ = std::make_shared<snapshot>();
   std::map<std::string, uint32_t> referrals_;
 };
