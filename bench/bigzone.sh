@@ -391,7 +391,7 @@ mb() { awk -v k="$1" 'BEGIN { if (k < 0) print "-"; else printf "%.1f", k / 1024
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 cores=$(nproc)
 date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
 knot_version=$(knotd --version 2>&1 | sed -n 's/.*version \([^ ]*\).*/\1/p' | head -1)
 nsd_version=$(nsd -v 2>&1 | sed -n 's/^NSD version \([^ ]*\).*/\1/p' | head -1)
 

@@ -221,7 +221,7 @@ tcp_per_conn=$(per "$tcp_allocs" "$TCP_CLIENTS")
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 cores=$(nproc)
 date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
 
 echo
 echo "allocations in sipdnsd ($cores cores, $cpu), bundled zones without lab.test"
