@@ -1,4 +1,4 @@
-// UDP listener: receive into the server's buffer, answer in place, send with uv_udp_try_send.
+// UDP listener: recvmmsg a batch, answer each datagram into its slot, sendmmsg the batch.
 #include "net/udp.hpp"
 
 #include <netinet/in.h>
@@ -16,13 +16,6 @@ namespace sipdns::net {
 handle_ptr<udp_listener> udp_listener::open(server& srv, const endpoint& ep, std::string& err) {
   handle_ptr<udp_listener> l(new udp_listener(srv));
   const std::string where = "udp " + to_string(ep.sa());
-  if (int r = uv_udp_init_ex(srv.loop(), &l->handle_, AF_UNSPEC | UV_UDP_RECVMMSG); r < 0) {
-    err = where + ": " + uv_strerror(r);  // not initialized: close() just deletes
-    return nullptr;
-  }
-  l->initialized_ = true;
-  l->handle_.data = l.get();
-
   // We create the socket ourselves rather than with uv_udp_bind, which sets SO_REUSEADDR:
   // on Linux that lets a second server silently share (and steal from) a UDP port, where we
   // want a clear "address in use" at start-up.
@@ -50,17 +43,22 @@ handle_ptr<udp_listener> udp_listener::open(server& srv, const endpoint& ep, std
     ::close(fd);
     return nullptr;
   }
-  if (int r = uv_udp_open(&l->handle_, fd); r < 0) {
-    err = where + ": " + uv_strerror(r);
-    ::close(fd);
+  l->fd_ = fd;  // closed by the destructor from here on
+  if (int r = uv_poll_init_socket(srv.loop(), &l->poll_, fd); r < 0) {
+    err = where + ": " + uv_strerror(r);  // not initialized: close() just deletes
     return nullptr;
   }
-  l->fd_ = fd;
-  if (int r = uv_udp_recv_start(&l->handle_, on_alloc, on_recv); r < 0) {
+  l->initialized_ = true;
+  l->poll_.data = l.get();
+  if (int r = uv_poll_start(&l->poll_, UV_READABLE, on_readable); r < 0) {
     err = where + ": " + uv_strerror(r);
     return nullptr;
   }
   return l;
+}
+
+udp_listener::~udp_listener() {
+  if (fd_ >= 0) ::close(fd_);
 }
 
 void udp_listener::close() noexcept {
@@ -68,63 +66,61 @@ void udp_listener::close() noexcept {
     delete this;
     return;
   }
-  if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&handle_)))
-    uv_close(reinterpret_cast<uv_handle_t*>(&handle_), on_close);
+  if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&poll_)))
+    uv_close(reinterpret_cast<uv_handle_t*>(&poll_), on_close);
 }
 
 endpoint udp_listener::local_endpoint() const {
   endpoint ep;
-  int len = sizeof ep.addr;
-  uv_udp_getsockname(&handle_, reinterpret_cast<sockaddr*>(&ep.addr), &len);
+  socklen_t len = sizeof ep.addr;
+  ::getsockname(fd_, reinterpret_cast<sockaddr*>(&ep.addr), &len);
   return ep;
 }
 
-void udp_listener::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) noexcept {
-  // One buffer of `batch` chunks, reused for every read: libuv splits it for recvmmsg.
+void udp_listener::on_readable(uv_poll_t* h, int status, int) noexcept {
+  if (status < 0) return;
   auto* self = static_cast<udp_listener*>(h->data);
-  *buf = uv_buf_init(reinterpret_cast<char*>(self->recv_.get()), unsigned(batch * chunk));
+  for (int i = 0; i < rounds; ++i)
+    if (self->read_batch() < batch) break;  // queue drained: no extra would-block read
 }
 
-void udp_listener::on_recv(uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, const sockaddr* from,
-                           unsigned flags) noexcept {
-  auto* self = static_cast<udp_listener*>(h->data);
-  // The end of a recvmmsg batch (MMSG_FREE) or of the readable data: send what is pending.
-  if (from == nullptr) {
-    self->flush();
-    return;
+size_t udp_listener::read_batch() noexcept {
+  for (size_t i = 0; i < batch; ++i) {
+    in_iov_[i] = {in_[i].data(), max_query};
+    in_msgs_[i] = {};
+    in_msgs_[i].msg_hdr.msg_name = &peer_[i];
+    in_msgs_[i].msg_hdr.msg_namelen = sizeof peer_[i];
+    in_msgs_[i].msg_hdr.msg_iov = &in_iov_[i];
+    in_msgs_[i].msg_hdr.msg_iovlen = 1;
   }
-  // Errors on an unconnected UDP socket (e.g. ICMP-induced) concern one peer and are not
-  // worth a log line per packet; truncated datagrams are not queries we can answer.
-  if (nread <= 0 || (flags & UV_UDP_PARTIAL)) return;
-  size_t slot = self->pending_;
-  size_t n = answer::respond(self->server_.snapshot(),
-                             {reinterpret_cast<const uint8_t*>(buf->base), size_t(nread)},
-                             self->out_[slot], answer::transport::udp);
-  if (n > 0) {
-    socklen_t len = from->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
-    std::memcpy(&self->peer_[slot], from, len);
-    self->iov_[slot] = {self->out_[slot].data(), n};
-    mmsghdr& m = self->msgs_[slot];
+  int got = ::recvmmsg(fd_, in_msgs_.data(), batch, MSG_DONTWAIT, nullptr);
+  if (got <= 0) return 0;  // EAGAIN, or an error about one peer (ICMP): nothing to do
+  size_t replies = 0;
+  for (int i = 0; i < got; ++i) {
+    const msghdr& hdr = in_msgs_[i].msg_hdr;
+    // Truncated datagrams are not queries we can answer.
+    if (hdr.msg_flags & MSG_TRUNC) continue;
+    size_t n = answer::respond(server_.snapshot(), {in_[i].data(), in_msgs_[i].msg_len},
+                               out_[replies], answer::transport::udp);
+    if (n == 0) continue;
+    out_iov_[replies] = {out_[replies].data(), n};
+    mmsghdr& m = out_msgs_[replies];
     m = {};
-    m.msg_hdr.msg_name = &self->peer_[slot];
-    m.msg_hdr.msg_namelen = len;
-    m.msg_hdr.msg_iov = &self->iov_[slot];
+    m.msg_hdr.msg_name = &peer_[i];
+    m.msg_hdr.msg_namelen = hdr.msg_namelen;
+    m.msg_hdr.msg_iov = &out_iov_[replies];
     m.msg_hdr.msg_iovlen = 1;
-    ++self->pending_;
+    ++replies;
   }
-  if (!(flags & UV_UDP_MMSG_CHUNK) || self->pending_ == batch) self->flush();
-}
-
-void udp_listener::flush() noexcept {
   size_t sent = 0;
-  while (sent < pending_) {
-    int r = ::sendmmsg(fd_, msgs_.data() + sent, unsigned(pending_ - sent), MSG_DONTWAIT);
+  while (sent < replies) {
+    int r = ::sendmmsg(fd_, out_msgs_.data() + sent, unsigned(replies - sent), MSG_DONTWAIT);
     // A full socket buffer means we are overloaded: dropping the rest is what a busy server
     // does anyway and clients retry; other errors concern one destination: skip it.
     if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     sent += r > 0 ? size_t(r) : 1;
   }
-  pending_ = 0;
+  return size_t(got);
 }
 
 void udp_listener::on_close(uv_handle_t* h) noexcept { delete static_cast<udp_listener*>(h->data); }

@@ -1,23 +1,23 @@
 // A UDP listener: datagrams in by recvmmsg batches, replies out by one sendmmsg per batch, no
 // allocation per packet.
 //
-// Design: libuv (UV_UDP_RECVMMSG) reads up to `batch` datagrams per system call into one
-// buffer of `batch` 64 KiB chunks and calls on_recv once per datagram, then once more with
-// UV_UDP_MMSG_FREE. Each answer goes into its own slot; the last call flushes every slot with
-// one sendmmsg. A datagram read alone (no MMSG_CHUNK flag) is answered at once.
+// Design: the socket is ours (see open()) and libuv only tells us it is readable (uv_poll).
+// Each readiness reads up to `batch` datagrams with one recvmmsg, answers each into its own
+// slot, and sends them all with one sendmmsg. A short batch means the queue is empty, so we
+// go back to the loop without the extra "would block" read a generic reader makes; a full
+// one reads again, a bounded number of times so TCP clients on the same loop are served too.
+// Profiling showed 97% of the time per query in the kernel: system calls per datagram are
+// the cost that matters.
 #pragma once
+#include <sys/socket.h>
 #include <uv.h>
 
-#include <sys/socket.h>
-
 #include <array>
-#include <memory>
 #include <string>
-
-#include "wire/constants.hpp"
 
 #include "net/address.hpp"
 #include "net/handle.hpp"
+#include "wire/constants.hpp"
 
 namespace sipdns::net {
 
@@ -39,29 +39,25 @@ class udp_listener {
 
  private:
   explicit udp_listener(server& srv) : server_(srv) {}
-  ~udp_listener() = default;
+  ~udp_listener();
 
-  static void on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf) noexcept;
-  static void on_recv(uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, const sockaddr* from,
-                      unsigned flags) noexcept;
+  static void on_readable(uv_poll_t* h, int status, int events) noexcept;
   static void on_close(uv_handle_t* h) noexcept;
+  size_t read_batch() noexcept;  // returns datagrams read
 
-  void flush() noexcept;
-
-  static constexpr size_t batch = 20;         // libuv's UV__MMSG_MAXWIDTH in 1.44
-  static constexpr size_t chunk = 64 * 1024;  // libuv's UV__UDP_DGRAM_MAXSIZE
+  static constexpr size_t batch = 64;
+  static constexpr size_t max_query = 4096;   // larger UDP queries are not DNS we answer
+  static constexpr int rounds = 8;            // batches per readiness, for fairness
 
   server& server_;
-  uv_udp_t handle_{};
+  uv_poll_t poll_{};
   bool initialized_ = false;
   int fd_ = -1;
-  std::unique_ptr<uint8_t[]> recv_{new uint8_t[batch * chunk]};
-  // Pending replies: slot i is out_[i], sent to peer_[i].
+  std::array<std::array<uint8_t, max_query>, batch> in_{};
   std::array<std::array<uint8_t, wire::our_edns_size>, batch> out_{};
   std::array<sockaddr_storage, batch> peer_{};
-  std::array<iovec, batch> iov_{};
-  std::array<mmsghdr, batch> msgs_{};
-  size_t pending_ = 0;
+  std::array<iovec, batch> in_iov_{}, out_iov_{};
+  std::array<mmsghdr, batch> in_msgs_{}, out_msgs_{};
 };
 
 }  // namespace sipdns::net
