@@ -128,21 +128,21 @@ cpu_softirq() {
   awk -v c="cpu$1" '$1 == c { print $8 }' /proc/stat
 }
 
-# wait_quiet: before a run, wait (1 s steps) until other processes use less than 15% of the
+# wait_quiet: before a run, wait (0.5 s steps) until other processes use less than 15% of the
 # two CPUs, so a build or a test running beside the benchmark does not land in a
 # measurement. Bounded: QUIET_WAIT seconds per run at most, QUIET_BUDGET for the whole
 # benchmark; after that, measure anyway (the run's "others" figure tells).
-QUIET_WAIT=${QUIET_WAIT:-20} QUIET_BUDGET=${QUIET_BUDGET:-120} QUIET_SPENT=0
+QUIET_WAIT=${QUIET_WAIT:-20} QUIET_BUDGET=${QUIET_BUDGET:-60} QUIET_SPENT=0
 wait_quiet() {
   local i a0 a1 c0 c1 busy
-  for ((i = 0; i < QUIET_WAIT && QUIET_SPENT < QUIET_BUDGET; i++)); do
+  for ((i = 0; i < 2 * QUIET_WAIT && QUIET_SPENT < 2 * QUIET_BUDGET; i++)); do
     a0=$(cpu_busy "$SERVER_CPU") c0=$(cpu_busy "$CLIENT_CPU")
-    sleep 1
+    sleep 0.5
     a1=$(cpu_busy "$SERVER_CPU") c1=$(cpu_busy "$CLIENT_CPU")
-    busy=$(((a1 - a0 + c1 - c0) * 100 / (2 * CLK_TCK)))
+    busy=$(((a1 - a0 + c1 - c0) * 100 / CLK_TCK))
     ((busy < 15)) && return 0
     ((i == 0)) && log "waiting for other processes to leave the CPUs (busy $busy%)"
-    QUIET_SPENT=$((QUIET_SPENT + 1))
+    QUIET_SPENT=$((QUIET_SPENT + 1))   # in half seconds
   done
   return 0
 }
@@ -409,16 +409,16 @@ commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 # columns of runs.tsv: 4 qps, 7 lost, 8 avg_us, 9 max_us, 10 cpu_us/q, 11 cpu%, 12 resp bytes
 fmt_row() {
   local s=$1 m=$2
-  printf '%-7s %9s %6s %9s %9s %9s %7s %6s\n' "$s" \
+  printf '%-7s %9s %6s %9s %9s %9s %7s %6s %7s\n' "$s" \
     "$(median "$s" "$m" 4)" "$(median "$s" "$m" 7)" "$(median "$s" "$m" 8)" \
     "$(median "$s" "$m" 9)" "$(median "$s" "$m" 10)" "$(median "$s" "$m" 11)%" \
-    "$(median "$s" "$m" 12)"
+    "$(median "$s" "$m" 12)" "$(median "$s" "$m" 14)%"
 }
 table() {
   local m=$1 title=$2 s
   echo
   echo "$title"
-  printf '%-7s %9s %6s %9s %9s %9s %7s %6s\n' server qps lost "avg µs" "max µs" "CPU µs/q" "CPU" bytes
+  printf '%-7s %9s %6s %9s %9s %9s %7s %6s %7s\n' server qps lost "avg µs" "max µs" "CPU µs/q" "CPU" bytes others
   for s in "${SERVER_LIST[@]}"; do ((OK[$s])) && fmt_row "$s" "$m"; done
 }
 ratio() { # ratio MODE COLUMN OTHER: sipdns's median / OTHER's, or null
@@ -444,7 +444,7 @@ ratio() { # ratio MODE COLUMN OTHER: sipdns's median / OTHER's, or null
   fi
   echo
   echo "load average: $load_start before, $load_end after; $((t_end - t_start)) s of runs," \
-    "$QUIET_SPENT s waiting for other processes"
+    "$((QUIET_SPENT / 2)) s waiting for other processes"
 } | tee "$TMP/report.txt"
 
 # --- JSON ---------------------------------------------------------------------------------
@@ -454,9 +454,10 @@ json_runs() { # json_runs SERVER MODE: the individual runs
       sep, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15; sep = ", " }' "$TMP/runs.tsv"
 }
 json_mode() { # json_mode SERVER MODE
-  printf '{ "median": { "qps": %s, "lost": %s, "avg_latency_us": %s, "max_latency_us": %s, "cpu_us_per_query": %s, "server_cpu_percent": %s, "response_bytes": %s, "softirq_us_per_query": %s }, "runs": [%s] }' \
+  printf '{ "median": { "qps": %s, "lost": %s, "avg_latency_us": %s, "max_latency_us": %s, "cpu_us_per_query": %s, "server_cpu_percent": %s, "response_bytes": %s, "softirq_us_per_query": %s, "others_on_server_cpu_percent": %s }, "runs": [%s] }' \
     "$(median "$1" "$2" 4)" "$(median "$1" "$2" 7)" "$(median "$1" "$2" 8)" "$(median "$1" "$2" 9)" \
     "$(median "$1" "$2" 10)" "$(median "$1" "$2" 11)" "$(median "$1" "$2" 12)" "$(median "$1" "$2" 15)" \
+    "$(median "$1" "$2" 14)" \
     "$(json_runs "$1" "$2")"
 }
 jstr() { local v=${1//\\/\\\\}; v=${v//\"/\\\"}; printf '"%s"' "$v"; }
