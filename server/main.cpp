@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
     auto shutdown = [&](int signum) {
       if (stopping) return;
       stopping = true;
-      std::fprintf(stderr, "sipdnsd: signal %d, shutting down\n", signum);
+      if (signum > 0) std::fprintf(stderr, "sipdnsd: signal %d, shutting down\n", signum);
       prober.stop();  // no notification after this
       rebuild.stop();
       workers.stop();
