@@ -38,6 +38,11 @@ uint64_t hash_name(const uint8_t* p, size_t n) {
 struct owner_data {
   uint32_t zone = 0;
   std::vector<const record*> records;   // in zone order
+  bool has(uint16_t type) const {
+    for (auto* r : records)
+      if (r->type == type) return true;
+    return false;
+  }
   std::vector<const record*> rrset(uint16_t type) const {
     std::vector<const record*> out;
     for (auto* r : records)
@@ -64,7 +69,14 @@ class builder {
   uint32_t referral_body(const std::string& cut);
 
   const std::vector<zone::expanded_zone>& zones_;
-  std::unordered_map<std::string, owner_data> owners_;
+  // Keyed by name with string_view lookups (no std::string per lookup).
+  struct name_hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view n) const {
+      return size_t(hash_name(reinterpret_cast<const uint8_t*>(n.data()), n.size()));
+    }
+  };
+  std::map<std::string, owner_data, std::less<>> owners_;
   std::shared_ptr<snapshot> snap_ = std::make_shared<snapshot>();
   std::map<std::string, uint32_t> referrals_;
 };
@@ -80,7 +92,7 @@ uint32_t builder::zone_of(std::string_view name) const {
 }
 
 const owner_data* builder::owner(std::string_view name) const {
-  auto it = owners_.find(std::string(name));
+  auto it = owners_.find(name);
   return it == owners_.end() ? nullptr : &it->second;
 }
 
@@ -92,7 +104,7 @@ bool builder::is_delegated(std::string_view name, uint32_t zone, std::string* cu
   for (size_t strip = labels; strip-- > 0;) {
     std::string_view n = wire::name_strip_labels(name, strip);
     const owner_data* o = owner(n);
-    if (o && !o->rrset(rt::ns).empty()) {
+    if (o && o->has(rt::ns)) {
       if (cut) *cut = std::string(n);
       return true;
     }
@@ -298,7 +310,7 @@ snapshot_ptr builder::run() {
         if (std::find(types.begin(), types.end(), r->type) == types.end()) types.push_back(r->type);
       for (uint16_t t : types) snap_->types.emplace_back(t, answer_body(name, t));
       n.nodata = nodata[o.zone];
-      if (!o.rrset(rt::cname).empty()) {
+      if (o.has(rt::cname)) {
         // RFC 1034 4.3.2: any other type at a CNAME follows the chain; built per common type.
         for (uint16_t t : {rt::a, rt::aaaa, rt::srv, rt::naptr, rt::txt, rt::mx, rt::ptr, rt::ns,
                            rt::soa})

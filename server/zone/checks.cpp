@@ -17,7 +17,7 @@ std::string quoted_name(std::string_view n) { return "\"" + wire::name_to_text(n
 
 // The records of one expanded zone, grouped by owner.
 struct zone_index {
-  std::unordered_map<std::string_view, std::vector<const record*>> by_owner;
+  std::map<std::string_view, std::vector<const record*>> by_owner;
   std::set<std::string_view> cuts;  // delegation points: NS owners below the apex
 
   zone_index(const expanded_zone& z) {
