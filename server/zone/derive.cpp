@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "wire/constants.hpp"
 #include "zone/names.hpp"
@@ -30,6 +32,19 @@ wire::name srv_name(const service_info& s, const wire::name& owner) {
   return wire::name_prepend(prefix.substr(0, dot),
                             wire::name_prepend(prefix.substr(dot + 1), owner));
 }
+
+// Hash keys for the whole-zone passes (a million records: no tree, no allocation per key).
+using rrset_key = std::pair<std::string_view, uint16_t>;
+using record_key = std::tuple<std::string_view, uint16_t, std::string_view>;
+struct key_hash {
+  size_t operator()(const rrset_key& k) const {
+    return std::hash<std::string_view>{}(k.first) * 31 + k.second;
+  }
+  size_t operator()(const record_key& k) const {
+    return (std::hash<std::string_view>{}(std::get<0>(k)) * 31 + std::get<1>(k)) * 31 +
+           std::hash<std::string_view>{}(std::get<2>(k));
+  }
+};
 
 // A derived record's standing before the all-down policy is applied.
 // withheld: drained by the operator, never added back by the all-down policy.
@@ -156,12 +171,22 @@ class builder {
     struct rrset_state {
       bool has_served = false, fail_open = false;
     };
-    std::map<std::pair<std::string_view, uint16_t>, rrset_state> sets;
-    for (size_t i = 0; i < recs.size(); ++i) {
-      rrset_state& st = sets[{recs[i].owner, recs[i].type}];
-      if (m[i].st == state::plain || m[i].st == state::kept) st.has_served = true;
-      if (m[i].st != state::plain && m[i].fail_open) st.fail_open = true;
-    }
+    // Only RRsets with filtered records need settling; plain records (most of a big zone)
+    // are looked up, never inserted.
+    std::unordered_map<rrset_key, rrset_state, key_hash> sets;
+    std::unordered_set<std::string_view> marked_owners;
+    for (size_t i = 0; i < recs.size(); ++i)
+      if (m[i].st != state::plain) {
+        rrset_state& st = sets[{recs[i].owner, recs[i].type}];
+        if (m[i].st == state::kept) st.has_served = true;
+        if (m[i].fail_open) st.fail_open = true;
+        marked_owners.insert(recs[i].owner);
+      }
+    if (sets.empty()) return;
+    for (size_t i = 0; i < recs.size(); ++i)
+      if (m[i].st == state::plain && marked_owners.count(recs[i].owner))
+        if (auto it = sets.find({recs[i].owner, recs[i].type}); it != sets.end())
+          it->second.has_served = true;
     std::vector<bool> keep(recs.size(), true);
     for (size_t i = 0; i < recs.size(); ++i) {
       if (m[i].st == state::withheld) keep[i] = false;
@@ -170,9 +195,9 @@ class builder {
       keep[i] = !st.has_served && st.fail_open;
     }
     // A name whose every filtered record went stays a name of the zone: NODATA, not NXDOMAIN.
-    std::set<std::string_view> owners_left;
+    std::unordered_set<std::string_view> owners_left;
     for (size_t i = 0; i < recs.size(); ++i)
-      if (keep[i]) owners_left.insert(recs[i].owner);
+      if (keep[i] && marked_owners.count(recs[i].owner)) owners_left.insert(recs[i].owner);
     for (size_t i = 0; i < recs.size(); ++i)
       if (m[i].st != state::plain && !owners_left.count(recs[i].owner) &&
           std::find(out_[zi].empty_names.begin(), out_[zi].empty_names.end(), recs[i].owner) ==
@@ -186,7 +211,8 @@ class builder {
   }
 
   static void normalise(expanded_zone& z) {
-    std::set<std::tuple<std::string_view, uint16_t, std::string_view>> seen;
+    std::unordered_set<record_key, key_hash> seen;
+    seen.reserve(z.records.size());
     std::vector<bool> first(z.records.size());
     for (size_t i = 0; i < z.records.size(); ++i) {
       const record& r = z.records[i];
@@ -197,7 +223,8 @@ class builder {
     for (size_t i = 0; i < z.records.size(); ++i)
       if (first[i]) kept.push_back(std::move(z.records[i]));
     // RFC 2181 5.2: the records of one RRset share one TTL; take the smallest.
-    std::map<std::pair<std::string_view, uint16_t>, uint32_t> ttl;
+    std::unordered_map<rrset_key, uint32_t, key_hash> ttl;
+    ttl.reserve(kept.size());
     for (const auto& r : kept) {
       auto [it, fresh] = ttl.try_emplace({r.owner, r.type}, r.ttl);
       if (!fresh) it->second = std::min(it->second, r.ttl);
