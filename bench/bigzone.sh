@@ -29,25 +29,17 @@ JSON=${BIGZONE_JSON:-bench/results/bigzone.json}
 START_LIMIT_MS=${START_LIMIT_MS:-90000}     # per server; a start beyond it is a failure
 RELOAD_LIMIT_MS=${RELOAD_LIMIT_MS:-60000}
 ZONE=big.test
+BENCH_NAME=bigzone.sh
+source bench/lib/common.sh
 
 # ---- packages -------------------------------------------------------------------------------
 
-# ensure_packages PKG...: apt-get install the ones missing; stop any system service that a
-# package just installed may have started (it would hold port 53, and must not outlive us).
-ensure_packages() {
-  local missing=() p
-  for p in "$@"; do
-    [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == "install ok installed" ]] ||
-      missing+=("$p")
-  done
-  ((${#missing[@]})) || return 0
-  echo "bigzone.sh: installing ${missing[*]}" >&2
-  local sudo=()
+# stop_new_services: stop any system service that a package just installed (INSTALLED) may
+# have started (it would hold port 53, and must not outlive us).
+stop_new_services() {
+  local p sudo=()
   ((EUID == 0)) || sudo=(sudo)
-  "${sudo[@]}" apt-get update -q >&2 || return 1
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends \
-    "${missing[@]}" >&2 || return 1
-  for p in "${missing[@]}"; do
+  for p in "${INSTALLED[@]}"; do
     case $p in
       knot | nsd)
         if command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; then
@@ -58,8 +50,9 @@ ensure_packages() {
         ;;
     esac
   done
+  return 0
 }
-ensure_packages bind9-dnsutils knot nsd iproute2 procps || {
+ensure_packages bind9-dnsutils knot nsd iproute2 procps && stop_new_services || {
   echo "bigzone.sh: could not install the packages it needs" >&2
   exit 1
 }
@@ -79,14 +72,7 @@ WATCHDOG_PID=
 # stop_server: SIGTERM by PID, SIGKILL after 5 s; bounded.
 stop_server() {
   [[ -n $SERVER_PID ]] || return 0
-  local i
-  kill -TERM "$SERVER_PID" 2>/dev/null
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$SERVER_PID" 2>/dev/null
-  wait "$SERVER_PID" 2>/dev/null
+  stop_pid "$SERVER_PID" 50
   SERVER_PID=
   if [[ -n $WATCHDOG_PID ]]; then
     kill "$WATCHDOG_PID" 2>/dev/null
@@ -102,35 +88,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
-
-# If this script is killed outright (no trap runs), the server must not outlive it.
-start_watchdog() {
-  local target=$1 parent=$$
-  (
-    for ((n = 0; n < 1200; n++)); do
-      kill -0 "$parent" 2>/dev/null || break
-      kill -0 "$target" 2>/dev/null || exit 0
-      sleep 0.5
-    done
-    kill -KILL "$target" 2>/dev/null
-  ) >/dev/null 2>&1 &
-  WATCHDOG_PID=$!
-}
-
-pick_port() {
-  local p i
-  for ((i = 0; i < 100; i++)); do
-    p=$((20000 + (RANDOM * 32768 + RANDOM) % 40001))
-    if [[ -z $(ss -Hlnu "sport = :$p" 2>/dev/null) && -z $(ss -Hlnt "sport = :$p" 2>/dev/null) ]]
-    then
-      echo "$p"
-      return 0
-    fi
-  done
-  return 1
-}
-
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # tree_pids PID: PID and all its descendants.
 tree_pids() {
@@ -388,10 +345,7 @@ val() { local -n a=$1; echo "${a[$2]:--1}"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a < 0 || b <= 0) print "null"; else printf "%.2f", a / b }'; }
 mb() { awk -v k="$1" 'BEGIN { if (k < 0) print "-"; else printf "%.1f", k / 1024 }'; }
 
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
-cores=$(nproc)
-date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
+machine_info
 knot_version=$(knotd --version 2>&1 | sed -n 's/.*version \([^ ]*\).*/\1/p' | head -1)
 nsd_version=$(nsd -v 2>&1 | sed -n 's/^NSD version \([^ ]*\).*/\1/p' | head -1)
 
@@ -408,7 +362,6 @@ done
 [[ -n $SIPDNSD_LOAD_LINE ]] && echo "sipdnsd start:  $SIPDNSD_LOAD_LINE"
 [[ -n $SIPDNSD_RELOAD_LINE ]] && echo "sipdnsd reload: $SIPDNSD_RELOAD_LINE"
 
-json_str() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
 server_json() {
   local s=$1
   printf '{ "start_ms": %s, "reload_ms": %s, "rss_kb": %s, "pss_kb": %s, "peak_rss_kb": %s, ' \

@@ -23,6 +23,9 @@ fi
 JSON=${FAILOVER_JSON:-bench/results/failover.json}
 DEADLINE_MS=10000
 
+BENCH_NAME=failover.sh
+source bench/lib/common.sh
+# After common.sh: the test library's own now_ms, pick_port, start_watchdog win.
 source tests/integration/health/health_lib.sh
 
 SRV=_sip._tcp.$ZONE
@@ -96,9 +99,7 @@ stats() {
 }
 read -r out_med out_max out_min < <(stats "${outs[@]}")
 read -r back_med back_max back_min < <(stats "${backs[@]}")
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
-cores=$(nproc)
-date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+machine_info
 
 echo
 echo "failover over ${#outs[@]} runs ($cores cores, $cpu), zones/lab.test.toml: $timings"

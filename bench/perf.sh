@@ -56,6 +56,8 @@ done
 log() { printf '[perf %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "FATAL: $*"; exit 1; }
 
+BENCH_NAME=perf.sh
+source bench/lib/common.sh
 source bench/lib/perf_data.sh
 source bench/lib/perf_servers.sh
 
@@ -72,10 +74,7 @@ install_packages() {
       pdns) want+=(pdns-server pdns-backend-bind) ;;
     esac
   done
-  for p in "${want[@]}"; do
-    [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == "install ok installed" ]] ||
-      missing+=("$p")
-  done
+  mapfile -t missing < <(missing_packages "${want[@]}")
   ((${#missing[@]})) || return 0
   log "installing ${missing[*]}"
   local sudo=()
@@ -402,9 +401,7 @@ t_end=$(date +%s)
 load_end=$(cut -d' ' -f1 /proc/loadavg)
 
 # --- report -------------------------------------------------------------------------------
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
-cores=$(nproc)
-date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+machine_info
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 # columns of runs.tsv: 4 qps, 7 lost, 8 avg_us, 9 max_us, 10 cpu_us/q, 11 cpu%, 12 resp bytes
 fmt_row() {
@@ -460,25 +457,24 @@ json_mode() { # json_mode SERVER MODE
     "$(median "$1" "$2" 14)" \
     "$(json_runs "$1" "$2")"
 }
-jstr() { local v=${1//\\/\\\\}; v=${v//\"/\\\"}; printf '"%s"' "$v"; }
 mkdir -p "$(dirname "$JSON")"
 {
   echo "{"
   echo "  \"benchmark\": \"perf\","
   echo "  \"date\": \"$date\","
   echo "  \"commit\": \"$commit\","
-  echo "  \"machine\": { \"nproc\": $cores, \"cpu\": $(jstr "$cpu"), \"loadavg_before\": $load_start, \"loadavg_after\": $load_end },"
+  echo "  \"machine\": { \"nproc\": $cores, \"cpu\": $(json_str "$cpu"), \"loadavg_before\": $load_start, \"loadavg_after\": $load_end },"
   echo "  \"settings\": { \"duration_s\": $DURATION, \"repeats\": $REPEATS, \"server_cpu\": $SERVER_CPU, \"dnsperf_cpu\": $CLIENT_CPU, \"edns\": true,"
-  echo "    \"udp\": $(jstr "dnsperf -c 1 -T 1 -q $UDP_OUTSTANDING -e"), \"tcp\": $(jstr "dnsperf -m tcp -c $TCP_CLIENTS -T 1 -q $TCP_OUTSTANDING -e"),"
+  echo "    \"udp\": $(json_str "dnsperf -c 1 -T 1 -q $UDP_OUTSTANDING -e"), \"tcp\": $(json_str "dnsperf -m tcp -c $TCP_CLIENTS -T 1 -q $TCP_OUTSTANDING -e"),"
   echo "    \"fixed_rate_qps\": $FIXED_RATE, \"fixed_rate_requested_qps\": $RATE,"
-  echo "    \"data\": $(jstr "zones/uctest.local.toml with naptr = true and $PERF_HOSTS host records hostNNNN A 10.99.x.y, zones/53.48.10.in-addr.arpa.toml; the same records exported (sipdns export) for the others"),"
-  echo "    \"mix\": $(jstr "$MIX_LINES queries, shuffled (fixed seed): NAPTR 10%, _sip._tcp SRV 20%, _sips._tcp SRV 10%, cluster A 15%, peer A 15%, peer AAAA NODATA 5%, PTR 5%, NXDOMAIN 10%, hostNNNN A 10%") },"
+  echo "    \"data\": $(json_str "zones/uctest.local.toml with naptr = true and $PERF_HOSTS host records hostNNNN A 10.99.x.y, zones/53.48.10.in-addr.arpa.toml; the same records exported (sipdns export) for the others"),"
+  echo "    \"mix\": $(json_str "$MIX_LINES queries, shuffled (fixed seed): NAPTR 10%, _sip._tcp SRV 20%, _sips._tcp SRV 10%, cluster A 15%, peer A 15%, peer AAAA NODATA 5%, PTR 5%, NXDOMAIN 10%, hostNNNN A 10%") },"
   echo "  \"servers\": {"
   sep=""
   for s in "${SERVER_LIST[@]}"; do
     printf '%s    "%s": { "version": %s, "measured": %s, "command": %s,\n' "$sep" "$s" \
-      "$(jstr "${VERSION[$s]}")" "$( ((OK[$s])) && echo true || echo false)" "$(jstr "$(cat "$TMP/$s/cmdline" 2>/dev/null)")"
-    printf '      "answers": %s,\n' "$(jstr "$(paste -sd';' "$TMP/shape.$s" 2>/dev/null)")"
+      "$(json_str "${VERSION[$s]}")" "$( ((OK[$s])) && echo true || echo false)" "$(json_str "$(cat "$TMP/$s/cmdline" 2>/dev/null)")"
+    printf '      "answers": %s,\n' "$(json_str "$(paste -sd';' "$TMP/shape.$s" 2>/dev/null)")"
     printf '      "udp": %s,\n      "tcp": %s,\n      "fixed_rate": %s }' \
       "$(json_mode "$s" udp)" "$(json_mode "$s" tcp)" "$(json_mode "$s" rate)"
     sep=$',\n'

@@ -31,21 +31,9 @@ RATE=${RATE:-20000}
 DURATION=${SECONDS_:-20}
 JSON=${RELOAD_JSON:-bench/results/reload.json}
 DRAIN_HOST=habibexpc1.uctest.local
+BENCH_NAME=reload_under_load.sh
+source bench/lib/common.sh
 
-ensure_packages() {
-  local missing=() p
-  for p in "$@"; do
-    [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == "install ok installed" ]] ||
-      missing+=("$p")
-  done
-  ((${#missing[@]})) || return 0
-  echo "reload_under_load.sh: installing ${missing[*]}" >&2
-  local sudo=()
-  ((EUID == 0)) || sudo=(sudo)
-  "${sudo[@]}" apt-get update -q >&2 || return 1
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends \
-    "${missing[@]}" >&2
-}
 ensure_packages dnsperf bind9-dnsutils iproute2 procps || {
   echo "reload_under_load.sh: could not install the packages it needs" >&2
   exit 1
@@ -67,34 +55,15 @@ SOCK=$TMP_DIR/sipdnsd.sock
 SERVER_PID=
 BG_PIDS=()
 cleanup() {
-  local rc=$? p i
+  local rc=$? p
   for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${BG_PIDS[@]}"; do wait "$p" 2>/dev/null; done
-  if [[ -n $SERVER_PID ]]; then
-    kill -TERM "$SERVER_PID" 2>/dev/null
-    for ((i = 0; i < 30; i++)); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$SERVER_PID" 2>/dev/null
-    wait "$SERVER_PID" 2>/dev/null
-  fi
+  [[ -n $SERVER_PID ]] && stop_pid "$SERVER_PID" 30
   rm -rf "$TMP_DIR"
   exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
-
-pick_port() {
-  local p i
-  for ((i = 0; i < 100; i++)); do
-    p=$((20000 + (RANDOM * 32768 + RANDOM) % 40001))
-    if [[ -z $(ss -Hlnu "sport = :$p" 2>/dev/null) && -z $(ss -Hlnt "sport = :$p" 2>/dev/null) ]]
-    then
-      echo "$p"
-      return 0
-    fi
-  done
-  return 1
-}
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # ---- zones ----------------------------------------------------------------------------------
 
@@ -163,37 +132,12 @@ CHECKS=(
 
 # ---- server ---------------------------------------------------------------------------------
 
-for ((attempt = 0; attempt < 5; attempt++)); do
-  PORT=$(pick_port) || { echo "reload_under_load.sh: no free port" >&2; exit 1; }
-  : >"$LOG"
-  "$SIPDNSD" --listen "127.0.0.1:$PORT" --zones "$ZDIR" --control "$SOCK" >>"$LOG" 2>&1 &
-  SERVER_PID=$!
-  for ((i = 0; i < 100; i++)); do
-    grep -q 'sipdnsd: serving' "$LOG" && break
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  grep -q 'sipdnsd: serving' "$LOG" && break
-  kill -KILL "$SERVER_PID" 2>/dev/null
-  wait "$SERVER_PID" 2>/dev/null
-  SERVER_PID=
-  grep -q 'Address already in use' "$LOG" && continue
-  echo "reload_under_load.sh: sipdnsd did not start; log:" >&2
-  cat "$LOG" >&2
-  exit 1
-done
-[[ -n $SERVER_PID ]] || { echo "reload_under_load.sh: no free port for sipdnsd" >&2; exit 1; }
+# launch: sipdnsd with its control socket, on 127.0.0.1:$PORT.
+launch() { exec "$SIPDNSD" --listen "127.0.0.1:$PORT" --zones "$ZDIR" --control "$SOCK"; }
+start_sipdnsd "$LOG" launch
 # Watchdog: the server must not outlive this script if it is killed outright.
-(
-  parent=$$
-  for ((n = 0; n < 600; n++)); do
-    kill -0 "$parent" 2>/dev/null || break
-    kill -0 "$SERVER_PID" 2>/dev/null || exit 0
-    sleep 0.5
-  done
-  kill -KILL "$SERVER_PID" 2>/dev/null
-) >/dev/null 2>&1 &
-BG_PIDS+=($!)
+start_watchdog "$SERVER_PID" 600
+BG_PIDS+=("$WATCHDOG_PID")
 
 # ---- the loops ------------------------------------------------------------------------------
 # Each loop runs until END_MS and writes $TMP_DIR/<what>.$PHASE.log.
@@ -340,10 +284,7 @@ kill -0 "$SERVER_PID" 2>/dev/null || alive=0
 
 server_reloads=$(grep -c 'sipdnsd: reloaded' "$LOG")
 server_errors=$(grep -c 'reload failed\|error' "$LOG")
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
-cores=$(nproc)
-date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
+machine_info
 
 echo
 echo "reload under load ($cores cores, $cpu), $DURATION s per phase"
@@ -381,7 +322,6 @@ if ((failed)); then
   grep -v 'drained\|answers changed\|reloaded' "$LOG" | tail -20 >&2
 fi
 
-json_str() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
 phase_json() {
   local ph=$1
   cat <<JSON

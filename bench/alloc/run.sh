@@ -26,21 +26,9 @@ TCP_QUERIES=${TCP_QUERIES:-200000}
 TCP_CLIENTS=${TCP_CLIENTS:-4}
 WARMUP_QUERIES=10000
 JSON=${ALLOC_JSON:-bench/results/alloc.json}
+BENCH_NAME=alloc/run.sh
+source bench/lib/common.sh
 
-ensure_packages() {
-  local missing=() p
-  for p in "$@"; do
-    [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == "install ok installed" ]] ||
-      missing+=("$p")
-  done
-  ((${#missing[@]})) || return 0
-  echo "alloc/run.sh: installing ${missing[*]}" >&2
-  local sudo=()
-  ((EUID == 0)) || sudo=(sudo)
-  "${sudo[@]}" apt-get update -q >&2 || return 1
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends \
-    "${missing[@]}" >&2
-}
 ensure_packages gcc libc6-dev dnsperf bind9-dnsutils iproute2 procps || {
   echo "alloc/run.sh: could not install the packages it needs" >&2
   exit 1
@@ -57,32 +45,14 @@ LOG=$TMP_DIR/server.log
 SERVER_PID=
 WATCHDOG_PID=
 cleanup() {
-  local rc=$? i
-  if [[ -n $SERVER_PID ]]; then
-    kill -TERM "$SERVER_PID" 2>/dev/null
-    for ((i = 0; i < 30; i++)); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$SERVER_PID" 2>/dev/null
-    wait "$SERVER_PID" 2>/dev/null
-  fi
+  local rc=$?
+  [[ -n $SERVER_PID ]] && stop_pid "$SERVER_PID" 30
   [[ -n $WATCHDOG_PID ]] && { kill "$WATCHDOG_PID" 2>/dev/null; wait "$WATCHDOG_PID" 2>/dev/null; }
   rm -rf "$TMP_DIR"
   exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
-
-pick_port() {
-  local p i
-  for ((i = 0; i < 100; i++)); do
-    p=$((20000 + (RANDOM * 32768 + RANDOM) % 40001))
-    if [[ -z $(ss -Hlnu "sport = :$p" 2>/dev/null) && -z $(ss -Hlnt "sport = :$p" 2>/dev/null) ]]
-    then
-      echo "$p"
-      return 0
-    fi
-  done
-  return 1
-}
 
 # ---- zones and queries ----------------------------------------------------------------------
 
@@ -122,36 +92,10 @@ QLINES=$(wc -l <"$QFILE")
 
 # ---- server ---------------------------------------------------------------------------------
 
-for ((attempt = 0; attempt < 5; attempt++)); do
-  PORT=$(pick_port) || { echo "alloc/run.sh: no free port" >&2; exit 1; }
-  : >"$LOG"
-  LD_PRELOAD=$LIB "$SIPDNSD" --listen "127.0.0.1:$PORT" --zones "$TMP_DIR/zones" >>"$LOG" 2>&1 &
-  SERVER_PID=$!
-  for ((i = 0; i < 100; i++)); do
-    grep -q 'sipdnsd: serving' "$LOG" && break
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  if grep -q 'sipdnsd: serving' "$LOG"; then break; fi
-  kill -KILL "$SERVER_PID" 2>/dev/null
-  wait "$SERVER_PID" 2>/dev/null
-  SERVER_PID=
-  grep -q 'Address already in use' "$LOG" && continue
-  echo "alloc/run.sh: sipdnsd did not start; log:" >&2
-  cat "$LOG" >&2
-  exit 1
-done
-[[ -n $SERVER_PID ]] || { echo "alloc/run.sh: no free port for sipdnsd" >&2; exit 1; }
-(
-  parent=$$
-  for ((n = 0; n < 1200; n++)); do
-    kill -0 "$parent" 2>/dev/null || break
-    kill -0 "$SERVER_PID" 2>/dev/null || exit 0
-    sleep 0.5
-  done
-  kill -KILL "$SERVER_PID" 2>/dev/null
-) >/dev/null 2>&1 &
-WATCHDOG_PID=$!
+# launch: sipdnsd under the counting library, on 127.0.0.1:$PORT.
+launch() { LD_PRELOAD=$LIB exec "$SIPDNSD" --listen "127.0.0.1:$PORT" --zones "$TMP_DIR/zones"; }
+start_sipdnsd "$LOG" launch
+start_watchdog "$SERVER_PID" 1200
 dig @127.0.0.1 -p "$PORT" +norec +time=2 +tries=1 _sip._tcp.uctest.local SRV | grep -q 'status: NOERROR' || {
   echo "alloc/run.sh: sipdnsd does not answer; log:" >&2
   cat "$LOG" >&2
@@ -218,10 +162,7 @@ udp_per_query=$(per "$udp_allocs" "$u_done")
 tcp_per_query=$(per "$tcp_allocs" "$t_done")
 tcp_per_conn=$(per "$tcp_allocs" "$TCP_CLIENTS")
 
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
-cores=$(nproc)
-date=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
+machine_info
 
 echo
 echo "allocations in sipdnsd ($cores cores, $cpu), bundled zones without lab.test"
