@@ -251,21 +251,9 @@ a_is() { query_a "$1"; [[ $(joined "$LAST") == "$2" ]]; }
 # passed. Sets POLL_MS to the time it took (from the call) and returns COMMAND's last status.
 POLL_MS=0
 poll_until() {
-  local limit=$1 start now
+  local limit=$1
   shift
-  start=$(now_ms)
-  while :; do
-    if "$@"; then
-      POLL_MS=$(($(now_ms) - start))
-      return 0
-    fi
-    now=$(now_ms)
-    if ((now - start >= limit)); then
-      POLL_MS=$((now - start))
-      return 1
-    fi
-    sleep 0.05
-  done
+  poll_since "$(now_ms)" "$limit" "$@"
 }
 
 # poll_since START_MS LIMIT_MS COMMAND...: like poll_until, but elapsed time counts from
