@@ -28,6 +28,10 @@ struct server_config {
   std::vector<endpoint> listen;
   uint64_t tcp_idle_timeout_ms = 10'000;
   size_t tcp_max_connections = 256;
+  // Under a backlog (a batch of at least udp_coalesce_min datagrams that did not fill the
+  // batch) the UDP reader pauses this long before reading again, so one wake-up and one
+  // sendmmsg serve tens of queries: interrupt moderation, as NICs do. 0 = never pause.
+  uint32_t udp_coalesce_us = 200;
   // Several loops serve the same addresses: each binds its own sockets with SO_REUSEPORT
   // and the kernel spreads datagrams and connections over them.
   bool reuse_port = false;
