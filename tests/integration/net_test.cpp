@@ -98,16 +98,19 @@ TEST_CASE("command line") {
     CHECK(o.zones == std::vector<std::string>{"zones/"});
     CHECK(o.server.tcp_idle_timeout_ms == 10'000);
     CHECK(o.server.tcp_max_connections == 256);
+    CHECK(o.server.udp_coalesce_us == 200);
   }
   SUBCASE("repeated and valued flags") {
     net::options o;
     REQUIRE(parse({"--listen", "127.0.0.1:1", "--listen=[::1]:2", "--zones", "a", "--zones=b",
-                   "--tcp-idle-timeout", "3", "--tcp-max-connections", "4"},
+                   "--tcp-idle-timeout", "3", "--tcp-max-connections", "4",
+                   "--udp-coalesce-us", "0"},
                   o, err));
     CHECK(o.server.listen.size() == 2);
     CHECK(o.zones == std::vector<std::string>{"a", "b"});
     CHECK(o.server.tcp_idle_timeout_ms == 3000);
     CHECK(o.server.tcp_max_connections == 4);
+    CHECK(o.server.udp_coalesce_us == 0);
   }
   SUBCASE("help and version") {
     net::options o;
@@ -121,6 +124,7 @@ TEST_CASE("command line") {
                                                            {"--tcp-idle-timeout", "0"},
                                                            {"--tcp-idle-timeout", "-1"},
                                                            {"--tcp-max-connections", "x"},
+                                                           {"--udp-coalesce-us", "1001"},
                                                            {"--zones", ""},
                                                            {"--bogus"}}) {
       net::options o;
