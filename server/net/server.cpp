@@ -14,7 +14,7 @@ server::server(uv_loop_t* loop, server_config cfg, compile::snapshot_ptr snap)
       current_(std::move(snap)),
       snap_(current_.get()),
       recv_(new uint8_t[buffer_size]),
-      out_(new uint8_t[buffer_size + 2]) {}
+      out_(new uint8_t[out_size]) {}
 
 server::~server() { close(); }
 

@@ -64,8 +64,8 @@ class server {
 
   // Per-server scratch space for the read path (see the design note above).
   std::span<uint8_t> recv_buffer() noexcept { return {recv_.get(), buffer_size}; }
-  // Two spare bytes in front hold the TCP length prefix, so a TCP answer is written in place.
-  std::span<uint8_t> out_buffer() noexcept { return {out_.get(), buffer_size + 2}; }
+  // TCP answers are framed in place here, back to back (see out_size).
+  std::span<uint8_t> out_buffer() noexcept { return {out_.get(), out_size}; }
 
   // Connection bookkeeping for tcp_listener / tcp_connection.
   bool connection_allowed() const noexcept { return connections_ < cfg_.tcp_max_connections; }
@@ -74,6 +74,9 @@ class server {
   size_t connection_count() const noexcept { return connections_; }
 
   static constexpr size_t buffer_size = 65536;
+  // Room for two maximal framed TCP responses: a connection gathers the answers to every
+  // frame of one read and writes them at once, flushing when a maximal one might not fit.
+  static constexpr size_t out_size = 2 * (buffer_size + 2);
 
  private:
   uv_loop_t* loop_;

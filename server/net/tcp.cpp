@@ -115,31 +115,46 @@ void tcp_connection::restart_idle_timer() noexcept {
 }
 
 void tcp_connection::process() noexcept {
-  size_t off = 0;
+  // Answers go into the shared out buffer back to back and leave in one write per read
+  // (perf stat under dnsperf -m tcp: one write per query was most of the system calls).
+  auto out = server_.out_buffer();
+  size_t used = 0, off = 0;
+  bool answered = false;
   while (!closing_ && pending_.empty() && rlen_ - off >= 2) {
     size_t n = wire::get16(&rbuf_[off]);
     if (n == 0 || n > max_query) {
+      if (used) flush(used);  // what was asked before the garbage is still answered
       close();  // not a DNS query; resynchronising on a byte stream is guesswork
       return;
     }
     if (rlen_ - off < 2 + n) break;
-    restart_idle_timer();
-    answer(&rbuf_[off + 2], n);
+    if (out.size() - used < 2 + 65535) {  // a maximal response might not fit: send first
+      flush(used);
+      used = 0;
+      if (closing_ || !pending_.empty()) break;
+    }
+    used += answer(&rbuf_[off + 2], n, out.subspan(used));
     off += 2 + n;
+    answered = true;
   }
+  if (used && !closing_) flush(used);
+  if (answered && !closing_) restart_idle_timer();
   if (closing_ || off == 0) return;
   std::memmove(rbuf_.data(), rbuf_.data() + off, rlen_ - off);
   rlen_ -= off;
 }
 
-void tcp_connection::answer(const uint8_t* query, size_t len) noexcept {
-  auto out = server_.out_buffer();
+size_t tcp_connection::answer(const uint8_t* query, size_t len, std::span<uint8_t> out) noexcept {
   size_t n =
       answer::respond(server_.snapshot(), {query, len}, out.subspan(2), answer::transport::tcp);
   // Nothing to say to a runt or a response packet; RFC 7766 does not require closing.
-  if (n == 0 || n > 65535) return;
+  if (n == 0 || n > 65535) return 0;
   wire::put16(out.data(), uint16_t(n));
-  const size_t total = n + 2;
+  return n + 2;
+}
+
+void tcp_connection::flush(size_t total) noexcept {
+  auto out = server_.out_buffer();
   uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(out.data()), unsigned(total));
   int r = uv_try_write(as_stream(&tcp_), &b, 1);
   if (r >= 0 && size_t(r) == total) return;
@@ -147,8 +162,9 @@ void tcp_connection::answer(const uint8_t* query, size_t len) noexcept {
     close();
     return;
   }
-  // Slow path: keep the unsent tail (the shared out buffer is reused by the next query) and
-  // stop reading until it drains, so one response is the most a slow reader can cost us.
+  // Slow path: keep the unsent tail (the shared out buffer is reused by the next read) and
+  // stop reading until it drains, so what one read asked for is the most a slow reader can
+  // cost us.
   size_t sent = r < 0 ? 0 : size_t(r);
   pending_.assign(out.data() + sent, out.data() + total);
   uv_read_stop(as_stream(&tcp_));

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,8 @@ class tcp_listener {
 // once both are closed. The server keeps it in an intrusive list so shutdown can close it.
 //
 // Memory per connection is bounded: a fixed read buffer that holds at most one maximal query
-// frame, and at most one partially written response. While a response is pending the
+// frame, and at most one partially written batch of responses (what one read asked for, at
+// most server::out_size bytes). While a response is pending the
 // connection stops reading, so a client that never reads stalls only itself, and the idle
 // timer (reset only when a complete query arrives) eventually closes it.
 class tcp_connection {
@@ -66,10 +68,13 @@ class tcp_connection {
 
   // Called by the listener after uv_accept succeeded and the connection was linked.
   void start() noexcept;
-  // Answers every complete frame in the read buffer, in order, until one cannot be written
-  // in full.
+  // Answers every complete frame in the read buffer, in order, and writes the answers in one
+  // go; stops early when a write cannot complete (the rest waits for on_write).
   void process() noexcept;
-  void answer(const uint8_t* query, size_t len) noexcept;
+  // Writes the framed answer to `query` at the start of `out`; returns its size (0: none).
+  size_t answer(const uint8_t* query, size_t len, std::span<uint8_t> out) noexcept;
+  // Sends the first `total` bytes of the out buffer, keeping any unsent tail in pending_.
+  void flush(size_t total) noexcept;
   void restart_idle_timer() noexcept;
 
   static void on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf) noexcept;
