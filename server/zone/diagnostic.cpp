@@ -7,7 +7,7 @@
 namespace sipdns::zone {
 
 std::string format(const diagnostic& d) {
-  std::string out = d.where.file;
+  std::string out = d.where.file.str();
   // A file that cannot be read has no line to point at.
   if (d.where.line != 0)
     out += ':' + std::to_string(d.where.line) + ':' + std::to_string(d.where.column);

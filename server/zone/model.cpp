@@ -1,6 +1,10 @@
 // The service table (SRV prefixes, default ports, NAPTR fields) and small model helpers.
 #include "zone/model.hpp"
 
+#include <deque>
+#include <mutex>
+#include <unordered_map>
+
 namespace sipdns::zone {
 namespace {
 
@@ -17,6 +21,26 @@ constexpr service_info services[service_count] = {
 };
 
 }  // namespace
+
+file_name::file_name(std::string_view path) {
+  // Loads may run on a worker thread while the tools or tests load elsewhere: one lock.
+  static std::mutex mu;
+  static std::deque<std::string> texts;  // a deque never moves its elements
+  static std::unordered_map<std::string_view, const std::string*> index;
+  if (path.empty()) return;
+  std::lock_guard lock(mu);
+  auto it = index.find(path);
+  if (it == index.end()) {
+    const std::string* text = &texts.emplace_back(path);
+    it = index.emplace(std::string_view(*text), text).first;
+  }
+  text_ = it->second;
+}
+
+const std::string& file_name::empty() {
+  static const std::string none;
+  return none;
+}
 
 const service_info& info(service s) { return services[size_t(s)]; }
 

@@ -15,9 +15,30 @@
 
 namespace sipdns::zone {
 
+// A zone file's path, interned: the million records of a big zone share one copy of it
+// instead of holding a heap string each. Interned paths live until the process exits (there
+// are as many as distinct zone files ever loaded). Compares and converts as the path text.
+class file_name {
+ public:
+  file_name() = default;
+  file_name(std::string_view path);  // NOLINT: implicit, so {path, line, column} reads naturally
+  file_name(const std::string& path) : file_name(std::string_view(path)) {}  // NOLINT
+  file_name(const char* path) : file_name(std::string_view(path)) {}         // NOLINT
+  const std::string& str() const { return text_ ? *text_ : empty(); }
+  operator const std::string&() const { return str(); }  // NOLINT
+  friend bool operator==(const file_name& a, const file_name& b) {
+    return a.text_ == b.text_ || a.str() == b.str();
+  }
+  friend bool operator<(const file_name& a, const file_name& b) { return a.str() < b.str(); }
+
+ private:
+  static const std::string& empty();
+  const std::string* text_ = nullptr;
+};
+
 // Where a value came from, for diagnostics ("zones/uctest.local.toml:14:11").
 struct source_pos {
-  std::string file;
+  file_name file;
   uint32_t line = 0;
   uint32_t column = 0;
 };

@@ -85,7 +85,7 @@ struct scope {
 class reader {
  public:
   reader(std::string file, std::vector<diagnostic>& diags)
-      : file_(std::move(file)), diags_(diags) {}
+      : file_(std::move(file)), at_file_(file_), diags_(diags) {}
 
   std::optional<zone> read() {
     std::ifstream in(file_, std::ios::binary);
@@ -129,7 +129,7 @@ class reader {
 
  private:
   source_pos pos(const toml::source_region& r) const {
-    return {file_, uint32_t(r.begin.line), uint32_t(r.begin.column)};
+    return {at_file_, uint32_t(r.begin.line), uint32_t(r.begin.column)};
   }
   source_pos pos(const toml::node& n) const { return pos(n.source()); }
 
@@ -722,6 +722,7 @@ class reader {
   }
 
   std::string file_;
+  file_name at_file_;  // file_, interned once: every record's position points at it
   std::vector<diagnostic>& diags_;
   zone zone_;
 };

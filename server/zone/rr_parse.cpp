@@ -8,6 +8,7 @@
 
 #include "wire/constants.hpp"
 #include "zone/names.hpp"
+#include "zone/rr_fast.hpp"
 
 namespace sipdns::zone::detail {
 namespace {
@@ -46,10 +47,35 @@ std::string type_name(uint16_t type) {
   return s ? std::string(s.get()) : "TYPE" + std::to_string(type);
 }
 
-parsed_record parse_record(std::string_view text, std::string_view origin, uint32_t default_ttl) {
+namespace {
+
+// The checks both paths share, once owner, type, TTL and rdata are known.
+parsed_record placed(record r, std::string_view origin) {
+  if (is_wildcard(r.owner)) return {std::nullopt, "wildcards are not supported"};
+  if (!wire::name_is_below_or_at(r.owner, origin))
+    return {std::nullopt, "owner \"" + wire::name_to_text(r.owner) + "\" is outside zone \"" +
+                              wire::name_to_text(origin) + "\""};
+  return {std::move(r), {}};
+}
+
+std::string_view without_leading_blanks(std::string_view text) {
   // ldns reads a leading blank as "same owner as before", which a TOML string has no notion of.
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  std::string line(text);
+  return text;
+}
+
+}  // namespace
+
+parsed_record parse_record(std::string_view text, std::string_view origin, uint32_t default_ttl) {
+  text = without_leading_blanks(text);
+  record r;
+  if (parse_plain_record(text, origin, default_ttl, r)) return placed(std::move(r), origin);
+  return parse_record_ldns(text, origin, default_ttl);
+}
+
+parsed_record parse_record_ldns(std::string_view text, std::string_view origin,
+                                uint32_t default_ttl) {
+  std::string line(without_leading_blanks(text));
   rdf_ptr origin_rdf(ldns_dname_new_frm_data(uint16_t(origin.size()), origin.data()));
   ldns_rr* raw = nullptr;
   ldns_status st = ldns_rr_new_frm_str(&raw, line.c_str(), default_ttl, origin_rdf.get(), nullptr);
@@ -72,10 +98,8 @@ parsed_record parse_record(std::string_view text, std::string_view origin, uint3
   r.owner = wire::name_lowered(rdf_bytes(ldns_rr_owner(raw)));
   r.type = type;
   r.ttl = ldns_rr_ttl(raw);
-  if (is_wildcard(r.owner)) return {std::nullopt, "wildcards are not supported"};
-  if (!wire::name_is_below_or_at(r.owner, origin))
-    return {std::nullopt, "owner \"" + wire::name_to_text(r.owner) + "\" is outside zone \"" +
-                              wire::name_to_text(origin) + "\""};
+  if (is_wildcard(r.owner) || !wire::name_is_below_or_at(r.owner, origin))
+    return placed(std::move(r), origin);
 
   if (names_are_keys(type)) {
     for (size_t i = 0; i < ldns_rr_rd_count(raw); ++i) {
@@ -89,7 +113,7 @@ parsed_record parse_record(std::string_view text, std::string_view origin, uint3
     return {std::nullopt, "cannot encode rdata"};
   r.rdata.assign(reinterpret_cast<const char*>(ldns_buffer_begin(buf.get())),
                  ldns_buffer_position(buf.get()));
-  return {std::move(r), {}};
+  return placed(std::move(r), origin);
 }
 
 }  // namespace sipdns::zone::detail

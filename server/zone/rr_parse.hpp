@@ -1,4 +1,4 @@
-// Parses one `records` string (RFC 1035 presentation form) with ldns into a zone::record.
+// Parses one `records` string (RFC 1035 presentation form) into a zone::record.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -17,7 +17,11 @@ struct parsed_record {
 // Relative names are relative to `origin` (wire form), "@" is the origin, a missing TTL is
 // `default_ttl`. Rejects what a zone's `records` must not hold (SOA, DNAME, OPT, meta types,
 // classes other than IN, owners outside the zone, wildcards).
+// Plain records (rr_fast.hpp) skip ldns; the rest, and every error, go through ldns.
 parsed_record parse_record(std::string_view text, std::string_view origin, uint32_t default_ttl);
+// The same through ldns only: the reference the fast path is tested against.
+parsed_record parse_record_ldns(std::string_view text, std::string_view origin,
+                                uint32_t default_ttl);
 
 // Presentation name of a type ("SRV", "TYPE65400").
 std::string type_name(uint16_t type);
