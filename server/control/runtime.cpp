@@ -128,11 +128,13 @@ compile::snapshot_ptr runtime::build(std::string& log) {
   std::shared_ptr<const zone::zone_set> set;
   auto t0 = clock::now();
   bool from_files = files_dirty_.exchange(false);
+  std::vector<zone::expanded_zone> loaded_zones;  // what load() derived with every peer usable
   if (from_files) {
     zone::load_result loaded = zone::load(paths_);
     for (const auto& d : loaded.diagnostics) log += zone::format(d) + "\n";
     if (!loaded.zones || zone::has_errors(loaded.diagnostics)) return nullptr;
     set = std::make_shared<const zone::zone_set>(std::move(*loaded.zones));
+    loaded_zones = std::move(loaded.expanded);
     configure_prober(*set);
     std::lock_guard lock(mu_);
     if (zones_) log += "sipdnsd: reloaded, serving " + std::to_string(set->zones.size()) + " zones\n";
@@ -174,7 +176,12 @@ compile::snapshot_ptr runtime::build(std::string& log) {
 
   try {
     auto t1 = clock::now();
-    std::vector<zone::expanded_zone> zones = zone::derive(*set, usable, withheld);
+    // Straight after a load with nothing down or drained, load()'s own derive is the answer.
+    std::vector<zone::expanded_zone> zones =
+        from_files && !zone::filters_any(*set, usable, withheld)
+            ? std::move(loaded_zones)
+            : zone::derive(*set, usable, withheld);
+    loaded_zones.clear();
     bump_serials(zones, log);
     auto t2 = clock::now();
     compile::snapshot_ptr snap = compile::build(zones);

@@ -4,10 +4,10 @@
 
 #include <map>
 #include <set>
-#include <unordered_map>
 
 #include "wire/constants.hpp"
 #include "zone/derive.hpp"
+#include "zone/index_table.hpp"
 #include "zone/rr_parse.hpp"
 
 namespace sipdns::zone::detail {
@@ -15,23 +15,26 @@ namespace {
 
 std::string quoted_name(std::string_view n) { return "\"" + wire::name_to_text(n) + "\""; }
 
-// The records of one expanded zone, grouped by owner.
+// Lookups into the records of one expanded zone by (owner, type).
 struct zone_index {
-  std::map<std::string_view, std::vector<const record*>> by_owner;
+  const expanded_zone& z;
+  index_table sets;                 // the first record of each (owner, type)
   std::set<std::string_view> cuts;  // delegation points: NS owners below the apex
 
-  zone_index(const expanded_zone& z) {
-    for (const auto& r : z.records) {
-      by_owner[r.owner].push_back(&r);
+  explicit zone_index(const expanded_zone& zone) : z(zone), sets(zone.records.size()) {
+    const auto& recs = z.records;
+    for (size_t i = 0; i < recs.size(); ++i) {
+      const record& r = recs[i];
+      sets.insert(hash_bytes(r.owner, r.type), uint32_t(i), [&](uint32_t k) {
+        return recs[k].type == r.type && recs[k].owner == r.owner;
+      });
       if (r.type == wire::rr_type::ns && r.owner != z.origin) cuts.insert(r.owner);
     }
   }
   bool has(std::string_view owner, uint16_t type) const {
-    auto it = by_owner.find(owner);
-    if (it == by_owner.end()) return false;
-    for (const record* r : it->second)
-      if (r->type == type) return true;
-    return false;
+    return sets.find(hash_bytes(owner, type), [&](uint32_t k) {
+      return z.records[k].type == type && z.records[k].owner == owner;
+    }) != index_table::missing;
   }
   bool has_address(std::string_view owner) const {
     return has(owner, wire::rr_type::a) || has(owner, wire::rr_type::aaaa);
@@ -48,7 +51,7 @@ class checker {
  public:
   checker(zone_set& set, std::vector<diagnostic>& diags) : set_(set), diags_(diags) {}
 
-  void run() {
+  std::vector<expanded_zone> run() {
     drop_duplicate_origins();
     check_peer_placement();
     expanded_ = derive(set_);
@@ -59,6 +62,8 @@ class checker {
     for (const auto& z : set_.zones)
       for (const auto& c : z.clusters)
         for (const auto& p : c.peers) check_peer_address(p);
+    index_.clear();  // points into expanded_
+    return std::move(expanded_);
   }
 
  private:
@@ -90,12 +95,21 @@ class checker {
                                "have nowhere to go");
   }
 
-  // RFC 1034 3.6.2: a name with a CNAME has no other data, and only one CNAME.
+  // RFC 1034 3.6.2: a name with a CNAME has no other data, and only one CNAME. Owners are
+  // judged in name order, each one's records in zone order; only owners with a CNAME matter.
   void check_cnames(size_t zi) {
-    for (const auto& [owner, recs] : index_[zi].by_owner) {
+    const auto& recs = expanded_[zi].records;
+    std::set<std::string_view> aliases;
+    for (const record& r : recs)
+      if (r.type == wire::rr_type::cname) aliases.insert(r.owner);
+    if (aliases.empty()) return;
+    std::map<std::string_view, std::vector<const record*>> by_owner;
+    for (const record& r : recs)
+      if (aliases.count(r.owner)) by_owner[r.owner].push_back(&r);
+    for (const auto& [owner, at] : by_owner) {
       const record* cname = nullptr;
       const record* other = nullptr;
-      for (const record* r : recs) {
+      for (const record* r : at) {
         if (r->type != wire::rr_type::cname) {
           if (!other) other = r;
           continue;
@@ -164,6 +178,8 @@ class checker {
 
 }  // namespace
 
-void check_set(zone_set& set, std::vector<diagnostic>& diags) { checker(set, diags).run(); }
+std::vector<expanded_zone> check_set(zone_set& set, std::vector<diagnostic>& diags) {
+  return checker(set, diags).run();
+}
 
 }  // namespace sipdns::zone::detail

@@ -3,12 +3,14 @@
 #pragma once
 #include <vector>
 
+#include "zone/derive.hpp"
 #include "zone/diagnostic.hpp"
 #include "zone/model.hpp"
 
 namespace sipdns::zone::detail {
 
 // Drops zones whose origin an earlier file already defined; appends what it finds to `diags`.
-void check_set(zone_set& set, std::vector<diagnostic>& diags);
+// Returns the records it judged, derive(set) with every peer usable, for load() to pass on.
+std::vector<expanded_zone> check_set(zone_set& set, std::vector<diagnostic>& diags);
 
 }  // namespace sipdns::zone::detail

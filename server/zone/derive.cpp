@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "wire/constants.hpp"
+#include "zone/index_table.hpp"
 #include "zone/names.hpp"
 
 namespace sipdns::zone {
@@ -35,14 +36,9 @@ wire::name srv_name(const service_info& s, const wire::name& owner) {
 
 // Hash keys for the whole-zone passes (a million records: no tree, no allocation per key).
 using rrset_key = std::pair<std::string_view, uint16_t>;
-using record_key = std::tuple<std::string_view, uint16_t, std::string_view>;
 struct key_hash {
   size_t operator()(const rrset_key& k) const {
     return std::hash<std::string_view>{}(k.first) * 31 + k.second;
-  }
-  size_t operator()(const record_key& k) const {
-    return (std::hash<std::string_view>{}(std::get<0>(k)) * 31 + std::get<1>(k)) * 31 +
-           std::hash<std::string_view>{}(std::get<2>(k));
   }
 };
 
@@ -211,26 +207,33 @@ class builder {
   }
 
   static void normalise(expanded_zone& z) {
-    std::unordered_set<record_key, key_hash> seen;
-    seen.reserve(z.records.size());
-    std::vector<bool> first(z.records.size());
-    for (size_t i = 0; i < z.records.size(); ++i) {
-      const record& r = z.records[i];
-      first[i] = seen.insert({r.owner, r.type, r.rdata}).second;
+    std::vector<record>& recs = z.records;
+    // Identical (owner, type, rdata) once; kept records are compacted to the front.
+    index_table seen(recs.size());
+    size_t kept = 0;
+    for (size_t i = 0; i < recs.size(); ++i) {
+      const record& r = recs[i];
+      uint64_t h = hash_bytes(r.rdata, hash_bytes(r.owner, r.type));
+      auto same = [&](uint32_t k) {
+        return recs[k].type == r.type && recs[k].owner == r.owner && recs[k].rdata == r.rdata;
+      };
+      if (!seen.insert(h, uint32_t(kept), same).second) continue;
+      if (kept != i) recs[kept] = std::move(recs[i]);
+      ++kept;
     }
-    std::vector<record> kept;
-    kept.reserve(z.records.size());
-    for (size_t i = 0; i < z.records.size(); ++i)
-      if (first[i]) kept.push_back(std::move(z.records[i]));
-    // RFC 2181 5.2: the records of one RRset share one TTL; take the smallest.
-    std::unordered_map<rrset_key, uint32_t, key_hash> ttl;
-    ttl.reserve(kept.size());
-    for (const auto& r : kept) {
-      auto [it, fresh] = ttl.try_emplace({r.owner, r.type}, r.ttl);
-      if (!fresh) it->second = std::min(it->second, r.ttl);
+    recs.resize(kept);
+    // RFC 2181 5.2: the records of one RRset share one TTL; take the smallest. `first[i]` is
+    // the first record of i's RRset, which holds the minimum once every record was seen.
+    index_table sets(recs.size());
+    std::vector<uint32_t> first(recs.size());
+    for (size_t i = 0; i < recs.size(); ++i) {
+      const record& r = recs[i];
+      auto same = [&](uint32_t k) { return recs[k].type == r.type && recs[k].owner == r.owner; };
+      uint32_t f = sets.insert(hash_bytes(r.owner, r.type), uint32_t(i), same).first;
+      first[i] = f;
+      recs[f].ttl = std::min(recs[f].ttl, r.ttl);
     }
-    for (auto& r : kept) r.ttl = ttl.at({r.owner, r.type});
-    z.records = std::move(kept);
+    for (size_t i = 0; i < recs.size(); ++i) recs[i].ttl = recs[first[i]].ttl;
   }
 
   const zone_set& set_;
@@ -251,6 +254,24 @@ std::optional<size_t> find_zone(const zone_set& set, std::string_view name) {
       best = i;
   }
   return best;
+}
+
+bool filters_any(const zone_set& set, const peer_filter& usable, const peer_filter& withheld) {
+  auto filters = [&](const peer_ref& ref, std::optional<service> s) {
+    return (usable && !usable(ref, s)) || (withheld && withheld(ref, s));
+  };
+  for (peer_ref ref; ref.zone < set.zones.size(); ++ref.zone) {
+    const auto& clusters = set.zones[ref.zone].clusters;
+    for (ref.cluster = 0; ref.cluster < clusters.size(); ++ref.cluster) {
+      const cluster& c = clusters[ref.cluster];
+      for (ref.peer = 0; ref.peer < c.peers.size(); ++ref.peer) {
+        if (filters(ref, std::nullopt)) return true;
+        for (service s : c.services)
+          if (filters(ref, s)) return true;
+      }
+    }
+  }
+  return false;
 }
 
 std::vector<expanded_zone> derive(const zone_set& set, const peer_filter& usable,

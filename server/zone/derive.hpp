@@ -46,6 +46,10 @@ struct expanded_zone {
 std::vector<expanded_zone> derive(const zone_set& set, const peer_filter& usable = {},
                                   const peer_filter& withheld = {});
 
+// False when `usable` keeps and `withheld` spares every peer of every cluster for every
+// service and for round-robin: then derive(set, usable, withheld) equals derive(set).
+bool filters_any(const zone_set& set, const peer_filter& usable, const peer_filter& withheld);
+
 // Index of the loaded zone whose origin contains `name` most specifically, or nullopt.
 std::optional<size_t> find_zone(const zone_set& set, std::string_view name);
 

@@ -46,12 +46,16 @@ load_result load(const std::vector<std::string>& paths) {
       for (const auto& file : expand(p, result.diagnostics))
         if (auto z = detail::read_zone_file(file, result.diagnostics))
           set.zones.push_back(std::move(*z));
-    detail::check_set(set, result.diagnostics);
-    if (!has_errors(result.diagnostics)) result.zones = std::move(set);
+    std::vector<expanded_zone> expanded = detail::check_set(set, result.diagnostics);
+    if (!has_errors(result.diagnostics)) {
+      result.zones = std::move(set);
+      result.expanded = std::move(expanded);
+    }
   } catch (const std::exception& e) {
     // load() promises not to throw; an allocation failure or a library bug still says where.
     result.diagnostics.push_back({{}, severity::error, std::string("internal error: ") + e.what()});
     result.zones.reset();
+    result.expanded.clear();
   }
   sort(result.diagnostics);
   return result;

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "wire/constants.hpp"
+#include "zone/index_table.hpp"
 #include "zone/names.hpp"
 #include "zone/rr_parse.hpp"
 
@@ -262,6 +263,7 @@ class reader {
       missing(s, zt, "ns");
     }
     if (const toml::array* recs = string_array(zt, "records", s)) {
+      zone_.records.reserve(zone_.records.size() + recs->size());
       for (const auto& e : *recs) {
         const std::string& text = e.as_string()->get();
         parsed_record r = parse_record(text, zone_.origin, zone_.default_ttl);
@@ -714,11 +716,21 @@ class reader {
 
   // Identical explicit records (same owner, type and rdata) count once.
   void merge_duplicates() {
-    std::set<std::tuple<wire::name, uint16_t, std::string>> seen;
-    std::vector<record> kept;
-    for (auto& r : zone_.records)
-      if (seen.insert({r.owner, r.type, r.rdata}).second) kept.push_back(std::move(r));
-    zone_.records = std::move(kept);
+    std::vector<record>& recs = zone_.records;
+    index_table seen(recs.size());
+    size_t kept = 0;
+    for (size_t i = 0; i < recs.size(); ++i) {
+      const record& r = recs[i];
+      uint64_t h = hash_bytes(r.rdata, hash_bytes(r.owner, r.type));
+      auto same = [&](uint32_t k) {
+        return recs[k].type == r.type && recs[k].owner == r.owner && recs[k].rdata == r.rdata;
+      };
+      // Kept records are compacted to the front, so the index of the next one is `kept`.
+      if (!seen.insert(h, uint32_t(kept), same).second) continue;
+      if (kept != i) recs[kept] = std::move(recs[i]);
+      ++kept;
+    }
+    recs.resize(kept);
   }
 
   std::string file_;
