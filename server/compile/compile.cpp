@@ -3,13 +3,14 @@
 #include <atomic>
 #include <cstring>
 #include <map>
+#include <span>
 #include <stdexcept>
-#include <unordered_map>
 
 #include "compile/encoder.hpp"
 #include "compile/snapshot.hpp"
 #include "wire/constants.hpp"
 #include "wire/name.hpp"
+#include "zone/index_table.hpp"
 
 namespace sipdns::compile {
 namespace {
@@ -34,51 +35,48 @@ uint64_t hash_name(const uint8_t* p, size_t n) {
   return h;
 }
 
-// Working view of one owner name while compiling.
+// Working view of one owner name while compiling: its records are a slice of builder::recs_.
 struct owner_data {
+  std::string_view name;  // a view of a record's owner or a zone's name: stable while compiling
   uint32_t zone = 0;
-  std::vector<const record*> records;   // in zone order
-  bool has(uint16_t type) const {
-    for (auto* r : records)
-      if (r->type == type) return true;
-    return false;
-  }
-  std::vector<const record*> rrset(uint16_t type) const {
-    std::vector<const record*> out;
-    for (auto* r : records)
-      if (r->type == type) out.push_back(r);
-    return out;
-  }
+  uint32_t first = 0, count = 0;
 };
 
+// Design: the builder works on views of the zones' own names and records and reuses its
+// scratch vectors and its encoder across bodies, so a million nodes cost no allocation each;
+// owners are found through one flat hash table (zone/index_table.hpp), not a tree.
 class builder {
  public:
-  explicit builder(const std::vector<zone::expanded_zone>& zones) : zones_(zones) {}
+  explicit builder(const std::vector<zone::expanded_zone>& zones) : zones_(zones), e_("") {}
   snapshot_ptr run();
 
  private:
   uint32_t zone_of(std::string_view name) const;
   const owner_data* owner(std::string_view name) const;
-  bool is_delegated(std::string_view name, uint32_t zone, std::string* cut) const;
+  uint32_t add_owner(std::string_view name, uint32_t zone);
+  std::span<const record* const> records_of(const owner_data& o) const {
+    return {recs_.data() + o.first, o.count};
+  }
+  bool has(const owner_data& o, uint16_t type) const;
+  void rrset(const owner_data* o, uint16_t type, std::vector<const record*>& out) const;
+  bool is_delegated(std::string_view name, uint32_t zone, std::string_view* cut) const;
   uint32_t add_body(const encoder& e, body b, size_t additional_start);
   void put_soa(encoder& e, uint32_t zone) const;
-  void put_addresses(encoder& e, std::string_view name, std::vector<std::string>& done,
-                     uint16_t& count) const;
-  uint32_t answer_body(const std::string& qname, uint16_t qtype);
+  void put_addresses(encoder& e, std::string_view name, uint16_t& count);
+  uint32_t answer_body(std::string_view qname, uint16_t qtype);
   uint32_t negative_body(std::string_view qname, uint32_t zone, uint16_t rcode);
-  uint32_t referral_body(const std::string& cut);
+  uint32_t referral_body(std::string_view cut);
 
   const std::vector<zone::expanded_zone>& zones_;
-  // Keyed by name with string_view lookups (no std::string per lookup).
-  struct name_hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view n) const {
-      return size_t(hash_name(reinterpret_cast<const uint8_t*>(n.data()), n.size()));
-    }
-  };
-  std::map<std::string, owner_data, std::less<>> owners_;
+  std::vector<owner_data> owners_;
+  std::vector<const record*> recs_;  // every owner's records, in zone order, owner by owner
+  zone::index_table owner_index_;    // name -> index in owners_
   std::shared_ptr<snapshot> snap_ = std::make_shared<snapshot>();
-  std::map<std::string, uint32_t> referrals_;
+  std::map<std::string_view, uint32_t> referrals_;
+  // Scratch, reused by every body (answer_body is never re-entered).
+  encoder e_;
+  std::vector<const record*> set_, cname_, final_, srvs_;
+  std::vector<std::string_view> done_, srv_done_;
 };
 
 uint32_t builder::zone_of(std::string_view name) const {
@@ -92,20 +90,43 @@ uint32_t builder::zone_of(std::string_view name) const {
 }
 
 const owner_data* builder::owner(std::string_view name) const {
-  auto it = owners_.find(name);
-  return it == owners_.end() ? nullptr : &it->second;
+  uint32_t i = owner_index_.find(zone::hash_bytes(name),
+                                 [&](uint32_t k) { return owners_[k].name == name; });
+  return i == zone::index_table::missing ? nullptr : &owners_[i];
+}
+
+// The owner named `name`, added (without records) if new; its zone is set either way.
+uint32_t builder::add_owner(std::string_view name, uint32_t zone) {
+  auto [i, fresh] = owner_index_.insert(zone::hash_bytes(name), uint32_t(owners_.size()),
+                                        [&](uint32_t k) { return owners_[k].name == name; });
+  if (fresh) owners_.push_back({name, zone, 0, 0});
+  owners_[i].zone = zone;
+  return i;
+}
+
+bool builder::has(const owner_data& o, uint16_t type) const {
+  for (const record* r : records_of(o))
+    if (r->type == type) return true;
+  return false;
+}
+
+void builder::rrset(const owner_data* o, uint16_t type, std::vector<const record*>& out) const {
+  out.clear();
+  if (!o) return;
+  for (const record* r : records_of(*o))
+    if (r->type == type) out.push_back(r);
 }
 
 // True when `name` is at or below a zone cut of its zone (NS below the apex).
-bool builder::is_delegated(std::string_view name, uint32_t zone, std::string* cut) const {
+bool builder::is_delegated(std::string_view name, uint32_t zone, std::string_view* cut) const {
   const std::string& apex = zones_[zone].origin;
   size_t labels = wire::name_label_count(name) - wire::name_label_count(apex);
   // Topmost cut wins: walk from just below the apex down to the name itself.
   for (size_t strip = labels; strip-- > 0;) {
     std::string_view n = wire::name_strip_labels(name, strip);
     const owner_data* o = owner(n);
-    if (o && o->has(rt::ns)) {
-      if (cut) *cut = std::string(n);
+    if (o && has(*o, rt::ns)) {
+      if (cut) *cut = o->name;
       return true;
     }
   }
@@ -145,47 +166,49 @@ void builder::put_soa(encoder& e, uint32_t zone) const {
   e.put_rr(soa, std::min(soa.ttl, minimum));
 }
 
-// Additional-section addresses (A then AAAA) of `name`, once per message.
-void builder::put_addresses(encoder& e, std::string_view name, std::vector<std::string>& done,
-                            uint16_t& count) const {
-  if (std::find(done.begin(), done.end(), name) != done.end()) return;
-  done.emplace_back(name);
+// Additional-section addresses (A then AAAA) of `name`, once per message (done_).
+void builder::put_addresses(encoder& e, std::string_view name, uint16_t& count) {
+  if (std::find(done_.begin(), done_.end(), name) != done_.end()) return;
+  done_.push_back(name);
   const owner_data* o = owner(name);
   if (!o) return;
   for (uint16_t t : {rt::a, rt::aaaa})
-    for (const record* r : o->rrset(t)) e.put_rr(*r), ++count;
+    for (const record* r : records_of(*o))
+      if (r->type == t) e.put_rr(*r), ++count;
 }
 
 uint32_t builder::negative_body(std::string_view qname, uint32_t zone, uint16_t rcode) {
-  encoder e(qname);
+  e_.reset(qname);
   body b;
-  put_soa(e, zone);
+  put_soa(e_, zone);
   b.nscount = 1;
   b.rcode = uint8_t(rcode);
-  return add_body(e, b, e.size());
+  return add_body(e_, b, e_.size());
 }
 
-uint32_t builder::referral_body(const std::string& cut) {
+uint32_t builder::referral_body(std::string_view cut) {
   if (auto it = referrals_.find(cut); it != referrals_.end()) return it->second;
-  encoder e(cut);
+  e_.reset(cut);
   body b;
   b.authoritative = false;  // RFC 1034 4.3.2 step 3b: a referral is not authoritative
-  auto ns = owner(cut)->rrset(rt::ns);
-  for (const record* r : ns) e.put_rr(*r), ++b.nscount;
-  size_t additional = e.size();
-  std::vector<std::string> done;
-  for (const record* r : ns) put_addresses(e, r->rdata, done, b.arcount);
-  return referrals_[cut] = add_body(e, b, additional);
+  std::vector<const record*> ns;
+  rrset(owner(cut), rt::ns, ns);
+  for (const record* r : ns) e_.put_rr(*r), ++b.nscount;
+  size_t additional = e_.size();
+  done_.clear();
+  for (const record* r : ns) put_addresses(e_, r->rdata, b.arcount);
+  return referrals_[cut] = add_body(e_, b, additional);
 }
 
 // The exact answer for (qname, qtype), following in-zone CNAMEs and adding the additional
 // records endpoints use: SRV -> addresses, NAPTR -> SRV -> addresses (RFC 3403 4.2), MX/NS ->
 // addresses.
-uint32_t builder::answer_body(const std::string& qname, uint16_t qtype) {
-  encoder e(qname);
+uint32_t builder::answer_body(std::string_view qname, uint16_t qtype) {
+  encoder& e = e_;
+  e.reset(qname);
   body b;
-  std::string current = qname;
-  std::vector<const record*> final_set;
+  std::string_view current = qname;
+  final_.clear();
   for (int hop = 0;; ++hop) {
     const owner_data* o = owner(current);
     uint32_t z = zone_of(current);
@@ -196,59 +219,61 @@ uint32_t builder::answer_body(const std::string& qname, uint16_t qtype) {
       break;
     }
     if (hop > 0 && is_delegated(current, z, nullptr)) break;  // let the resolver chase
-    auto set = o->rrset(qtype);
-    auto cname = o->rrset(rt::cname);
-    if (set.empty() && !cname.empty() && hop < max_cname_chain) {
-      e.put_rr(*cname.front()), ++b.ancount;
-      current = cname.front()->rdata;
+    rrset(o, qtype, set_);
+    rrset(o, rt::cname, cname_);
+    if (set_.empty() && !cname_.empty() && hop < max_cname_chain) {
+      e.put_rr(*cname_.front()), ++b.ancount;
+      current = cname_.front()->rdata;
       continue;
     }
-    if (set.empty()) {
+    if (set_.empty()) {
       put_soa(e, z), b.nscount = 1;  // NODATA
       break;
     }
-    if ((qtype == rt::a || qtype == rt::aaaa) && set.size() > 1) {
+    if ((qtype == rt::a || qtype == rt::aaaa) && set_.size() > 1) {
       b.rotate_begin = uint16_t(e.size());
-      b.rotate_count = uint16_t(set.size());
+      b.rotate_count = uint16_t(set_.size());
     }
-    for (const record* r : set) e.put_rr(*r), ++b.ancount;
+    for (const record* r : set_) e.put_rr(*r), ++b.ancount;
     if (b.rotate_count)
       b.rotate_stride = uint16_t((e.size() - b.rotate_begin) / b.rotate_count);
-    final_set = std::move(set);
+    final_.swap(set_);
     break;
   }
   size_t additional = e.size();
-  std::vector<std::string> done;
-  std::vector<std::string> srv_done;
-  auto add_srv_set = [&](const std::string& owner_name) {
-    if (std::find(srv_done.begin(), srv_done.end(), owner_name) != srv_done.end()) return;
-    srv_done.push_back(owner_name);
+  done_.clear();
+  srv_done_.clear();
+  auto add_srv_set = [&](std::string_view owner_name) {
+    if (std::find(srv_done_.begin(), srv_done_.end(), owner_name) != srv_done_.end()) return;
+    srv_done_.push_back(owner_name);
     const owner_data* o = owner(owner_name);
     if (!o) return;
-    auto srvs = o->rrset(rt::srv);
-    for (const record* s : srvs) e.put_rr(*s), ++b.arcount;
-    for (const record* s : srvs) put_addresses(e, s->rdata.substr(6), done, b.arcount);
+    rrset(o, rt::srv, srvs_);
+    for (const record* s : srvs_) e.put_rr(*s), ++b.arcount;
+    for (const record* s : srvs_)
+      put_addresses(e, std::string_view(s->rdata).substr(6), b.arcount);
   };
-  for (const record* r : final_set) {
+  for (const record* r : final_) {
+    std::string_view rdata = r->rdata;
     switch (r->type) {
       case rt::srv:
-        put_addresses(e, r->rdata.substr(6), done, b.arcount);
+        put_addresses(e, rdata.substr(6), b.arcount);
         break;
       case rt::mx:
-        put_addresses(e, r->rdata.substr(2), done, b.arcount);
+        put_addresses(e, rdata.substr(2), b.arcount);
         break;
       case rt::ns:
-        put_addresses(e, r->rdata, done, b.arcount);
+        put_addresses(e, rdata, b.arcount);
         break;
       case rt::naptr: {
-        rdata_name n = rdata_name_of(rt::naptr, r->rdata);
+        rdata_name n = rdata_name_of(rt::naptr, rdata);
         if (n.offset == std::string::npos) break;
-        std::string flags = r->rdata.substr(5, uint8_t(r->rdata[4]));
-        std::string replacement = r->rdata.substr(n.offset);
+        std::string flags(rdata.substr(5, uint8_t(rdata[4])));
+        std::string_view replacement = rdata.substr(n.offset);
         for (char& c : flags) c = char(std::tolower(uint8_t(c)));
         if (flags.find('s') != std::string::npos) add_srv_set(replacement);
         else if (flags.find('a') != std::string::npos)
-          put_addresses(e, replacement, done, b.arcount);
+          put_addresses(e, replacement, b.arcount);
         break;
       }
       default:
@@ -260,26 +285,38 @@ uint32_t builder::answer_body(const std::string& qname, uint16_t qtype) {
 
 snapshot_ptr builder::run() {
   // 1. Owners, each record in the most specific loaded zone that contains it (a loaded child
-  //    zone shadows the parent's delegation data for the same names).
+  //    zone shadows the parent's delegation data for the same names). Records are counted per
+  //    owner first, then laid out owner by owner in zone order (recs_).
+  size_t total = 0;
+  for (const auto& z : zones_) total += z.records.size();
+  owner_index_ = zone::index_table(total);
+  owners_.reserve(total + 16);
+  std::vector<std::pair<uint32_t, const record*>> placed;  // (owner, record) in zone order
+  placed.reserve(total);
   for (uint32_t zi = 0; zi < zones_.size(); ++zi) {
     for (const record& r : zones_[zi].records) {
       uint32_t z = zone_of(r.owner);
       if (z != zi) continue;
-      owner_data& o = owners_[r.owner];
-      o.zone = z;
-      o.records.push_back(&r);
+      uint32_t o = add_owner(r.owner, z);
+      ++owners_[o].count;
+      placed.emplace_back(o, &r);
     }
-    owners_[zones_[zi].origin].zone = zi;
+    add_owner(zones_[zi].origin, zi);
     for (const auto& name : zones_[zi].empty_names)
-      if (zone_of(name) == zi) owners_.try_emplace(name).first->second.zone = zi;
+      if (zone_of(name) == zi) add_owner(name, zi);
   }
+  uint32_t next = 0;
+  for (owner_data& o : owners_) o.first = next, next += o.count, o.count = 0;
+  recs_.resize(next);
+  for (auto [o, r] : placed) recs_[owners_[o].first + owners_[o].count++] = r;
+  placed = {};
   // 2. Empty non-terminals: names between an owner and its apex exist (NODATA, not NXDOMAIN).
-  std::vector<std::pair<std::string, uint32_t>> ents;
-  for (const auto& [name, o] : owners_) {
-    size_t below = wire::name_label_count(name) - wire::name_label_count(zones_[o.zone].origin);
-    for (size_t i = 1; i < below; ++i) ents.emplace_back(wire::name_strip_labels(name, i), o.zone);
+  for (size_t i = 0, n = owners_.size(); i < n; ++i) {
+    std::string_view name = owners_[i].name;
+    uint32_t z = owners_[i].zone;
+    size_t below = wire::name_label_count(name) - wire::name_label_count(zones_[z].origin);
+    for (size_t k = 1; k < below; ++k) add_owner(wire::name_strip_labels(name, k), z);
   }
-  for (auto& [name, z] : ents) owners_.try_emplace(name).first->second.zone = z;
 
   // 3. Zones and their negative answers: the SOA's owner is the apex, a suffix of every
   //    name in the zone, so one NXDOMAIN and one NODATA body serve the whole zone.
@@ -291,37 +328,43 @@ snapshot_ptr builder::run() {
   }
 
   // 4. Nodes with their answers per type.
-  snap_->nodes.reserve(owners_.size());
-  for (const auto& [name, o] : owners_) {
+  snapshot& s = *snap_;
+  s.nodes.reserve(owners_.size());
+  s.bodies.reserve(owners_.size() + 16);
+  s.types.reserve(owners_.size());
+  s.names.reserve(total * 20);
+  std::vector<uint16_t> types;
+  for (const owner_data& o : owners_) {
+    std::string_view name = o.name;
     node n;
-    n.name = uint32_t(snap_->names.size());
+    n.name = uint32_t(s.names.size());
     n.name_len = uint8_t(name.size());
-    snap_->names += name;
+    s.names += name;
     n.zone = o.zone;
-    n.types = uint32_t(snap_->types.size());
-    std::string cut;
+    n.types = uint32_t(s.types.size());
+    std::string_view cut;
     if (is_delegated(name, o.zone, &cut)) {
       n.delegated = true;
       n.referral = referral_body(cut);
       n.nodata = n.any = n.referral;
     } else {
-      std::vector<uint16_t> types;
-      for (const record* r : o.records)
+      types.clear();
+      for (const record* r : records_of(o))
         if (std::find(types.begin(), types.end(), r->type) == types.end()) types.push_back(r->type);
-      for (uint16_t t : types) snap_->types.emplace_back(t, answer_body(name, t));
+      for (uint16_t t : types) s.types.emplace_back(t, answer_body(name, t));
       n.nodata = nodata[o.zone];
-      if (o.has(rt::cname)) {
+      if (has(o, rt::cname)) {
         // RFC 1034 4.3.2: any other type at a CNAME follows the chain; built per common type.
         for (uint16_t t : {rt::a, rt::aaaa, rt::srv, rt::naptr, rt::txt, rt::mx, rt::ptr, rt::ns,
                            rt::soa})
-          snap_->types.emplace_back(t, answer_body(name, t));
-        n.nodata = snap_->types[n.types].second;
+          s.types.emplace_back(t, answer_body(name, t));
+        n.nodata = s.types[n.types].second;
       }
       // RFC 8482 section 4.2: ANY gets one RRset that exists here (the first one's answer).
-      n.any = types.empty() ? n.nodata : snap_->types[n.types].second;
+      n.any = types.empty() ? n.nodata : s.types[n.types].second;
     }
-    n.type_count = uint16_t(snap_->types.size() - n.types);
-    snap_->nodes.push_back(n);
+    n.type_count = uint16_t(s.types.size() - n.types);
+    s.nodes.push_back(n);
   }
 
   // 6. Hash index.

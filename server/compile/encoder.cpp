@@ -14,11 +14,14 @@ constexpr size_t max_pointer_target = 0x3FFF - (wire::header_size + wire::max_na
 
 }  // namespace
 
-encoder::encoder(std::string_view question_suffix) {
+void encoder::reset(std::string_view question_suffix) {
+  out_.clear();
+  fixups_.clear();
+  known_.clear();
   // Every suffix of the known QNAME suffix can be reached inside the question.
   for (std::string_view n = question_suffix; n.size() > 1;
        n = wire::name_strip_labels(n, 1)) {
-    known_.push_back({std::string(n), fixup{0, uint16_t(n.size()), true}});
+    known_.push_back({n, fixup{0, uint16_t(n.size()), true}});
   }
 }
 
@@ -30,7 +33,7 @@ const encoder::known_name* encoder::lookup(std::string_view name) const {
 
 void encoder::remember(std::string_view name, size_t offset) {
   if (offset > max_pointer_target || name.size() <= 1 || lookup(name)) return;
-  known_.push_back({std::string(name), fixup{0, uint16_t(offset), false}});
+  known_.push_back({name, fixup{0, uint16_t(offset), false}});
 }
 
 void encoder::put_name(std::string_view name, bool compress) {

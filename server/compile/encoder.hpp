@@ -10,11 +10,17 @@
 
 namespace sipdns::compile {
 
+// Design: the names it remembers for compression are views of the names it was given, so
+// `question_suffix` and every record passed to put_rr must outlive the encoder's use (the
+// compiler passes names and records of the zones it compiles). One encoder is reused for a
+// million bodies: reset() keeps its buffers, so encoding allocates nothing once warm.
 class encoder {
  public:
   // `question_suffix`: a name known to be a suffix of every QNAME this body answers (the
   // QNAME itself for exact answers, the zone apex for NXDOMAIN, the cut for referrals).
-  explicit encoder(std::string_view question_suffix);
+  explicit encoder(std::string_view question_suffix) { reset(question_suffix); }
+  // Starts a new body, as if newly constructed.
+  void reset(std::string_view question_suffix);
 
   void put_rr(const zone::record& r, uint32_t ttl);
   void put_rr(const zone::record& r) { put_rr(r, r.ttl); }
@@ -25,7 +31,7 @@ class encoder {
 
  private:
   struct known_name {
-    std::string name;   // lower-cased wire suffix
+    std::string_view name;  // lower-cased wire suffix
     fixup target;       // where a pointer to it goes (pos unused)
   };
   void put_name(std::string_view name, bool compress);
