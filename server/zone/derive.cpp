@@ -170,6 +170,10 @@ class builder {
     // Only RRsets with filtered records need settling; plain records (most of a big zone)
     // are looked up, never inserted.
     std::unordered_map<rrset_key, rrset_state, key_hash> sets;
+    // Nothing filtered out or withheld (no peer down, none drained): nothing to settle.
+    if (std::none_of(m.begin(), m.end(),
+                     [](const mark& k) { return k.st == state::filtered || k.st == state::withheld; }))
+      return;
     std::unordered_set<std::string_view> marked_owners;
     for (size_t i = 0; i < recs.size(); ++i)
       if (m[i].st != state::plain) {
@@ -208,32 +212,35 @@ class builder {
 
   static void normalise(expanded_zone& z) {
     std::vector<record>& recs = z.records;
-    // Identical (owner, type, rdata) once; kept records are compacted to the front.
-    index_table seen(recs.size());
+    // One table of RRsets (owner, type), each held by its first record, which gathers the
+    // set's minimum TTL (RFC 2181 5.2). Most RRsets of a big zone have one record, so the
+    // dedupe of identical (owner, type, rdata) only hashes records of sets with several.
+    // Kept records are compacted to the front; tables hold their compacted indexes.
+    index_table sets(recs.size());
+    index_table rdatas;
+    std::vector<uint32_t> set_of(recs.size());  // compacted index -> its RRset's first record
+    std::vector<bool> in_rdatas(recs.size());   // the RRset's first record is in `rdatas`
+    auto rdata_hash = [&](const record& r) { return hash_bytes(r.rdata, hash_bytes(r.owner, r.type)); };
     size_t kept = 0;
     for (size_t i = 0; i < recs.size(); ++i) {
       const record& r = recs[i];
-      uint64_t h = hash_bytes(r.rdata, hash_bytes(r.owner, r.type));
-      auto same = [&](uint32_t k) {
-        return recs[k].type == r.type && recs[k].owner == r.owner && recs[k].rdata == r.rdata;
-      };
-      if (!seen.insert(h, uint32_t(kept), same).second) continue;
+      auto same_set = [&](uint32_t k) { return recs[k].type == r.type && recs[k].owner == r.owner; };
+      auto [first, fresh] = sets.insert(hash_bytes(r.owner, r.type), uint32_t(kept), same_set);
+      if (!fresh) {
+        if (!in_rdatas[first]) {
+          rdatas.insert(rdata_hash(recs[first]), first, [](uint32_t) { return false; });
+          in_rdatas[first] = true;
+        }
+        auto same = [&](uint32_t k) { return same_set(k) && recs[k].rdata == r.rdata; };
+        if (!rdatas.insert(rdata_hash(r), uint32_t(kept), same).second) continue;  // identical
+      }
+      set_of[kept] = first;
       if (kept != i) recs[kept] = std::move(recs[i]);
+      recs[first].ttl = std::min(recs[first].ttl, recs[kept].ttl);
       ++kept;
     }
     recs.resize(kept);
-    // RFC 2181 5.2: the records of one RRset share one TTL; take the smallest. `first[i]` is
-    // the first record of i's RRset, which holds the minimum once every record was seen.
-    index_table sets(recs.size());
-    std::vector<uint32_t> first(recs.size());
-    for (size_t i = 0; i < recs.size(); ++i) {
-      const record& r = recs[i];
-      auto same = [&](uint32_t k) { return recs[k].type == r.type && recs[k].owner == r.owner; };
-      uint32_t f = sets.insert(hash_bytes(r.owner, r.type), uint32_t(i), same).first;
-      first[i] = f;
-      recs[f].ttl = std::min(recs[f].ttl, r.ttl);
-    }
-    for (size_t i = 0; i < recs.size(); ++i) recs[i].ttl = recs[first[i]].ttl;
+    for (size_t k = 0; k < kept; ++k) recs[k].ttl = recs[set_of[k]].ttl;
   }
 
   const zone_set& set_;
