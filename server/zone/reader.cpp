@@ -14,6 +14,7 @@
 #include "wire/constants.hpp"
 #include "zone/index_table.hpp"
 #include "zone/names.hpp"
+#include "zone/records_scan.hpp"
 #include "zone/rr_parse.hpp"
 
 namespace sipdns::zone::detail {
@@ -24,6 +25,7 @@ using keys = std::initializer_list<std::string_view>;
 constexpr int64_t max_ttl = 2147483647;  // RFC 2181 8
 constexpr int64_t max_u16 = 65535;
 constexpr int64_t max_u32 = 4294967295;
+
 
 const char* type_text(const toml::node& n) {
   switch (n.type()) {
@@ -85,8 +87,8 @@ struct scope {
 
 class reader {
  public:
-  reader(std::string file, std::vector<diagnostic>& diags)
-      : file_(std::move(file)), at_file_(file_), diags_(diags) {}
+  reader(std::string file, std::vector<diagnostic>& diags, size_t scan_from)
+      : file_(std::move(file)), at_file_(file_), scan_from_(scan_from), diags_(diags) {}
 
   std::optional<zone> read() {
     std::ifstream in(file_, std::ios::binary);
@@ -97,13 +99,39 @@ class reader {
     std::stringstream text;
     text << in.rdbuf();
     std::string doc = text.str();
+    // A big plain `records` array is read by the scanner and the rest of the file by toml++
+    // (records_scan.hpp). Unless toml++ then finds that array, empty, as [zone].records, the
+    // file is read again by toml++ alone, so the scanner never changes what a file means.
+    if (auto scan = scan_records(doc, scan_from_)) {
+      toml::table root;
+      try {
+        root = toml::parse(std::string_view(scan->rest), std::string_view(file_));
+      } catch (const toml::parse_error&) {
+        return read_doc(doc);  // the error is reported from the whole file
+      }
+      const toml::node* rn = root.at_path("zone.records").node();
+      if (rn && rn->is_array() && rn->as_array()->empty() &&
+          rn->source().begin.line == scan->line) {
+        scan_ = &*scan;
+        return read_root(root);
+      }
+    }
+    return read_doc(doc);
+  }
+
+ private:
+  std::optional<zone> read_doc(std::string_view doc) {
     toml::table root;
     try {
-      root = toml::parse(std::string_view(doc), std::string_view(file_));
+      root = toml::parse(doc, std::string_view(file_));
     } catch (const toml::parse_error& e) {
       report(pos(e.source()), severity::error, std::string(e.description()));
       return std::nullopt;
     }
+    return read_root(root);
+  }
+
+  std::optional<zone> read_root(const toml::table& root) {
     check_keys(root, {"zone", "cluster"}, "at the top level");
     const toml::node* zt = root.get("zone");
     if (!zt) {
@@ -127,8 +155,6 @@ class reader {
     merge_duplicates();
     return std::move(zone_);
   }
-
- private:
   source_pos pos(const toml::source_region& r) const {
     return {at_file_, uint32_t(r.begin.line), uint32_t(r.begin.column)};
   }
@@ -262,7 +288,9 @@ class reader {
     } else if (!zt.get("ns")) {
       missing(s, zt, "ns");
     }
-    if (const toml::array* recs = string_array(zt, "records", s)) {
+    if (scan_) {
+      read_scanned(scan_->records);
+    } else if (const toml::array* recs = string_array(zt, "records", s)) {
       zone_.records.reserve(zone_.records.size() + recs->size());
       for (const auto& e : *recs) {
         const std::string& text = e.as_string()->get();
@@ -276,6 +304,21 @@ class reader {
       }
     }
     return true;
+  }
+
+  // The same for the strings the scanner read: same parse, same messages, same positions.
+  void read_scanned(const std::vector<scanned_record>& recs) {
+    zone_.records.reserve(zone_.records.size() + recs.size());
+    for (const scanned_record& e : recs) {
+      parsed_record r = parse_record(e.text, zone_.origin, zone_.default_ttl);
+      source_pos at{at_file_, e.line, e.column};
+      if (!r.rec) {
+        report(at, severity::error, "record " + quoted(e.text) + ": " + r.error);
+        continue;
+      }
+      r.rec->where = at;
+      zone_.records.push_back(std::move(*r.rec));
+    }
   }
 
   void read_soa(const toml::table& zt, const scope& zs) {
@@ -735,14 +778,17 @@ class reader {
 
   std::string file_;
   file_name at_file_;  // file_, interned once: every record's position points at it
+  size_t scan_from_;
+  const records_scan* scan_ = nullptr;  // set when [zone].records comes from the scanner
   std::vector<diagnostic>& diags_;
   zone zone_;
 };
 
 }  // namespace
 
-std::optional<zone> read_zone_file(const std::string& file, std::vector<diagnostic>& diags) {
-  return reader(file, diags).read();
+std::optional<zone> read_zone_file(const std::string& file, std::vector<diagnostic>& diags,
+                                   size_t scan_from) {
+  return reader(file, diags, scan_from).read();
 }
 
 }  // namespace sipdns::zone::detail
