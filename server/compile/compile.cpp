@@ -448,14 +448,19 @@ snapshot_ptr build_snapshot(const std::vector<zone::expanded_zone>& zones) {
   }
   if (helper.joinable()) helper.join();
   if (failed) std::rethrow_exception(failed);
-  auto snap = std::make_shared<snapshot>(std::move(first.out));
-  if (two) {
-    snap->bytes.reserve(snap->bytes.size() + second.out.bytes.size());
-    snap->nodes.reserve(count);
-    snap->bodies.reserve(snap->bodies.size() + second.out.bodies.size());
-    snap->types.reserve(snap->types.size() + second.out.types.size());
-    second.merge_into(*snap);
-  }
+  // The parts' pools go into vectors of their exact final size, allocated after the parts
+  // (so no doubling slack stays resident, and the parts' memory is freed whole).
+  auto snap = std::make_shared<snapshot>();
+  snapshot& s = *snap;
+  s.bytes.reserve(first.out.bytes.size() + second.out.bytes.size());
+  s.fixups.reserve(first.out.fixups.size() + second.out.fixups.size());
+  s.cuts.reserve(first.out.cuts.size() + second.out.cuts.size());
+  s.names.reserve(first.out.names.size() + second.out.names.size());
+  s.bodies.reserve(first.out.bodies.size() + second.out.bodies.size());
+  s.types.reserve(first.out.types.size() + second.out.types.size());
+  s.nodes.reserve(count);
+  first.merge_into(s);
+  second.merge_into(s);
 
   // 6. Hash index.
   size_t cap = 16;
