@@ -5,6 +5,8 @@
 #include <malloc.h>
 
 #include <chrono>
+#include <thread>
+#include <utility>
 
 #include <cstring>
 #include <exception>
@@ -128,6 +130,10 @@ compile::snapshot_ptr runtime::build(std::string& log) {
   std::shared_ptr<const zone::zone_set> set;
   auto t0 = clock::now();
   bool from_files = files_dirty_.exchange(false);
+  // A reload frees the zone set it replaces (a million records of a big zone) on another
+  // core while this build goes on; the thread is joined before this function returns.
+  std::shared_ptr<const zone::zone_set> retired;
+  std::jthread freeing;
   std::vector<zone::expanded_zone> loaded_zones;  // what load() derived with every peer usable
   if (from_files) {
     zone::load_result loaded = zone::load(paths_);
@@ -136,9 +142,13 @@ compile::snapshot_ptr runtime::build(std::string& log) {
     set = std::make_shared<const zone::zone_set>(std::move(*loaded.zones));
     loaded_zones = std::move(loaded.expanded);
     configure_prober(*set);
-    std::lock_guard lock(mu_);
-    if (zones_) log += "sipdnsd: reloaded, serving " + std::to_string(set->zones.size()) + " zones\n";
-    zones_ = set;
+    {
+      std::lock_guard lock(mu_);
+      if (zones_) log += "sipdnsd: reloaded, serving " + std::to_string(set->zones.size()) + " zones\n";
+      retired = std::exchange(zones_, set);
+    }
+    if (retired && retired.use_count() == 1)
+      freeing = std::jthread([old = std::move(retired)]() mutable { old.reset(); });
   } else {
     std::lock_guard lock(mu_);
     set = zones_;
