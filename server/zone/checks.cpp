@@ -15,26 +15,43 @@ namespace {
 
 std::string quoted_name(std::string_view n) { return "\"" + wire::name_to_text(n) + "\""; }
 
-// Lookups into the records of one expanded zone by (owner, type).
+// What the checks ask of one expanded zone: whether a name has a CNAME, an A or an AAAA, for
+// the names they ask about (SRV/MX/NS targets, peer hosts) only, so that a big zone costs one
+// pass over its records and no table of all of them.
 struct zone_index {
-  const expanded_zone& z;
-  index_table sets;                 // the first record of each (owner, type)
+  std::vector<std::string_view> asked;
+  index_table asked_index;          // name -> index in asked
+  std::vector<uint8_t> found;       // per asked name: type_bit of each type present
   std::set<std::string_view> cuts;  // delegation points: NS owners below the apex
 
-  explicit zone_index(const expanded_zone& zone) : z(zone), sets(zone.records.size()) {
-    const auto& recs = z.records;
-    for (size_t i = 0; i < recs.size(); ++i) {
-      const record& r = recs[i];
-      sets.insert(hash_bytes(r.owner, r.type), uint32_t(i), [&](uint32_t k) {
-        return recs[k].type == r.type && recs[k].owner == r.owner;
-      });
+  static uint8_t type_bit(uint16_t type) {
+    if (type == wire::rr_type::cname) return 1;
+    if (type == wire::rr_type::a) return 2;
+    if (type == wire::rr_type::aaaa) return 4;
+    return 0;
+  }
+  uint32_t find(std::string_view name) const {
+    return asked_index.find(hash_bytes(name), [&](uint32_t k) { return asked[k] == name; });
+  }
+
+  zone_index(const expanded_zone& z, const std::vector<std::string_view>& names) {
+    for (std::string_view n : names)
+      if (asked_index.insert(hash_bytes(n), uint32_t(asked.size()), [&](uint32_t k) {
+            return asked[k] == n;
+          }).second)
+        asked.push_back(n);
+    found.assign(asked.size(), 0);
+    for (const record& r : z.records) {
       if (r.type == wire::rr_type::ns && r.owner != z.origin) cuts.insert(r.owner);
+      uint8_t bit = type_bit(r.type);
+      if (bit == 0 || asked.empty()) continue;
+      if (uint32_t i = find(r.owner); i != index_table::missing) found[i] |= bit;
     }
   }
+  // Only for names that were asked about.
   bool has(std::string_view owner, uint16_t type) const {
-    return sets.find(hash_bytes(owner, type), [&](uint32_t k) {
-      return z.records[k].type == type && z.records[k].owner == owner;
-    }) != index_table::missing;
+    uint32_t i = find(owner);
+    return i != index_table::missing && (found[i] & type_bit(type)) != 0;
   }
   bool has_address(std::string_view owner) const {
     return has(owner, wire::rr_type::a) || has(owner, wire::rr_type::aaaa);
@@ -47,6 +64,21 @@ struct zone_index {
   }
 };
 
+// The name an SRV, MX or NS record points at, or empty for other records.
+std::string_view target_of(const record& r) {
+  size_t at;
+  if (r.type == wire::rr_type::srv)
+    at = 6;
+  else if (r.type == wire::rr_type::mx)
+    at = 2;
+  else if (r.type == wire::rr_type::ns)
+    at = 0;
+  else
+    return {};
+  if (r.rdata.size() <= at) return {};
+  return std::string_view(r.rdata).substr(at);
+}
+
 class checker {
  public:
   checker(zone_set& set, std::vector<diagnostic>& diags) : set_(set), diags_(diags) {}
@@ -55,7 +87,15 @@ class checker {
     drop_duplicate_origins();
     check_peer_placement();
     expanded_ = derive(set_);
-    for (const auto& z : expanded_) index_.emplace_back(z);
+    // Every name check_target and check_peer_address will ask about.
+    std::vector<std::string_view> asked;
+    for (const auto& z : set_.zones) {
+      for (const auto& r : z.records)
+        if (std::string_view t = target_of(r); !t.empty()) asked.push_back(t);
+      for (const auto& c : z.clusters)
+        for (const auto& p : c.peers) asked.push_back(p.host);
+    }
+    for (const auto& z : expanded_) index_.emplace_back(z, asked);
     for (size_t zi = 0; zi < expanded_.size(); ++zi) check_cnames(zi);
     for (const auto& z : set_.zones)
       for (const auto& r : z.records) check_target(r);
@@ -129,17 +169,8 @@ class checker {
   // An SRV, MX or NS target inside a loaded zone must have an address there; outside every
   // loaded zone it is assumed to resolve elsewhere.
   void check_target(const record& r) {
-    size_t at;
-    if (r.type == wire::rr_type::srv)
-      at = 6;
-    else if (r.type == wire::rr_type::mx)
-      at = 2;
-    else if (r.type == wire::rr_type::ns)
-      at = 0;
-    else
-      return;
-    if (r.rdata.size() <= at) return;
-    std::string_view target = std::string_view(r.rdata).substr(at);
+    std::string_view target = target_of(r);
+    if (target.empty()) return;
     if (target.size() == 1) return;  // "." : RFC 2782 "no service", RFC 7505 null MX
     auto zi = find_zone(set_, target);
     if (!zi) return;
