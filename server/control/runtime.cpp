@@ -132,6 +132,7 @@ compile::snapshot_ptr runtime::build(std::string& log) {
   bool from_files = files_dirty_.exchange(false);
   // A reload frees the zone set it replaces (a million records of a big zone) on another
   // core while this build goes on; the thread is joined before this function returns.
+  cleanup_ = {};  // the previous build's clean-up is over before this one allocates
   std::shared_ptr<const zone::zone_set> retired;
   std::jthread freeing;
   std::vector<zone::expanded_zone> loaded_zones;  // what load() derived with every peer usable
@@ -203,10 +204,13 @@ compile::snapshot_ptr runtime::build(std::string& log) {
       };
       // Loading a big zone leaves hundreds of MB of freed temporaries in malloc's free
       // lists; hand them back so the resident size is what the server really keeps. The
-      // expanded records go first: the snapshot holds everything it needs.
-      zones.clear();
-      zones.shrink_to_fit();
-      ::malloc_trim(0);
+      // expanded records go first (the snapshot holds everything it needs), on another
+      // thread, so that the snapshot is served meanwhile.
+      cleanup_ = std::jthread([old = std::move(zones)]() mutable {
+        old.clear();
+        old.shrink_to_fit();
+        ::malloc_trim(0);
+      });
       log += "sipdnsd: loaded " + std::to_string(zone_count) + " zones, " +
              std::to_string(records) + " records in " + std::to_string(ms_since(t0)) +
              " ms (parse " + std::to_string(ms(t0, t1)) + " ms, derive " +

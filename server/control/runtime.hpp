@@ -13,6 +13,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "compile/snapshot.hpp"
@@ -55,6 +56,9 @@ class runtime {
     uint32_t serial = 0;
   };
   std::map<std::string, served> served_;          // by origin
+  // Frees a load's expanded records and trims malloc after build() returns; joined by the
+  // next build() and by the destructor.
+  std::jthread cleanup_;
 };
 
 }  // namespace sipdns::control

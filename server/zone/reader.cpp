@@ -96,9 +96,15 @@ class reader {
       report({file_, 0, 0}, severity::error, "cannot read file");
       return std::nullopt;
     }
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string doc = text.str();
+    // One read into a string of the file's size (a stringstream would copy it twice).
+    in.seekg(0, std::ios::end);
+    std::streamoff size = in.tellg();
+    in.seekg(0, std::ios::beg);
+    std::string doc(size > 0 ? size_t(size) : 0, '\0');
+    if (size < 0 || !in.read(doc.data(), std::streamsize(doc.size()))) {
+      report({file_, 0, 0}, severity::error, "cannot read file");
+      return std::nullopt;
+    }
     // A big plain `records` array is read by the scanner and the rest of the file by toml++
     // (records_scan.hpp). Unless toml++ then finds that array, empty, as [zone].records, the
     // file is read again by toml++ alone, so the scanner never changes what a file means.
