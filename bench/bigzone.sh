@@ -15,7 +15,8 @@
 #   memory  VmRSS of the process tree once serving (and the sum of PSS, which counts pages
 #           shared by forked children once: NSD forks its servers after loading)
 #   reload  one record changed (probe.big.test A, SOA serial + 1), then sipdnsd: SIGHUP; Knot:
-#           knotc zone-reload; NSD: nsd-control reload; until dig returns the new address
+#           knotc zone-reload; NSD: nsd-control reload; until dig returns the new address;
+#           VmRSS again 1 s after that (what it keeps once the replaced zone is released)
 # Prints a table with the ratios ours/Knot and ours/NSD and writes bench/results/bigzone.json.
 # Only 127.0.0.1 is queried; every wait is bounded; every server is killed by PID on exit.
 set -uo pipefail
@@ -200,7 +201,7 @@ change_txt() {
 # ---- one server -----------------------------------------------------------------------------
 
 # Results per server: START_MS, RSS_KB, HWM_KB, PSS_KB, RELOAD_MS, NOTE.
-declare -A START_MS RSS_KB HWM_KB PSS_KB RELOAD_MS RELOAD_HWM_KB UNANSWERED
+declare -A START_MS RSS_KB HWM_KB PSS_KB RELOAD_MS RELOAD_HWM_KB RELOAD_RSS_KB UNANSWERED
 SIPDNSD_LOAD_LINE= SIPDNSD_RELOAD_LINE=
 FAILED=0
 
@@ -244,11 +245,14 @@ run_server() {
   UNANSWERED[$name]=$(wc -l <"$UNANSWERED_FILE")
   UNANSWERED_FILE=
   RELOAD_HWM_KB[$name]=$(tree_kb VmHWM "$SERVER_PID")
+  sleep 1 # as at start: what it keeps once the replaced zone is released
+  RELOAD_RSS_KB[$name]=$(tree_kb VmRSS "$SERVER_PID")
   soa_ok || { echo "bigzone.sh: $name: SOA does not answer after the reload" >&2; FAILED=1; }
   printf 'bigzone.sh: %-7s start %6d ms, RSS %8d kB (peak %d kB, PSS %d kB), reload %6d ms' \
     "$name" "${START_MS[$name]}" "${RSS_KB[$name]}" "${HWM_KB[$name]}" "${PSS_KB[$name]}" \
     "${RELOAD_MS[$name]}" >&2
-  printf ' (peak %d kB, %d polls unanswered)\n' "${RELOAD_HWM_KB[$name]}" "${UNANSWERED[$name]}" >&2
+  printf ' (peak %d kB, RSS after %d kB, %d polls unanswered)\n' "${RELOAD_HWM_KB[$name]}" \
+    "${RELOAD_RSS_KB[$name]}" "${UNANSWERED[$name]}" >&2
   stop_server
 }
 
@@ -353,7 +357,7 @@ echo
 echo "big zone: $RRS RRs ($RECORDS records + $CLUSTERS clusters), $cores cores, $cpu"
 printf '%-22s %12s %12s %12s %12s %12s\n' "" sipdnsd "Knot $knot_version" "NSD $nsd_version" ours/Knot ours/NSD
 for m in START_MS:start_ms RELOAD_MS:reload_ms RSS_KB:rss_MB PSS_KB:pss_MB HWM_KB:peak_rss_MB \
-  RELOAD_HWM_KB:peak_rss_reload_MB UNANSWERED:unanswered_in_reload; do
+  RELOAD_HWM_KB:peak_rss_reload_MB RELOAD_RSS_KB:rss_after_reload_MB UNANSWERED:unanswered_in_reload; do
   arr=${m%%:*} label=${m#*:}
   a=$(val "$arr" sipdnsd) k=$(val "$arr" knot) n=$(val "$arr" nsd)
   if [[ $arr == *_KB ]]; then fa=$(mb "$a") fk=$(mb "$k") fn=$(mb "$n"); else fa=$a fk=$k fn=$n; fi
@@ -367,8 +371,9 @@ server_json() {
   printf '{ "start_ms": %s, "reload_ms": %s, "rss_kb": %s, "pss_kb": %s, "peak_rss_kb": %s, ' \
     "$(val START_MS "$s")" "$(val RELOAD_MS "$s")" "$(val RSS_KB "$s")" "$(val PSS_KB "$s")" \
     "$(val HWM_KB "$s")"
-  printf '"peak_rss_after_reload_kb": %s, "polls_unanswered_during_reload": %s }' \
-    "$(val RELOAD_HWM_KB "$s")" "$(val UNANSWERED "$s")"
+  printf '"peak_rss_after_reload_kb": %s, "rss_after_reload_kb": %s, ' \
+    "$(val RELOAD_HWM_KB "$s")" "$(val RELOAD_RSS_KB "$s")"
+  printf '"polls_unanswered_during_reload": %s }' "$(val UNANSWERED "$s")"
 }
 mkdir -p "$(dirname "$JSON")"
 cat >"$JSON" <<JSON
@@ -381,7 +386,7 @@ cat >"$JSON" <<JSON
             "rrs_exported": $RRS, "toml_bytes": $TOML_BYTES, "zonefile_bytes": $TXT_BYTES },
   "method": {
     "start": "exec until dig +norec SOA answers NOERROR, polled every 20 ms",
-    "memory": "VmRSS / VmHWM / Pss summed over the process tree, 1 s after it first answered; VmHWM again after the reload",
+    "memory": "VmRSS / VmHWM / Pss summed over the process tree, 1 s after it first answered; VmHWM again after the reload, and VmRSS 1 s after the reload answered (rss_after_reload_kb)",
     "reload": "probe A and SOA serial changed; sipdnsd SIGHUP, knotc zone-reload, nsd-control reload; until dig (every 20 ms, 1 s timeout) sees the new address; polls with no answer at all are counted"
   },
   "servers": {
@@ -397,6 +402,8 @@ cat >"$JSON" <<JSON
     "reload_ours_nsd": $(ratio "$(val RELOAD_MS sipdnsd)" "$(val RELOAD_MS nsd)"),
     "rss_ours_knot": $(ratio "$(val RSS_KB sipdnsd)" "$(val RSS_KB knot)"),
     "rss_ours_nsd": $(ratio "$(val RSS_KB sipdnsd)" "$(val RSS_KB nsd)"),
+    "rss_after_reload_ours_knot": $(ratio "$(val RELOAD_RSS_KB sipdnsd)" "$(val RELOAD_RSS_KB knot)"),
+    "rss_after_reload_ours_nsd": $(ratio "$(val RELOAD_RSS_KB sipdnsd)" "$(val RELOAD_RSS_KB nsd)"),
     "pss_ours_nsd": $(ratio "$(val RSS_KB sipdnsd)" "$(val PSS_KB nsd)")
   },
   "sipdnsd_log": { "start": $(json_str "$SIPDNSD_LOAD_LINE"), "reload": $(json_str "$SIPDNSD_RELOAD_LINE") },

@@ -141,7 +141,11 @@ int main(int argc, char** argv) {
 
     net::server_config extra = cfg;
     extra.log_listeners = false;
-    if (!srv.start(err) || !workers.start(opts.workers - 1, extra, snap, err)) {
+    bool listening = srv.start(err) && workers.start(opts.workers - 1, extra, snap, err);
+    // The loops hold the snapshot now; one kept here would pin it (and its hundreds of MB
+    // for a big zone) after the first reload replaces it.
+    snap.reset();
+    if (!listening) {
       std::fprintf(stderr, "sipdnsd: error: cannot listen on %s\n", err.c_str());
       status = 1;
       shutdown(0);

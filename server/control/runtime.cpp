@@ -202,26 +202,41 @@ compile::snapshot_ptr runtime::build(std::string& log) {
       auto ms = [](clock::time_point a, clock::time_point b) {
         return long(std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count());
       };
-      // Loading a big zone leaves hundreds of MB of freed temporaries in malloc's free
-      // lists; hand them back so the resident size is what the server really keeps. The
-      // expanded records go first (the snapshot holds everything it needs), on another
-      // thread, so that the snapshot is served meanwhile.
-      cleanup_ = std::jthread([old = std::move(zones)]() mutable {
-        old.clear();
-        old.shrink_to_fit();
-        ::malloc_trim(0);
-      });
       log += "sipdnsd: loaded " + std::to_string(zone_count) + " zones, " +
              std::to_string(records) + " records in " + std::to_string(ms_since(t0)) +
              " ms (parse " + std::to_string(ms(t0, t1)) + " ms, derive " +
              std::to_string(ms(t1, t2)) + " ms, compile " + std::to_string(ms(t2, clock::now())) +
              " ms)\n";
     }
+    retire(std::move(zones), std::exchange(last_, snap), from_files);
     return snap;
   } catch (const std::exception& e) {
     log += std::string("sipdnsd: error: ") + e.what() + "\n";
     return nullptr;
   }
+}
+
+// Loading a big zone leaves hundreds of MB of freed temporaries in malloc's free lists, and a
+// rebuild replaces a snapshot the serving loops drop only once they have the new one. One
+// thread, off the hot path, frees the expanded records (the snapshot holds everything it
+// needs), waits (bounded) until the loops have let go of the previous snapshot, frees it, and
+// only then hands the free memory back with malloc_trim, so the resident size after a reload
+// is what the server really keeps.
+void runtime::retire(std::vector<zone::expanded_zone> zones, compile::snapshot_ptr previous,
+                     bool trim) {
+  if (zones.empty() && !previous) return;
+  cleanup_ = std::jthread([old = std::move(zones), prev = std::move(previous),
+                           trim](std::stop_token stop) mutable {
+    old.clear();
+    old.shrink_to_fit();
+    // Every loop drops its reference when it publishes the new snapshot: within a loop
+    // iteration normally. A stop (next build, shutdown) ends the wait early.
+    for (int i = 0; prev && prev.use_count() > 1 && i < 2500 && !stop.stop_requested(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    bool freed_snapshot = prev && prev.use_count() == 1;
+    prev.reset();
+    if (trim || freed_snapshot) ::malloc_trim(0);
+  });
 }
 
 // RFC 1982 serials: go up by one whenever a zone's served records change (a health change

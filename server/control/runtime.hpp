@@ -41,6 +41,7 @@ class runtime {
  private:
   void configure_prober(const zone::zone_set& set);
   void bump_serials(std::vector<zone::expanded_zone>& zones, std::string& log);
+  void retire(std::vector<zone::expanded_zone> zones, compile::snapshot_ptr previous, bool trim);
 
   std::vector<std::string> paths_;
   health::monitor* prober_;
@@ -56,8 +57,9 @@ class runtime {
     uint32_t serial = 0;
   };
   std::map<std::string, served> served_;          // by origin
-  // Frees a load's expanded records and trims malloc after build() returns; joined by the
-  // next build() and by the destructor.
+  compile::snapshot_ptr last_;                   // the snapshot build() returned last
+  // Frees a build's expanded records and the snapshot it replaced, then trims malloc, after
+  // build() returns; stopped and joined by the next build() and by the destructor.
   std::jthread cleanup_;
 };
 
