@@ -58,7 +58,9 @@ class names {
   }
   bool has(const owner_data& o, uint16_t type) const;
   void rrset(const owner_data* o, uint16_t type, std::vector<const record*>& out) const;
-  bool is_delegated(std::string_view name, uint32_t zone, std::string_view* cut) const;
+  // `self`, when known, is the owner named `name` (saves its lookup).
+  bool is_delegated(std::string_view name, uint32_t zone, std::string_view* cut,
+                    const owner_data* self = nullptr) const;
 
  private:
   uint32_t add_owner(std::string_view name, uint32_t zone);
@@ -143,13 +145,14 @@ void names::rrset(const owner_data* o, uint16_t type, std::vector<const record*>
 }
 
 // True when `name` is at or below a zone cut of its zone (NS below the apex).
-bool names::is_delegated(std::string_view name, uint32_t zone, std::string_view* cut) const {
+bool names::is_delegated(std::string_view name, uint32_t zone, std::string_view* cut,
+                         const owner_data* self) const {
   const std::string& apex = zones_[zone].origin;
   size_t labels = wire::name_label_count(name) - wire::name_label_count(apex);
   // Topmost cut wins: walk from just below the apex down to the name itself.
   for (size_t strip = labels; strip-- > 0;) {
     std::string_view n = wire::name_strip_labels(name, strip);
-    const owner_data* o = owner(n);
+    const owner_data* o = strip == 0 && self ? self : owner(n);
     if (o && has(*o, rt::ns)) {
       if (cut) *cut = o->name;
       return true;
@@ -175,7 +178,7 @@ class part {
   uint32_t add_body(const encoder& e, body b, size_t additional_start);
   void put_soa(encoder& e, uint32_t zone) const;
   void put_addresses(encoder& e, std::string_view name, uint16_t& count);
-  uint32_t answer_body(std::string_view qname, uint16_t qtype);
+  uint32_t answer_body(std::string_view qname, uint16_t qtype, const owner_data* self = nullptr);
   uint32_t negative_body(std::string_view qname, uint32_t zone, uint16_t rcode);
   uint32_t referral_body(std::string_view cut);
 
@@ -256,14 +259,15 @@ uint32_t part::referral_body(std::string_view cut) {
 // The exact answer for (qname, qtype), following in-zone CNAMEs and adding the additional
 // records endpoints use: SRV -> addresses, NAPTR -> SRV -> addresses (RFC 3403 4.2), MX/NS ->
 // addresses.
-uint32_t part::answer_body(std::string_view qname, uint16_t qtype) {
+// `self`, when known, is the owner named `qname`.
+uint32_t part::answer_body(std::string_view qname, uint16_t qtype, const owner_data* self) {
   encoder& e = e_;
   e.reset(qname);
   body b;
   std::string_view current = qname;
   final_.clear();
   for (int hop = 0;; ++hop) {
-    const owner_data* o = n_.owner(current);
+    const owner_data* o = hop == 0 && self ? self : n_.owner(current);
     uint32_t z = n_.zone_of(current);
     if (!o || z == UINT32_MAX) {
       if (z != UINT32_MAX && hop > 0) {  // dangling in-zone CNAME: RFC 6604 rcode NXDOMAIN
@@ -367,7 +371,7 @@ void part::encode(size_t begin, size_t end, bool with_zones) {
     nd.zone = o.zone;
     nd.types = uint32_t(s.types.size());
     std::string_view cut;
-    if (n_.is_delegated(name, o.zone, &cut)) {
+    if (n_.is_delegated(name, o.zone, &cut, &o)) {
       nd.delegated = true;
       nd.referral = referral_body(cut);
       nd.nodata = nd.any = nd.referral;
@@ -375,13 +379,13 @@ void part::encode(size_t begin, size_t end, bool with_zones) {
       types.clear();
       for (const record* r : n_.records_of(o))
         if (std::find(types.begin(), types.end(), r->type) == types.end()) types.push_back(r->type);
-      for (uint16_t t : types) s.types.emplace_back(t, answer_body(name, t));
+      for (uint16_t t : types) s.types.emplace_back(t, answer_body(name, t, &o));
       nd.nodata = nodata[o.zone];
       if (n_.has(o, rt::cname)) {
         // RFC 1034 4.3.2: any other type at a CNAME follows the chain; built per common type.
         for (uint16_t t : {rt::a, rt::aaaa, rt::srv, rt::naptr, rt::txt, rt::mx, rt::ptr, rt::ns,
                            rt::soa})
-          s.types.emplace_back(t, answer_body(name, t));
+          s.types.emplace_back(t, answer_body(name, t, &o));
         nd.nodata = s.types[nd.types].second;
       }
       // RFC 8482 section 4.2: ANY gets one RRset that exists here (the first one's answer).
