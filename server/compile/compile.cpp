@@ -63,7 +63,10 @@ class names {
                     const owner_data* self = nullptr) const;
 
  private:
-  uint32_t add_owner(std::string_view name, uint32_t zone);
+  uint32_t add_owner(std::string_view name, uint32_t zone) {
+    return add_owner(name, zone, zone::hash_bytes(name));
+  }
+  uint32_t add_owner(std::string_view name, uint32_t zone, uint64_t hash);
 
   const std::vector<zone::expanded_zone>& zones_;
   std::vector<owner_data> owners_;
@@ -81,11 +84,20 @@ names::names(const std::vector<zone::expanded_zone>& zones) : zones_(zones) {
   owners_.reserve(total + 16);
   std::vector<std::pair<uint32_t, const record*>> placed;  // (owner, record) in zone order
   placed.reserve(total);
+  constexpr size_t ahead = 8;  // hashes computed and slots prefetched this many records ahead
+  uint64_t hashes[ahead];
   for (uint32_t zi = 0; zi < zones_.size(); ++zi) {
-    for (const record& r : zones_[zi].records) {
+    const std::vector<record>& recs = zones_[zi].records;
+    for (size_t i = 0; i < recs.size() && i < ahead; ++i)
+      owner_index_.prefetch(hashes[i] = zone::hash_bytes(recs[i].owner));
+    for (size_t i = 0; i < recs.size(); ++i) {
+      const record& r = recs[i];
+      uint64_t hash = hashes[i % ahead];
+      if (i + ahead < recs.size())
+        owner_index_.prefetch(hashes[i % ahead] = zone::hash_bytes(recs[i + ahead].owner));
       uint32_t z = zone_of(r.owner);
       if (z != zi) continue;
-      uint32_t o = add_owner(r.owner, z);
+      uint32_t o = add_owner(r.owner, z, hash);
       ++owners_[o].count;
       placed.emplace_back(o, &r);
     }
@@ -123,8 +135,8 @@ const owner_data* names::owner(std::string_view name) const {
 }
 
 // The owner named `name`, added (without records) if new; its zone is set either way.
-uint32_t names::add_owner(std::string_view name, uint32_t zone) {
-  auto [i, fresh] = owner_index_.insert(zone::hash_bytes(name), uint32_t(owners_.size()),
+uint32_t names::add_owner(std::string_view name, uint32_t zone, uint64_t hash) {
+  auto [i, fresh] = owner_index_.insert(hash, uint32_t(owners_.size()),
                                         [&](uint32_t k) { return owners_[k].name == name; });
   if (fresh) owners_.push_back({name, zone, 0, 0});
   owners_[i].zone = zone;
@@ -470,9 +482,20 @@ snapshot_ptr build_snapshot(const std::vector<zone::expanded_zone>& zones) {
   size_t cap = 16;
   while (cap < snap->nodes.size() * 2) cap <<= 1;
   snap->table.assign(cap, 0);
-  for (uint32_t i = 0; i < snap->nodes.size(); ++i) {
+  // Slots are computed and prefetched a few nodes ahead, so their cache misses overlap.
+  constexpr uint32_t ahead = 8;
+  size_t slot[ahead];
+  auto home = [&](uint32_t i) {
     std::string_view nm = snap->name_of(snap->nodes[i]);
     size_t h = hash_name(reinterpret_cast<const uint8_t*>(nm.data()), nm.size()) & (cap - 1);
+    __builtin_prefetch(&snap->table[h], 1);
+    return h;
+  };
+  const uint32_t node_count = uint32_t(snap->nodes.size());
+  for (uint32_t i = 0; i < node_count && i < ahead; ++i) slot[i] = home(i);
+  for (uint32_t i = 0; i < node_count; ++i) {
+    size_t h = slot[i % ahead];
+    if (i + ahead < node_count) slot[i % ahead] = home(i + ahead);
     while (snap->table[h]) h = (h + 1) & (cap - 1);
     snap->table[h] = i + 1;
   }
