@@ -222,10 +222,21 @@ class builder {
     std::vector<bool> in_rdatas(recs.size());   // the RRset's first record is in `rdatas`
     auto rdata_hash = [&](const record& r) { return hash_bytes(r.rdata, hash_bytes(r.owner, r.type)); };
     size_t kept = 0;
+    // Set hashes are computed and their slots prefetched a few records ahead (not moved yet).
+    constexpr size_t ahead = 8;
+    uint64_t hashes[ahead];
+    auto set_hash = [&](size_t i) {
+      uint64_t h = hash_bytes(recs[i].owner, recs[i].type);
+      sets.prefetch(h);
+      return h;
+    };
+    for (size_t i = 0; i < recs.size() && i < ahead; ++i) hashes[i] = set_hash(i);
     for (size_t i = 0; i < recs.size(); ++i) {
       const record& r = recs[i];
+      uint64_t h = hashes[i % ahead];
+      if (i + ahead < recs.size()) hashes[i % ahead] = set_hash(i + ahead);
       auto same_set = [&](uint32_t k) { return recs[k].type == r.type && recs[k].owner == r.owner; };
-      auto [first, fresh] = sets.insert(hash_bytes(r.owner, r.type), uint32_t(kept), same_set);
+      auto [first, fresh] = sets.insert(h, uint32_t(kept), same_set);
       if (!fresh) {
         if (!in_rdatas[first]) {
           rdatas.insert(rdata_hash(recs[first]), first, [](uint32_t) { return false; });

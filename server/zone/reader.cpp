@@ -768,9 +768,20 @@ class reader {
     std::vector<record>& recs = zone_.records;
     index_table seen(recs.size());
     size_t kept = 0;
-    for (size_t i = 0; i < recs.size(); ++i) {
+    // Hashes are computed and their slots prefetched a few records ahead (not moved yet).
+    constexpr size_t ahead = 8;
+    uint64_t hashes[ahead];
+    auto hash_of = [&](size_t i) {
       const record& r = recs[i];
       uint64_t h = hash_bytes(r.rdata, hash_bytes(r.owner, r.type));
+      seen.prefetch(h);
+      return h;
+    };
+    for (size_t i = 0; i < recs.size() && i < ahead; ++i) hashes[i] = hash_of(i);
+    for (size_t i = 0; i < recs.size(); ++i) {
+      const record& r = recs[i];
+      uint64_t h = hashes[i % ahead];
+      if (i + ahead < recs.size()) hashes[i % ahead] = hash_of(i + ahead);
       auto same = [&](uint32_t k) {
         return recs[k].type == r.type && recs[k].owner == r.owner && recs[k].rdata == r.rdata;
       };
