@@ -8,6 +8,7 @@
 
 #include "answer/answer.hpp"
 #include "net/server.hpp"
+#include "net/tcp_frames.hpp"
 #include "wire/constants.hpp"
 
 namespace sipdns::net {
@@ -120,21 +121,21 @@ void tcp_connection::process() noexcept {
   auto out = server_.out_buffer();
   size_t used = 0, off = 0;
   bool answered = false;
-  while (!closing_ && pending_.empty() && rlen_ - off >= 2) {
-    size_t n = wire::get16(&rbuf_[off]);
-    if (n == 0 || n > max_query) {
+  while (!closing_ && pending_.empty()) {
+    const frame f = next_frame(std::span(rbuf_).first(rlen_).subspan(off), max_query);
+    if (f.status == frame_status::need_more) break;
+    if (f.status == frame_status::bad_length) {
       if (used) flush(used);  // what was asked before the garbage is still answered
       close();  // not a DNS query; resynchronising on a byte stream is guesswork
       return;
     }
-    if (rlen_ - off < 2 + n) break;
     if (out.size() - used < 2 + 65535) {  // a maximal response might not fit: send first
       flush(used);
       used = 0;
       if (closing_ || !pending_.empty()) break;
     }
-    used += answer(&rbuf_[off + 2], n, out.subspan(used));
-    off += 2 + n;
+    used += answer(f.payload.data(), f.payload.size(), out.subspan(used));
+    off += f.size;
     answered = true;
   }
   if (used && !closing_) flush(used);
