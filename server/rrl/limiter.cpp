@@ -1,0 +1,309 @@
+// Response rate limiting: reply classification, the credit table, slip and episode logging.
+#include "rrl/limiter.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <mutex>
+#include <random>
+
+#include "wire/constants.hpp"
+
+namespace sipdns::rrl {
+namespace {
+
+using wire::get16;
+using wire::put16;
+
+// Every limiter alive, so that `totals()` can sum them; plus what finished ones counted.
+struct registry {
+  std::mutex mu;
+  std::vector<const limiter*> live;
+  counters retired;
+};
+registry& reg() {
+  static registry r;
+  return r;
+}
+
+// Where QNAME ends (the offset of its terminal zero byte), or 0 when the reply has no
+// well-formed question. The question is the client's, echoed verbatim, so uncompressed.
+size_t qname_end(std::span<const uint8_t> r) {
+  if (r.size() < wire::header_size || get16(r.data() + 4) == 0) return 0;
+  size_t pos = wire::header_size;
+  while (pos < r.size() && pos - wire::header_size < wire::max_name) {
+    uint8_t len = r[pos];
+    if (len == 0) return pos + 4 < r.size() ? pos : 0;  // QTYPE and QCLASS follow
+    if (len > wire::max_label) return 0;
+    pos += 1 + len;
+  }
+  return 0;
+}
+
+// The splitmix64 finaliser: spreads the FNV state over every bit of the bucket index.
+uint64_t mix(uint64_t h) {
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebULL;
+  return h ^ (h >> 31);
+}
+
+constexpr uint64_t fnv_prime = 0x100000001b3ULL;
+
+uint8_t lower(uint8_t c) { return c >= 'A' && c <= 'Z' ? uint8_t(c | 0x20) : c; }
+
+void mask_bits(uint8_t* bytes, size_t size, unsigned length) {
+  for (size_t i = 0; i < size; ++i) {
+    unsigned bits = length > i * 8 ? length - unsigned(i * 8) : 0;
+    if (bits < 8) bytes[i] &= uint8_t(0xFF00 >> bits);
+  }
+}
+
+}  // namespace
+
+bool prefix::contains(const sockaddr* sa) const noexcept {
+  const uint8_t* addr;
+  if (sa->sa_family != family) return false;
+  if (family == AF_INET)
+    addr = reinterpret_cast<const uint8_t*>(&reinterpret_cast<const sockaddr_in*>(sa)->sin_addr);
+  else
+    addr = reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr.s6_addr;
+  size_t full = length / 8;
+  if (std::memcmp(addr, bytes, full) != 0) return false;
+  unsigned rest = length % 8;
+  return rest == 0 || ((addr[full] ^ bytes[full]) & uint8_t(0xFF00 >> rest)) == 0;
+}
+
+std::optional<prefix> parse_prefix(std::string_view text, std::string& err) {
+  prefix p;
+  std::string_view addr = text, len_text;
+  if (auto slash = text.find('/'); slash != std::string_view::npos) {
+    addr = text.substr(0, slash);
+    len_text = text.substr(slash + 1);
+  }
+  std::string a(addr);
+  if (inet_pton(AF_INET, a.c_str(), p.bytes) == 1) {
+    p.family = AF_INET;
+  } else if (inet_pton(AF_INET6, a.c_str(), p.bytes) == 1) {
+    p.family = AF_INET6;
+  } else {
+    err = "\"" + std::string(text) + "\" is not an address or ADDRESS/LENGTH prefix";
+    return std::nullopt;
+  }
+  unsigned max = p.family == AF_INET ? 32 : 128;
+  unsigned len = max;
+  if (!len_text.empty() || text.find('/') != std::string_view::npos) {
+    auto [end, ec] = std::from_chars(len_text.data(), len_text.data() + len_text.size(), len);
+    if (len_text.empty() || ec != std::errc{} || end != len_text.data() + len_text.size() ||
+        len > max) {
+      err = "\"" + std::string(text) + "\": prefix length must be 0.." + std::to_string(max);
+      return std::nullopt;
+    }
+  }
+  p.length = uint8_t(len);
+  uint8_t masked[16];
+  std::memcpy(masked, p.bytes, 16);
+  mask_bits(masked, max / 8, len);
+  if (std::memcmp(masked, p.bytes, max / 8) != 0) {
+    std::memcpy(p.bytes, masked, 16);
+    err = "\"" + std::string(text) + "\" has host bits set; did you mean " + to_string(p) + "?";
+    return std::nullopt;
+  }
+  return p;
+}
+
+std::string to_string(const prefix& p) {
+  char buf[INET6_ADDRSTRLEN];
+  inet_ntop(p.family, p.bytes, buf, sizeof buf);
+  return std::string(buf) + "/" + std::to_string(p.length);
+}
+
+counters totals() {
+  registry& r = reg();
+  std::lock_guard lock(r.mu);
+  counters sum = r.retired;
+  for (const limiter* l : r.live) {
+    counters c = l->snapshot();
+    sum.limited += c.limited, sum.slipped += c.slipped, sum.dropped += c.dropped;
+  }
+  return sum;
+}
+
+limiter::limiter(const config& cfg, std::FILE* log, uint64_t seed)
+    : cfg_(cfg), log_(log), seed_(seed) {
+  if (seed_ == 0) seed_ = (uint64_t(std::random_device{}()) << 32) | std::random_device{}();
+  size_t size = bucket;
+  while (size < cfg_.table_size) size <<= 1;
+  mask_ = size - 1;
+  table_.reset(new entry[size]);
+  if (cfg_.window == 0) cfg_.window = 1;
+  registry& r = reg();
+  std::lock_guard lock(r.mu);
+  r.live.push_back(this);
+}
+
+limiter::~limiter() {
+  registry& r = reg();
+  std::lock_guard lock(r.mu);
+  std::erase(r.live, this);
+  counters c = snapshot();
+  r.retired.limited += c.limited, r.retired.slipped += c.slipped, r.retired.dropped += c.dropped;
+}
+
+counters limiter::snapshot() const noexcept {
+  uint64_t s = slipped_.load(std::memory_order_relaxed);
+  uint64_t d = dropped_.load(std::memory_order_relaxed);
+  return {s + d, s, d};
+}
+
+size_t limiter::active_episodes() const noexcept {
+  return size_t(std::count_if(std::begin(episodes_), std::end(episodes_),
+                              [](const episode& e) { return e.active; }));
+}
+
+void limiter::client_key(const sockaddr* peer, uint8_t out[17]) const noexcept {
+  std::memset(out, 0, 17);
+  out[0] = uint8_t(peer->sa_family);
+  if (peer->sa_family == AF_INET) {
+    std::memcpy(out + 1, &reinterpret_cast<const sockaddr_in*>(peer)->sin_addr, 4);
+    mask_bits(out + 1, 4, cfg_.ipv4_prefix);
+  } else if (peer->sa_family == AF_INET6) {
+    std::memcpy(out + 1, reinterpret_cast<const sockaddr_in6*>(peer)->sin6_addr.s6_addr, 16);
+    mask_bits(out + 1, 16, cfg_.ipv6_prefix);
+  }
+}
+
+limiter::entry& limiter::find(uint64_t key, uint32_t now_s) noexcept {
+  entry* b = &table_[key & mask_ & ~uint64_t(bucket - 1)];
+  entry* victim = b;
+  for (size_t i = 0; i < bucket; ++i) {
+    if (b[i].key == key) return b[i];
+    // A free slot, else the one refilled longest ago (the key least likely to be limited).
+    if (victim->key != 0 && (b[i].key == 0 || now_s - b[i].stamp > now_s - victim->stamp))
+      victim = &b[i];
+  }
+  *victim = {key, int64_t(cfg_.rate), now_s, 0};
+  return *victim;
+}
+
+verdict limiter::check(const sockaddr* peer, std::span<const uint8_t> r, uint32_t now_s) noexcept {
+  for (const prefix& p : cfg_.exempt)
+    if (p.contains(peer)) return verdict::send;
+  if (r.size() < wire::header_size) return verdict::send;
+
+  // Classify from the reply itself: the header's rcode, AA and counts, and the question.
+  const uint16_t flags = get16(r.data() + 2);
+  const uint8_t rcode = flags & 0xF;
+  const uint16_t ancount = get16(r.data() + 6), nscount = get16(r.data() + 8);
+  const size_t qend = qname_end(r);
+  response_class cls = response_class::error;
+  size_t name_from = qend ? wire::header_size : 0;  // 0 = no name in the key
+  if (rcode == uint8_t(wire::rcode::nxdomain)) {
+    cls = response_class::nxdomain;
+  } else if (rcode == uint8_t(wire::rcode::noerror) && (flags & wire::flag::aa)) {
+    cls = response_class::answer;
+  } else if (rcode == uint8_t(wire::rcode::noerror) &&
+             (nscount > 0 || (flags & wire::flag::tc))) {
+    cls = response_class::referral;
+  } else {
+    name_from = 0;  // errors: one key per client prefix, whatever names are asked
+  }
+  // NXDOMAIN and referrals are keyed by the zone or the cut, not the name asked, so that
+  // random subdomains (a.example., b.example., ...) share one key (BIND does the same). The
+  // first authority record's owner is a compression pointer into QNAME: its suffix.
+  if (qend && (cls == response_class::nxdomain || cls == response_class::referral) &&
+      ancount == 0 && nscount > 0 && qend + 6 < r.size()) {
+    const uint8_t* owner = r.data() + qend + 5;
+    size_t target = size_t(get16(owner) & 0x3FFF);
+    if ((owner[0] & 0xC0) == 0xC0 && target >= wire::header_size && target <= qend)
+      name_from = target;
+  }
+
+  uint8_t client[17];
+  client_key(peer, client);
+  uint64_t h = seed_ ^ (uint64_t(cls) + 1) * 0x9e3779b97f4a7c15ULL;
+  for (uint8_t c : client) h = (h ^ c) * fnv_prime;
+  if (name_from)
+    for (size_t i = name_from; i <= qend; ++i) h = (h ^ lower(r[i])) * fnv_prime;
+  if (cls == response_class::answer && qend) h = (h ^ get16(r.data() + qend + 1)) * fnv_prime;
+  uint64_t key = mix(h);
+  if (key == 0) key = 1;
+
+  entry& e = find(key, now_s);
+  const int64_t rate = cfg_.rate;
+  if (uint32_t elapsed = now_s - e.stamp; elapsed > 0) {
+    int64_t refill = int64_t(std::min(elapsed, cfg_.window + 1)) * rate;
+    e.balance = std::min(rate, e.balance + refill);
+    e.stamp = now_s;
+  }
+  if (e.balance > 0) {
+    --e.balance;
+    return verdict::send;
+  }
+  // Over the rate: the debt grows with every reply asked for, up to (window - 1) seconds of
+  // credit, so that `window` quiet seconds always clear it.
+  e.balance = std::max(e.balance - 1, -int64_t(cfg_.window - 1) * rate);
+  ++e.limited;
+  bool slip = cfg_.slip != 0 && e.limited % cfg_.slip == 0;
+  note_limited(client, now_s, slip);
+  return slip ? verdict::slip : verdict::drop;
+}
+
+size_t limiter::truncate(std::span<uint8_t> r) noexcept {
+  if (r.size() < wire::header_size) return r.size();
+  size_t qend = qname_end(r);
+  size_t len = qend ? qend + 5 : wire::header_size;
+  put16(r.data() + 2, uint16_t(get16(r.data() + 2) | wire::flag::tc));
+  put16(r.data() + 4, qend ? 1 : 0);
+  put16(r.data() + 6, 0), put16(r.data() + 8, 0), put16(r.data() + 10, 0);
+  return len;
+}
+
+void limiter::note_limited(const uint8_t client[17], uint32_t now_s, bool slipped) noexcept {
+  (slipped ? slipped_ : dropped_).fetch_add(1, std::memory_order_relaxed);
+  episode* free_slot = nullptr;
+  for (episode& ep : episodes_) {
+    if (ep.active && std::memcmp(ep.client, client, 17) == 0) {
+      ep.last = now_s;
+      ++(slipped ? ep.slipped : ep.dropped);
+      return;
+    }
+    if (!ep.active && !free_slot) free_slot = &ep;
+  }
+  // More prefixes limited at once than slots: counted in the totals, not logged.
+  if (!free_slot) return;
+  episode& ep = *free_slot;
+  ep.active = true;
+  std::memcpy(ep.client, client, 17);
+  ep.start = ep.last = now_s;
+  ep.slipped = slipped ? 1 : 0;
+  ep.dropped = slipped ? 0 : 1;
+  if (!log_) return;
+  prefix p{client[0], {}, uint8_t(client[0] == AF_INET ? cfg_.ipv4_prefix : cfg_.ipv6_prefix)};
+  std::memcpy(p.bytes, client + 1, 16);
+  char addr[INET6_ADDRSTRLEN];
+  inet_ntop(p.family, p.bytes, addr, sizeof addr);
+  std::fprintf(log_, "sipdnsd: rrl: limiting UDP replies to %s/%u (over %u/s, slip %u)\n",
+               addr, unsigned(p.length), cfg_.rate, cfg_.slip);
+}
+
+void limiter::tick(uint32_t now_s) noexcept {
+  for (episode& ep : episodes_) {
+    if (!ep.active || now_s - ep.last < cfg_.window) continue;
+    ep.active = false;
+    if (!log_) continue;
+    char addr[INET6_ADDRSTRLEN];
+    inet_ntop(ep.client[0], ep.client + 1, addr, sizeof addr);
+    unsigned length = ep.client[0] == AF_INET ? cfg_.ipv4_prefix : cfg_.ipv6_prefix;
+    std::fprintf(log_,
+                 "sipdnsd: rrl: stopped limiting %s/%u after %u s: %llu truncated, %llu dropped\n",
+                 addr, length, ep.last - ep.start + 1, (unsigned long long)ep.slipped,
+                 (unsigned long long)ep.dropped);
+  }
+}
+
+}  // namespace sipdns::rrl
