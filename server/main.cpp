@@ -1,6 +1,8 @@
 // sipdnsd: wires the zone runtime, the prober, the control socket and the libuv front end.
 #include <uv.h>
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <sstream>
@@ -49,6 +51,29 @@ std::vector<std::string> run_command(const std::string& line, control::runtime& 
   return {"error: unknown command \"" + line + "\"; expected status, drain HOST, undrain HOST, reload"};
 }
 
+// Every TCP connection is a file descriptor, and the usual soft limit (1024) is far below what
+// --tcp-max-connections may ask for: raise it to the hard limit, and warn when even that is
+// too small (the kernel would then refuse connections with EMFILE before our cap applies).
+void raise_fd_limit(const net::options& opts) {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit want = lim;
+    want.rlim_cur = lim.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &want) == 0) lim = want;
+  }
+  // Listeners, the control socket, probes, zone files and the loops' own descriptors.
+  constexpr rlim_t reserve = 128;
+  const rlim_t need = rlim_t(opts.server.tcp_max_connections) * opts.workers + reserve;
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < need)
+    std::fprintf(stderr,
+                 "sipdnsd: warning: --tcp-max-connections %zu x %zu worker(s) needs about %llu "
+                 "file descriptors but RLIMIT_NOFILE is %llu; connections beyond that are "
+                 "refused (raise it with ulimit -n or LimitNOFILE=)\n",
+                 opts.server.tcp_max_connections, opts.workers, (unsigned long long)need,
+                 (unsigned long long)lim.rlim_cur);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -69,6 +94,8 @@ int main(int argc, char** argv) {
     std::printf("sipdnsd %s\n", SIPDNS_VERSION);
     return 0;
   }
+
+  raise_fd_limit(opts);
 
   uv_loop_t loop;
   if (int r = uv_loop_init(&loop); r < 0) {

@@ -16,7 +16,14 @@ const char* const usage_text =
     "  --zones PATH               zone file or directory of *.toml files, repeatable\n"
     "                             (default zones/)\n"
     "  --tcp-idle-timeout SECONDS close idle TCP connections after this long (default 10)\n"
-    "  --tcp-max-connections N    concurrent TCP connections (default 256)\n"
+    "  --tcp-max-connections N    concurrent TCP connections per worker; when full, a new one\n"
+    "                             closes the least recently active (default 256)\n"
+    "  --tcp-max-per-client N     concurrent TCP connections per IPv4 address or IPv6 /64\n"
+    "                             per worker; more are closed at once (default 32)\n"
+    "  --tcp-read-timeout SECONDS close a TCP connection whose query frame stays incomplete\n"
+    "                             this long (default 3)\n"
+    "  --tcp-write-timeout SECONDS close a TCP connection whose response stays unsent this\n"
+    "                             long: a client that does not read (default 5)\n"
     "  --udp-coalesce-us N        under load (16+ queries queued), wait N microseconds before\n"
     "                             reading again: less CPU per query for at most N us more\n"
     "                             latency; 0 = off (default 200, 0..1000)\n"
@@ -110,6 +117,25 @@ bool parse_options(int argc, const char* const* argv, options& out, std::string&
         return false;
       }
       out.server.tcp_idle_timeout_ms = s * 1000;
+    } else if (arg == "--tcp-read-timeout" || arg == "--tcp-write-timeout") {
+      if (!need_value()) return false;
+      uint64_t s = 0;
+      if (!parse_number(value, 3600, s) || s == 0) {
+        err = std::string(arg) + ": expected seconds in 1..3600, got \"" + std::string(value) +
+              "\"";
+        return false;
+      }
+      (arg == "--tcp-read-timeout" ? out.server.tcp_read_timeout_ms
+                                   : out.server.tcp_write_timeout_ms) = s * 1000;
+    } else if (arg == "--tcp-max-per-client") {
+      if (!need_value()) return false;
+      uint64_t n = 0;
+      if (!parse_number(value, 1'000'000, n) || n == 0) {
+        err = "--tcp-max-per-client: expected a number in 1..1000000, got \"" +
+              std::string(value) + "\"";
+        return false;
+      }
+      out.server.tcp_max_per_client = size_t(n);
     } else if (arg == "--tcp-max-connections") {
       if (!need_value()) return false;
       uint64_t n = 0;

@@ -61,10 +61,30 @@ void server::set_snapshot(compile::snapshot_ptr snap) noexcept {
   snap_ = current_.get();
 }
 
+bool server::admit(tcp_connection* c) noexcept {
+  if (auto it = per_client_.find(c->client_);
+      it != per_client_.end() && it->second >= cfg_.tcp_max_per_client)
+    return false;
+  if (connections_ >= cfg_.tcp_max_connections) {
+    if (connections_tail_ == nullptr) return false;  // a cap of 0: no TCP at all
+    connections_tail_->close();  // close() unlinks it (and may erase a per_client_ entry)
+  }
+  try {
+    ++per_client_[c->client_];
+  } catch (...) {
+    return false;  // out of memory: refusing one connection is the least harm
+  }
+  link(c);
+  return true;
+}
+
 void server::link(tcp_connection* c) noexcept {
   c->next_ = connections_head_;
   c->prev_ = nullptr;
-  if (connections_head_) connections_head_->prev_ = c;
+  if (connections_head_)
+    connections_head_->prev_ = c;
+  else
+    connections_tail_ = c;
   connections_head_ = c;
   c->linked_ = true;
   ++connections_;
@@ -75,10 +95,29 @@ void server::unlink(tcp_connection* c) noexcept {
     c->prev_->next_ = c->next_;
   else
     connections_head_ = c->next_;
-  if (c->next_) c->next_->prev_ = c->prev_;
+  if (c->next_)
+    c->next_->prev_ = c->prev_;
+  else
+    connections_tail_ = c->prev_;
   c->prev_ = c->next_ = nullptr;
   c->linked_ = false;
   --connections_;
+  if (auto it = per_client_.find(c->client_); it != per_client_.end() && --it->second == 0)
+    per_client_.erase(it);
+}
+
+void server::touch(tcp_connection* c) noexcept {
+  if (!c->linked_ || c == connections_head_) return;
+  // Unlink without touching the counts, then put it first.
+  c->prev_->next_ = c->next_;  // not the head, so prev_ is set
+  if (c->next_)
+    c->next_->prev_ = c->prev_;
+  else
+    connections_tail_ = c->prev_;
+  c->prev_ = nullptr;
+  c->next_ = connections_head_;
+  connections_head_->prev_ = c;
+  connections_head_ = c;
 }
 
 }  // namespace sipdns::net

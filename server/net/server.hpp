@@ -12,11 +12,13 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "compile/snapshot.hpp"
 #include "net/address.hpp"
 #include "net/handle.hpp"
+#include "net/tcp.hpp"
 
 namespace sipdns::net {
 
@@ -27,7 +29,13 @@ class tcp_connection;
 struct server_config {
   std::vector<endpoint> listen;
   uint64_t tcp_idle_timeout_ms = 10'000;
+  // A frame must complete, and a pending response drain, within these (see tcp_connection).
+  uint64_t tcp_read_timeout_ms = 3'000;
+  uint64_t tcp_write_timeout_ms = 5'000;
+  // Per loop. At the total cap a new connection closes the least recently active one; over
+  // the per-client cap (IPv4 address or IPv6 /64) it is closed itself.
   size_t tcp_max_connections = 256;
+  size_t tcp_max_per_client = 32;
   // Under a backlog (a batch of at least udp_coalesce_min datagrams that did not fill the
   // batch) the UDP reader pauses this long before reading again, so one wake-up and one
   // sendmmsg serve tens of queries: interrupt moderation, as NICs do. 0 = never pause.
@@ -67,10 +75,15 @@ class server {
   // TCP answers are framed in place here, back to back (see out_size).
   std::span<uint8_t> out_buffer() noexcept { return {out_.get(), out_size}; }
 
-  // Connection bookkeeping for tcp_listener / tcp_connection.
-  bool connection_allowed() const noexcept { return connections_ < cfg_.tcp_max_connections; }
-  void link(tcp_connection* c) noexcept;
+  // Connection bookkeeping for tcp_listener / tcp_connection. admit() decides for a freshly
+  // accepted connection: false if its client is at the per-client cap; at the total cap it
+  // closes the least recently active connection to make room (RFC 7766 section 6.2.3 lets a
+  // server close idle connections; refusing instead would let whoever fills the cap first
+  // keep everyone else out). On true the connection is linked.
+  bool admit(tcp_connection* c) noexcept;
   void unlink(tcp_connection* c) noexcept;
+  // A complete query arrived on `c`: it becomes the most recently active.
+  void touch(tcp_connection* c) noexcept;
   size_t connection_count() const noexcept { return connections_; }
 
   static constexpr size_t buffer_size = 65536;
@@ -87,8 +100,14 @@ class server {
   std::unique_ptr<uint8_t[]> out_;
   std::vector<handle_ptr<udp_listener>> udp_;
   std::vector<handle_ptr<tcp_listener>> tcp_;
-  tcp_connection* connections_head_ = nullptr;
+  void link(tcp_connection* c) noexcept;
+
+  tcp_connection* connections_head_ = nullptr;  // most recently active first
+  tcp_connection* connections_tail_ = nullptr;
   size_t connections_ = 0;
+  // Open connections per client; an entry is erased when its count drops to zero, so the
+  // table holds at most one entry per connection.
+  std::unordered_map<client_key, uint32_t, client_key_hash> per_client_;
   bool closed_ = false;
 };
 

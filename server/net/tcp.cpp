@@ -3,6 +3,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -16,7 +17,24 @@ namespace sipdns::net {
 namespace {
 uv_handle_t* as_handle(auto* h) { return reinterpret_cast<uv_handle_t*>(h); }
 uv_stream_t* as_stream(auto* h) { return reinterpret_cast<uv_stream_t*>(h); }
+
+client_key key_of(const sockaddr_storage& ss) {
+  client_key k;
+  k.bytes[0] = uint8_t(ss.ss_family);
+  if (ss.ss_family == AF_INET) {
+    std::memcpy(&k.bytes[1], &reinterpret_cast<const sockaddr_in&>(ss).sin_addr, 4);
+  } else if (ss.ss_family == AF_INET6) {
+    std::memcpy(&k.bytes[1], &reinterpret_cast<const sockaddr_in6&>(ss).sin6_addr, 8);  // /64
+  }
+  return k;
+}
 }  // namespace
+
+size_t client_key_hash::operator()(const client_key& k) const noexcept {
+  uint64_t h = 0xcbf29ce484222325;  // FNV-1a: nine bytes, no need for more
+  for (uint8_t b : k.bytes) h = (h ^ b) * 0x100000001b3;
+  return size_t(h);
+}
 
 // ---- listener ------------------------------------------------------------------------------
 
@@ -82,13 +100,19 @@ void tcp_listener::on_connection(uv_stream_t* h, int status) noexcept {
     c->close();
     return;
   }
-  // Over the cap we still accept, so the client sees an immediate close instead of waiting
-  // in the backlog until it times out.
-  if (!srv.connection_allowed()) {
+  sockaddr_storage peer{};
+  int len = sizeof peer;
+  if (uv_tcp_getpeername(&c->tcp_, reinterpret_cast<sockaddr*>(&peer), &len) < 0) {
+    c->close();  // already reset by the client
+    return;
+  }
+  c->client_ = key_of(peer);
+  // Refused connections are still accepted, so the client sees an immediate close instead of
+  // waiting in the backlog until it times out.
+  if (!srv.admit(c)) {
     c->close();
     return;
   }
-  srv.link(c);
   c->start();
 }
 
@@ -99,7 +123,8 @@ void tcp_listener::on_close(uv_handle_t* h) noexcept { delete static_cast<tcp_li
 void tcp_connection::start() noexcept {
   // Each response goes out in one write; Nagle would only delay pipelined answers.
   uv_tcp_nodelay(&tcp_, 1);
-  restart_idle_timer();
+  last_query_ms_ = uv_now(server_.loop());
+  arm_timer();
   if (uv_read_start(as_stream(&tcp_), on_alloc, on_read) < 0) close();
 }
 
@@ -112,7 +137,36 @@ void tcp_connection::close() noexcept {
 }
 
 void tcp_connection::restart_idle_timer() noexcept {
-  uv_timer_start(&timer_, on_idle, server_.config().tcp_idle_timeout_ms, 0);
+  // The timer is not moved here: on_timer re-arms it for the new deadline when it fires.
+  last_query_ms_ = uv_now(server_.loop());
+  partial_since_ms_ = 0;
+  server_.touch(this);
+}
+
+void tcp_connection::track_partial_frame() noexcept {
+  if (rlen_ == 0 || !pending_.empty()) {
+    partial_since_ms_ = 0;  // nothing waiting, or we stopped reading: not the client's delay
+  } else if (partial_since_ms_ == 0) {
+    partial_since_ms_ = uv_now(server_.loop());
+    arm_timer();
+  }
+}
+
+uint64_t tcp_connection::next_deadline() const noexcept {
+  const server_config& cfg = server_.config();
+  uint64_t d = last_query_ms_ + cfg.tcp_idle_timeout_ms;
+  if (partial_since_ms_) d = std::min(d, partial_since_ms_ + cfg.tcp_read_timeout_ms);
+  if (pending_since_ms_) d = std::min(d, pending_since_ms_ + cfg.tcp_write_timeout_ms);
+  return d;
+}
+
+void tcp_connection::arm_timer() noexcept {
+  if (closing_) return;
+  const uint64_t now = uv_now(server_.loop());
+  const uint64_t d = next_deadline();
+  const uint64_t in = d > now ? d - now : 0;
+  if (uv_is_active(as_handle(&timer_)) && uv_timer_get_due_in(&timer_) <= in) return;
+  uv_timer_start(&timer_, on_timer, in, 0);
 }
 
 void tcp_connection::process() noexcept {
@@ -169,6 +223,9 @@ void tcp_connection::flush(size_t total) noexcept {
   size_t sent = r < 0 ? 0 : size_t(r);
   pending_.assign(out.data() + sent, out.data() + total);
   uv_read_stop(as_stream(&tcp_));
+  pending_since_ms_ = uv_now(server_.loop());
+  partial_since_ms_ = 0;
+  arm_timer();
   uv_buf_t p = uv_buf_init(reinterpret_cast<char*>(pending_.data()), unsigned(pending_.size()));
   if (uv_write(&write_req_, as_stream(&tcp_), &p, 1, on_write) < 0) close();
 }
@@ -185,6 +242,7 @@ void tcp_connection::on_read(uv_stream_t* h, ssize_t nread, const uv_buf_t*) noe
   if (nread > 0) {
     c->rlen_ += size_t(nread);
     c->process();
+    if (!c->closing_) c->track_partial_frame();
   } else if (nread == UV_EOF) {
     // The client is done sending; everything complete was answered already, since reading
     // is stopped while a response is pending.
@@ -202,6 +260,7 @@ void tcp_connection::on_write(uv_write_t* req, int status) noexcept {
     return;
   }
   c->pending_.clear();
+  c->pending_since_ms_ = 0;
   if (c->closing_) return;
   c->process();  // frames that arrived with the one whose answer was pending
   if (c->closing_ || !c->pending_.empty()) return;
@@ -209,11 +268,20 @@ void tcp_connection::on_write(uv_write_t* req, int status) noexcept {
     c->close();
   } else if (uv_read_start(as_stream(&c->tcp_), on_alloc, on_read) < 0) {
     c->close();
+  } else {
+    c->track_partial_frame();  // a partial frame left over gets a fresh read deadline
   }
 }
 
-void tcp_connection::on_idle(uv_timer_t* t) noexcept {
-  static_cast<tcp_connection*>(t->data)->close();  // RFC 7766 section 6.2.3
+void tcp_connection::on_timer(uv_timer_t* t) noexcept {
+  auto* c = static_cast<tcp_connection*>(t->data);
+  // The deadlines move without re-arming the timer (restart_idle_timer), so a firing only
+  // closes when one has really passed; otherwise it waits for the next.
+  if (uv_now(c->server_.loop()) >= c->next_deadline()) {
+    c->close();  // RFC 7766 section 6.2.3 for the idle case
+  } else {
+    c->arm_timer();
+  }
 }
 
 void tcp_connection::on_close(uv_handle_t* h) noexcept {

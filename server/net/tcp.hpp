@@ -39,14 +39,28 @@ class tcp_listener {
   bool initialized_ = false;
 };
 
-// One client connection. Owns two handles (the socket and its idle timer) and deletes itself
-// once both are closed. The server keeps it in an intrusive list so shutdown can close it.
+// The address a per-client connection cap counts against: an IPv4 address, or the /64 of an
+// IPv6 address (one host usually holds a whole /64, so counting addresses would not bound it).
+struct client_key {
+  std::array<uint8_t, 9> bytes{};  // family tag, then 4 or 8 address bytes
+  bool operator==(const client_key&) const = default;
+};
+struct client_key_hash {
+  size_t operator()(const client_key& k) const noexcept;
+};
+
+// One client connection. Owns two handles (the socket and its timer) and deletes itself
+// once both are closed. The server keeps it in an intrusive list, most recently active
+// first, so shutdown can close it and a full server can close the least recently active one.
 //
 // Memory per connection is bounded: a fixed read buffer that holds at most one maximal query
 // frame, and at most one partially written batch of responses (what one read asked for, at
 // most server::out_size bytes). While a response is pending the
-// connection stops reading, so a client that never reads stalls only itself, and the idle
-// timer (reset only when a complete query arrives) eventually closes it.
+// connection stops reading, so a client that never reads stalls only itself.
+//
+// Time is bounded by three deadlines on one timer: no complete query for --tcp-idle-timeout
+// (RFC 7766 section 6.2.3), an incomplete frame without progress for --tcp-read-timeout, a
+// response pending for --tcp-write-timeout. Each closes the connection.
 class tcp_connection {
  public:
   // Largest query we accept. A query is a header, one question (at most 259 bytes) and an
@@ -75,12 +89,18 @@ class tcp_connection {
   size_t answer(const uint8_t* query, size_t len, std::span<uint8_t> out) noexcept;
   // Sends the first `total` bytes of the out buffer, keeping any unsent tail in pending_.
   void flush(size_t total) noexcept;
+  // A complete query arrived: the idle deadline moves, and any partial frame is newer.
   void restart_idle_timer() noexcept;
+  // After a read: starts or clears the read deadline of an incomplete frame.
+  void track_partial_frame() noexcept;
+  // Arms the timer for the earliest deadline if it is not armed as early already.
+  void arm_timer() noexcept;
+  uint64_t next_deadline() const noexcept;
 
   static void on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf) noexcept;
   static void on_read(uv_stream_t* h, ssize_t nread, const uv_buf_t* buf) noexcept;
   static void on_write(uv_write_t* req, int status) noexcept;
-  static void on_idle(uv_timer_t* t) noexcept;
+  static void on_timer(uv_timer_t* t) noexcept;
   static void on_close(uv_handle_t* h) noexcept;
 
   server& server_;
@@ -94,6 +114,11 @@ class tcp_connection {
   std::array<uint8_t, 2 + max_query> rbuf_{};
   size_t rlen_ = 0;
   std::vector<uint8_t> pending_;  // unsent tail of one response (slow path only)
+  // Loop times (uv_now, ms) the deadlines count from; 0 = that deadline is not running.
+  uint64_t last_query_ms_ = 0;
+  uint64_t partial_since_ms_ = 0;
+  uint64_t pending_since_ms_ = 0;
+  client_key client_{};
 
   tcp_connection* prev_ = nullptr;
   tcp_connection* next_ = nullptr;

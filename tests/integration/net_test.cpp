@@ -98,14 +98,21 @@ TEST_CASE("command line") {
     CHECK(o.zones == std::vector<std::string>{"zones/"});
     CHECK(o.server.tcp_idle_timeout_ms == 10'000);
     CHECK(o.server.tcp_max_connections == 256);
+    CHECK(o.server.tcp_max_per_client == 32);
+    CHECK(o.server.tcp_read_timeout_ms == 3000);
+    CHECK(o.server.tcp_write_timeout_ms == 5000);
     CHECK(o.server.udp_coalesce_us == 200);
   }
   SUBCASE("repeated and valued flags") {
     net::options o;
     REQUIRE(parse({"--listen", "127.0.0.1:1", "--listen=[::1]:2", "--zones", "a", "--zones=b",
                    "--tcp-idle-timeout", "3", "--tcp-max-connections", "4",
-                   "--udp-coalesce-us", "0"},
+                   "--udp-coalesce-us", "0", "--tcp-max-per-client", "5",
+                   "--tcp-read-timeout=2", "--tcp-write-timeout", "7"},
                   o, err));
+    CHECK(o.server.tcp_max_per_client == 5);
+    CHECK(o.server.tcp_read_timeout_ms == 2000);
+    CHECK(o.server.tcp_write_timeout_ms == 7000);
     CHECK(o.server.listen.size() == 2);
     CHECK(o.zones == std::vector<std::string>{"a", "b"});
     CHECK(o.server.tcp_idle_timeout_ms == 3000);
@@ -125,6 +132,12 @@ TEST_CASE("command line") {
                                                            {"--tcp-idle-timeout", "-1"},
                                                            {"--tcp-max-connections", "x"},
                                                            {"--udp-coalesce-us", "1001"},
+                                                           {"--tcp-max-per-client", "0"},
+                                                           {"--tcp-max-per-client"},
+                                                           {"--tcp-read-timeout", "0"},
+                                                           {"--tcp-read-timeout", "3601"},
+                                                           {"--tcp-write-timeout", "x"},
+                                                           {"--tcp-write-timeout", "-5"},
                                                            {"--zones", ""},
                                                            {"--bogus"}}) {
       net::options o;
@@ -195,16 +208,17 @@ TEST_CASE("server answers over UDP and TCP, then closes every handle") {
         ok = ok && l >= 12 && l <= sizeof msg && read_n(t, msg, l);
         expect(ok && (msg[0] << 8 | msg[1]) == id, "TCP answers in order");
       }
-      // A second connection fills the cap of 2; a third is accepted and closed at once.
+      // A second connection fills the cap of 2; a third closes the least recently active
+      // one, t (its queries came before t2 connected).
       int t2 = ::socket(AF_INET, SOCK_STREAM, 0);
       expect(::connect(t2, tcp_ep.sa(), sizeof(sockaddr_in)) == 0, "second TCP connect");
       int t3 = ::socket(AF_INET, SOCK_STREAM, 0);
       expect(::connect(t3, tcp_ep.sa(), sizeof(sockaddr_in)) == 0, "third TCP connect");
-      expect(sees_eof(t3), "connection over the cap closed");
+      expect(sees_eof(t), "at the cap the least recently active connection is closed");
       // Half a frame stays pending in the server while it shuts down.
-      expect(::write(t, "\x00\x20\x01", 3) == 3, "partial frame");
+      expect(::write(t3, "\x00\x20\x01", 3) == 3, "partial frame");
       uv_async_send(&closer.async);
-      expect(sees_eof(t), "shutdown closes open connections");
+      expect(sees_eof(t3), "shutdown closes open connections");
       expect(sees_eof(t2), "shutdown closes idle connections");
       ::close(t);
       ::close(t2);
