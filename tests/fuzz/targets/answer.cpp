@@ -1,0 +1,102 @@
+// Fuzz target: arbitrary bytes as a query -> wire::parse_query -> answer::respond, over UDP and
+// TCP, on a snapshot compiled once from the bundled zones/. Checks what a client relies on:
+// the response fits the buffer and the transport's limit, echoes the ID, has QR set, parses
+// with ldns, and answering allocated nothing.
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <span>
+
+#include "answer/answer.hpp"
+#include "check.hpp"
+#include "wire/constants.hpp"
+#include "zone/loader.hpp"
+
+// Last: ldns's C headers define macros (false) that break <optional> in C++20.
+#include <ldns/ldns.h>
+
+namespace {
+// Counted only while `counting` is set, i.e. inside respond(): the rest of the process
+// (libFuzzer, ldns, this file) may allocate freely.
+bool counting = false;
+size_t allocations = 0;
+}  // namespace
+
+// The whole family, so that every new and delete meet the same malloc (ASan reports a
+// mismatch when a replaced delete frees what its own new[] or nothrow new allocated).
+namespace {
+void* counted(std::size_t n) noexcept {
+  if (counting) ++allocations;
+  return std::malloc(n ? n : 1);
+}
+}  // namespace
+void* operator new(std::size_t n) {
+  if (void* p = counted(n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) {
+  if (void* p = counted(n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted(n); }
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+
+namespace {
+using namespace sipdns;
+
+const compile::snapshot& bundled_snapshot() {
+  static const compile::snapshot_ptr snap = [] {
+    zone::load_result r = zone::load({SIPDNS_SOURCE_DIR "/zones"});
+    if (!r.zones) {
+      std::fprintf(stderr, "fuzz answer: the bundled zones do not load\n");
+      std::abort();
+    }
+    return compile::build(r.expanded);
+  }();
+  return *snap;
+}
+
+void check_response(std::span<const uint8_t> query, std::span<const uint8_t> out, size_t n,
+                    size_t limit) {
+  if (n == 0) return;  // dropped: a runt or a response
+  FUZZ_CHECK(n <= out.size());
+  FUZZ_CHECK(n <= limit);
+  FUZZ_CHECK(n >= wire::header_size);
+  FUZZ_CHECK(query.size() >= wire::header_size);
+  FUZZ_CHECK(out[0] == query[0] && out[1] == query[1]);  // ID echoed
+  FUZZ_CHECK(out[2] & 0x80);                             // QR
+  ldns_pkt* pkt = nullptr;
+  FUZZ_CHECK(ldns_wire2pkt(&pkt, out.data(), n) == LDNS_STATUS_OK);
+  FUZZ_CHECK(ldns_pkt_qdcount(pkt) <= 1);
+  ldns_pkt_free(pkt);
+}
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const compile::snapshot& snap = bundled_snapshot();
+  // Exactly the sizes respond() asks for, on the heap, so ASan sees one byte too far.
+  static const std::unique_ptr<uint8_t[]> udp_out(new uint8_t[wire::our_edns_size]);
+  static const std::unique_ptr<uint8_t[]> tcp_out(new uint8_t[65535]);
+  const std::span<const uint8_t> query(data, size);
+  const std::span<uint8_t> udp(udp_out.get(), wire::our_edns_size), tcp(tcp_out.get(), 65535);
+
+  allocations = 0;
+  counting = true;
+  size_t u = answer::respond(snap, query, udp, answer::transport::udp);
+  size_t t = answer::respond(snap, query, tcp, answer::transport::tcp);
+  counting = false;
+  FUZZ_CHECK(allocations == 0);
+
+  check_response(query, udp, u, wire::our_edns_size);
+  check_response(query, tcp, t, 65535);
+  FUZZ_CHECK((u == 0) == (t == 0));  // dropping does not depend on the transport
+  return 0;
+}

@@ -1,0 +1,80 @@
+// Fuzz target: arbitrary bytes as a TOML zone file -> zone::load(). It must return either zones
+// or at least one error, never crash or hang; zones that load are also compiled and asked for
+// their apex SOA, as sipdnsd would serve them.
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "answer/answer.hpp"
+#include "check.hpp"
+#include "wire/constants.hpp"
+#include "zone/loader.hpp"
+
+namespace {
+using namespace sipdns;
+
+// One file per process, rewritten for every input (load() reads from paths).
+const std::string& zone_path() {
+  static const std::string path = [] {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/sipdns-fuzz-XXXXXX";
+    if (!mkdtemp(dir.data())) {
+      std::perror("fuzz zone_loader: mkdtemp");
+      std::abort();
+    }
+    std::string file = dir + "/fuzz.toml";
+    // Removed at exit so repeated runs do not litter /tmp.
+    static std::string cleanup_file = file, cleanup_dir = dir;
+    std::atexit([] {
+      std::remove(cleanup_file.c_str());
+      ::rmdir(cleanup_dir.c_str());
+    });
+    return file;
+  }();
+  return path;
+}
+
+std::vector<uint8_t> soa_query(const wire::name& origin) {
+  std::vector<uint8_t> q = {0x12, 0x34, 0x00, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+  q.insert(q.end(), origin.begin(), origin.end());
+  q.insert(q.end(), {0, uint8_t(wire::rr_type::soa), 0, uint8_t(wire::rr_class::in)});
+  return q;
+}
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size > 64 * 1024) return 0;  // zone files are small; keeps every input fast
+  const std::string& path = zone_path();
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  FUZZ_CHECK(f != nullptr);
+  FUZZ_CHECK(std::fwrite(data, 1, size, f) == size);
+  FUZZ_CHECK(std::fclose(f) == 0);
+
+  zone::load_result r = zone::load({path});
+  if (!r.zones) {
+    bool has_error = false;
+    for (const auto& d : r.diagnostics) has_error |= d.level == zone::severity::error;
+    FUZZ_CHECK(has_error);  // a rejected zone always says why
+    return 0;
+  }
+  compile::snapshot_ptr snap;
+  try {
+    snap = compile::build(r.expanded);
+  } catch (const std::runtime_error&) {
+    return 0;  // an internal limit, reported to the operator like a zone error
+  }
+  FUZZ_CHECK(snap != nullptr);
+  std::vector<uint8_t> out(65535);
+  for (const zone::expanded_zone& z : r.expanded) {
+    std::vector<uint8_t> q = soa_query(z.origin);
+    size_t n = answer::respond(*snap, q, out, answer::transport::tcp);
+    FUZZ_CHECK(n >= q.size() && n <= out.size());
+    FUZZ_CHECK((out[3] & 0xF) == 0);  // NOERROR: the apex of a loaded zone exists
+  }
+  return 0;
+}
