@@ -150,11 +150,21 @@ size_t respond(const compile::snapshot& snap, std::span<const uint8_t> in,
     case wire::parse_status::badvers: return w.simple(uint16_t(rcode::badvers));
     default: break;
   }
+  // CHAOS (version.bind, id.server, hostname.bind), HS and every class but IN and ANY: we
+  // serve no data there and disclose nothing about the server, as for a name outside our zones.
   if (q.qclass != wire::rr_class::in && q.qclass != wire::rr_class::any)
     return w.simple(uint16_t(rcode::refused));
   switch (q.qtype) {
+    // RFC 6891 section 6.1.1: OPT is a pseudo-record, never a question.
     case rt::opt: return w.simple(uint16_t(rcode::formerr));
-    case rt::axfr: case rt::ixfr: return w.simple(uint16_t(rcode::refused));  // no transfers yet
+    // Transfers, as NSD and Knot answer when none is allowed: AXFR over UDP is not a
+    // protocol (RFC 5936 section 4.2), so NOTIMP; AXFR over TCP and IXFR over either
+    // transport (RFC 1995) are refused, since we provide no transfer to anyone yet.
+    case rt::axfr:
+      return w.simple(uint16_t(t == transport::udp ? rcode::notimp : rcode::refused));
+    case rt::ixfr: return w.simple(uint16_t(rcode::refused));
+    // RFC 1035 3.2.3: MAILA/MAILB ask for the obsolete mail RRs (MB, MG, MR, MD, MF) that we
+    // never serve; NOTIMP, as BIND answers them.
     case rt::maila: case rt::mailb: return w.simple(uint16_t(rcode::notimp));
     default: break;
   }

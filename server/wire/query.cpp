@@ -39,6 +39,16 @@ size_t skip_name(std::span<const uint8_t> p, size_t pos) {
   return 0;
 }
 
+// RFC 6891 section 6.1.2: the OPT RDATA is a sequence of {code, length, data} options; an
+// option that overruns the RDATA makes the record malformed. Unknown codes are ignored.
+bool options_well_formed(std::span<const uint8_t> p, size_t pos, size_t end) {
+  while (pos < end) {
+    if (pos + 4 > end) return false;
+    pos += 4 + size_t(get16(p.data() + pos + 2));
+  }
+  return pos == end;
+}
+
 }  // namespace
 
 parse_status parse_query(std::span<const uint8_t> p, query& q) {
@@ -53,48 +63,79 @@ parse_status parse_query(std::span<const uint8_t> p, query& q) {
   uint16_t arcount = get16(p.data() + 10);
   uint8_t opcode = (q.flags >> 11) & 0xF;
 
-  if (qdcount != 1) return opcode != 0 ? parse_status::notimp : parse_status::formerr;
-  size_t qlen = read_qname(p, header_size);
-  if (qlen == 0 || header_size + qlen + 4 > p.size())
-    return opcode != 0 ? parse_status::notimp : parse_status::formerr;
-  q.qname_len = qlen;
-  for (size_t i = 0; i < qlen; ++i) q.qname_lower[i] = p[header_size + i];
-  name_lower(q.qname_lower, qlen);
-  q.qtype = get16(p.data() + header_size + qlen);
-  q.qclass = get16(p.data() + header_size + qlen + 2);
-  q.question_end = header_size + qlen + 4;
-  q.question_ok = true;
-  // RFC 1035 4.1.1: anything but QUERY is not implemented (NOTIFY/UPDATE come later).
-  if (opcode != 0) return parse_status::notimp;
+  // The whole message is walked whatever the opcode or QDCOUNT, so that every reply,
+  // NOTIMP and FORMERR included, carries an OPT when the query had one (RFC 6891 section 7).
+  bool malformed = false;
+  size_t pos = header_size;
+  if (qdcount == 1) {
+    size_t qlen = read_qname(p, header_size);
+    if (qlen == 0 || header_size + qlen + 4 > p.size()) {
+      malformed = true;
+    } else {
+      q.qname_len = qlen;
+      for (size_t i = 0; i < qlen; ++i) q.qname_lower[i] = p[header_size + i];
+      name_lower(q.qname_lower, qlen);
+      q.qtype = get16(p.data() + header_size + qlen);
+      q.qclass = get16(p.data() + header_size + qlen + 2);
+      q.question_end = pos = header_size + qlen + 4;
+      q.question_ok = true;
+    }
+  } else {
+    // Several questions are skipped only to reach a possible OPT; none is echoed.
+    for (uint32_t i = 0; i < qdcount && !malformed; ++i) {
+      pos = skip_name(p, pos);
+      if (pos == 0 || pos + 4 > p.size()) malformed = true;
+      else pos += 4;
+    }
+  }
 
-  // Walk the remaining sections. An OPT outside ADDITIONAL, or two OPTs, is FORMERR
-  // (RFC 6891 section 6.1.1).
-  size_t pos = q.question_end;
+  // An OPT outside ADDITIONAL, a second OPT, or one with a non-root owner is FORMERR (RFC
+  // 6891 section 6.1.1). The reply still carries our OPT: the client spoke EDNS.
   uint32_t records = uint32_t(ancount) + nscount + arcount;
-  for (uint32_t i = 0; i < records; ++i) {
+  for (uint32_t i = 0; i < records && !malformed; ++i) {
     bool additional = i >= uint32_t(ancount) + nscount;
     size_t owner = pos;
     pos = skip_name(p, pos);
-    if (pos == 0 || pos + 10 > p.size()) return parse_status::formerr;
+    if (pos == 0 || pos + 10 > p.size()) {
+      malformed = true;
+      break;
+    }
     uint16_t type = get16(p.data() + pos);
     uint16_t rclass = get16(p.data() + pos + 2);
     uint32_t ttl = uint32_t(get16(p.data() + pos + 4)) << 16 | get16(p.data() + pos + 6);
     uint16_t rdlen = get16(p.data() + pos + 8);
     pos += 10;
-    if (pos + rdlen > p.size()) return parse_status::formerr;
+    if (pos + rdlen > p.size()) {
+      malformed = true;
+      break;
+    }
     if (type == rr_type::opt) {
-      if (!additional || q.has_edns || p[owner] != 0) {
-        q.has_edns = false;
-        return parse_status::formerr;
+      bool first = !q.has_edns;
+      if (first) {
+        q.has_edns = true;
+        q.edns_udp_size = rclass < udp_min_size ? udp_min_size : rclass;
+        q.edns_version = uint8_t(ttl >> 16);
+        q.edns_do = (ttl & 0x8000) != 0;
       }
-      q.has_edns = true;
-      q.edns_udp_size = rclass < udp_min_size ? udp_min_size : rclass;
-      q.edns_version = uint8_t(ttl >> 16);
-      q.edns_do = (ttl & 0x8000) != 0;
+      if (!first || !additional || p[owner] != 0 || !options_well_formed(p, pos, pos + rdlen)) {
+        q.edns_do = false;  // nothing of a malformed OPT is echoed
+        malformed = true;
+        break;
+      }
     }
     pos += rdlen;
   }
+
+  // RFC 1035 4.1.1: anything but QUERY is not implemented (NOTIFY/UPDATE come later), whatever
+  // the rest of the message holds.
+  if (opcode != 0) return parse_status::notimp;
+  if (malformed) return parse_status::formerr;
+  // RFC 6891 section 6.1.3: an unknown EDNS version is answered BADVERS before anything else,
+  // since the version may change what the rest of the message means.
   if (q.has_edns && q.edns_version > 0) return parse_status::badvers;
+  // RFC 9619: a QUERY carries exactly one question; zero (we implement no DNS COOKIE-only
+  // exchange, RFC 7873 5.4) or several is FORMERR.
+  if (qdcount != 1) return parse_status::formerr;
   return parse_status::ok;
 }
 

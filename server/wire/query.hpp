@@ -25,7 +25,7 @@ struct query {
   uint8_t qname_lower[max_name]; // lower-cased copy of QNAME, the lookup key
   uint16_t qtype = 0;
   uint16_t qclass = 0;
-  bool has_edns = false;
+  bool has_edns = false;          // an OPT was present, even a malformed one (reply gets one)
   uint16_t edns_udp_size = 0;    // as advertised (already raised to 512 if smaller)
   uint8_t edns_version = 0;
   bool edns_do = false;          // DO bit (RFC 3225), copied to the response

@@ -259,3 +259,32 @@ TEST_CASE("RD is copied, RA never set") {
   CHECK(ldns_pkt_rd(p.get()));
   CHECK_FALSE(ldns_pkt_ra(p.get()));
 }
+
+TEST_CASE("NOTIMP and FORMERR replies carry an OPT when the query had one (RFC 6891 7)") {
+  fixture f;
+  auto notify = make_query("uctest.local.", LDNS_RR_TYPE_SOA, 1232);
+  notify[2] = 4 << 3;
+  auto n = f.ask(notify);
+  CHECK(ldns_pkt_get_rcode(n.get()) == LDNS_RCODE_NOTIMPL);
+  CHECK(ldns_pkt_edns(n.get()));
+  CHECK(ldns_pkt_qdcount(n.get()) == 1);
+  auto no_question = make_query("uctest.local.", LDNS_RR_TYPE_SOA, 1232);
+  // Drop the question: header, then the OPT alone.
+  std::vector<uint8_t> bare(no_question.begin(), no_question.begin() + 12);
+  bare.insert(bare.end(), no_question.end() - 11, no_question.end());
+  bare[5] = 0;
+  auto fe = f.ask(bare);
+  CHECK(ldns_pkt_get_rcode(fe.get()) == LDNS_RCODE_FORMERR);
+  CHECK(ldns_pkt_edns(fe.get()));
+  CHECK(ldns_pkt_qdcount(fe.get()) == 0);
+}
+
+TEST_CASE("AXFR is NOTIMP over UDP and REFUSED over TCP; IXFR is REFUSED on both") {
+  fixture f;
+  auto axfr = make_query("uctest.local.", LDNS_RR_TYPE_AXFR);
+  CHECK(ldns_pkt_get_rcode(f.ask(axfr).get()) == LDNS_RCODE_NOTIMPL);
+  CHECK(ldns_pkt_get_rcode(f.ask(axfr, answer::transport::tcp).get()) == LDNS_RCODE_REFUSED);
+  auto ixfr = make_query("uctest.local.", LDNS_RR_TYPE_IXFR);
+  CHECK(ldns_pkt_get_rcode(f.ask(ixfr).get()) == LDNS_RCODE_REFUSED);
+  CHECK(ldns_pkt_get_rcode(f.ask(ixfr, answer::transport::tcp).get()) == LDNS_RCODE_REFUSED);
+}

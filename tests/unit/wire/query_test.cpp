@@ -108,3 +108,59 @@ TEST_CASE("a compression loop in ADDITIONAL does not stall the parser") {
   p.insert(p.end(), {0xC0, uint8_t(p.size()), 0, 1, 0, 1, 0, 0, 0, 0, 0, 0});
   CHECK(parse_query(p, q) == parse_status::ok);
 }
+
+TEST_CASE("NOTIFY, UPDATE and unknown opcodes still have their OPT read (RFC 6891 section 7)") {
+  for (uint8_t op : {2, 4, 5, 15}) {
+    query q;
+    auto p = srv_query(true);
+    p[2] = uint8_t(op << 3);
+    CHECK(parse_query(p, q) == parse_status::notimp);
+    CHECK(q.has_edns);
+    CHECK(q.question_ok);
+  }
+}
+
+TEST_CASE("QDCOUNT 0 or 2 is FORMERR with no question to echo, but the OPT is read") {
+  query q;
+  std::vector<uint8_t> none = {0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0};
+  CHECK(parse_query(none, q) == parse_status::formerr);
+  CHECK_FALSE(q.question_ok);
+  CHECK(q.has_edns);
+  auto two = srv_query(true);
+  std::vector<uint8_t> second = {3, 'f', 'o', 'o', 0, 0, 1, 0, 1};
+  two.insert(two.begin() + long(two.size() - 11), second.begin(), second.end());
+  two[5] = 2;
+  CHECK(parse_query(two, q) == parse_status::formerr);
+  CHECK_FALSE(q.question_ok);
+  CHECK(q.has_edns);
+  two[5] = 3;  // a question the packet does not hold
+  CHECK(parse_query(two, q) == parse_status::formerr);
+}
+
+TEST_CASE("a malformed OPT is FORMERR, still counts as EDNS, and its DO bit is not echoed") {
+  query q;
+  auto owner = srv_query(true);
+  owner.insert(owner.end() - 11, {3, 'f', 'o', 'o'});  // owner "foo." instead of the root
+  CHECK(parse_query(owner, q) == parse_status::formerr);
+  CHECK(q.has_edns);
+  CHECK_FALSE(q.edns_do);
+  auto overrun = srv_query(true);
+  overrun[overrun.size() - 1] = 6;  // RDLEN 6: one option claiming 9 bytes of data
+  overrun.insert(overrun.end(), {0, 100, 0, 9, 1, 2});
+  CHECK(parse_query(overrun, q) == parse_status::formerr);
+  auto fine = srv_query(true);
+  fine[fine.size() - 1] = 8;  // an unknown option and an empty one: ignored
+  fine.insert(fine.end(), {0xFF, 0x01, 0, 0, 0, 100, 0, 0});
+  CHECK(parse_query(fine, q) == parse_status::ok);
+  CHECK(q.edns_do);
+}
+
+TEST_CASE("BADVERS is reported before a QDCOUNT problem, FORMERR before BADVERS for a bad OPT") {
+  query q;
+  std::vector<uint8_t> none = {0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 41, 4, 0, 0, 1, 0, 0, 0, 0};
+  CHECK(parse_query(none, q) == parse_status::badvers);
+  auto twice = srv_query(true, 1);
+  twice[11] = 2;
+  twice.insert(twice.end(), {0, 0, 41, 4, 0, 0, 1, 0, 0, 0, 0});
+  CHECK(parse_query(twice, q) == parse_status::formerr);
+}
