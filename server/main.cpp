@@ -16,6 +16,7 @@
 #include "net/server.hpp"
 #include "net/signal.hpp"
 #include "net/workers.hpp"
+#include "rrl/limiter.hpp"
 
 using namespace sipdns;
 
@@ -33,6 +34,7 @@ std::vector<std::string> run_command(const std::string& line, control::runtime& 
   if (cmd == "status") {
     auto lines = rt.status_lines();
     if (lines.empty()) lines.push_back("no health checks configured, nothing drained");
+    if (std::string rrl = rrl::status_line(); !rrl.empty()) lines.push_back(rrl);
     return lines;
   }
   if ((cmd == "drain" || cmd == "undrain") && !arg.empty()) {

@@ -27,6 +27,20 @@ const char* const usage_text =
     "  --udp-coalesce-us N        under load (16+ queries queued), wait N microseconds before\n"
     "                             reading again: less CPU per query for at most N us more\n"
     "                             latency; 0 = off (default 200, 0..1000)\n"
+    "  --rrl-rate N               response rate limiting of UDP replies: at most N per second\n"
+    "                             per client prefix and answer (or NXDOMAIN zone, or errors);\n"
+    "                             0 = off (default 0, 0..1000000). TCP is never limited\n"
+    "  --rrl-slip N               every Nth limited reply is sent truncated (TC=1) so real\n"
+    "                             clients retry over TCP, the others are dropped; 0 = drop\n"
+    "                             all, 1 = truncate all (default 2, 0..10)\n"
+    "  --rrl-window SECONDS       a client stays limited until its rate averaged over this\n"
+    "                             long is under N (default 5, 1..3600)\n"
+    "  --rrl-ipv4-prefix BITS     IPv4 clients sharing this prefix share a limit (default 24)\n"
+    "  --rrl-ipv6-prefix BITS     same for IPv6 (default 56)\n"
+    "  --rrl-exempt PREFIX        never limit these clients (10.0.0.0/8, 2001:db8::/32, or an\n"
+    "                             address), repeatable\n"
+    "  --rrl-table-size N         clients x answers tracked per UDP socket (default 65536,\n"
+    "                             64..16777216; 24 bytes each)\n"
     "  --workers N                DNS event loops, one thread each, spread by SO_REUSEPORT\n"
     "                             (default 1)\n"
     "  --control PATH             Unix socket for the sipdns command: status, drain,\n"
@@ -42,6 +56,59 @@ namespace {
 bool parse_number(std::string_view s, uint64_t max, uint64_t& out) {
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return !s.empty() && ec == std::errc{} && end == s.data() + s.size() && out <= max;
+}
+
+// The numeric --rrl-* flags and their ranges.
+struct rrl_numeric {
+  std::string_view flag;
+  uint64_t min, max;
+  const char* what;
+};
+constexpr rrl_numeric rrl_numerics[] = {
+    {"--rrl-rate", 0, 1'000'000, "replies per second"},
+    {"--rrl-slip", 0, 10, "a number"},
+    {"--rrl-window", 1, 3600, "seconds"},
+    {"--rrl-ipv4-prefix", 1, 32, "prefix bits"},
+    {"--rrl-ipv6-prefix", 1, 128, "prefix bits"},
+    {"--rrl-table-size", 64, 16'777'216, "entries"},
+};
+
+bool is_rrl_flag(std::string_view arg) {
+  if (arg == "--rrl-exempt") return true;
+  for (const rrl_numeric& f : rrl_numerics)
+    if (arg == f.flag) return true;
+  return false;
+}
+
+// One --rrl-* flag into `cfg`; false with `err` naming the flag when the value is bad.
+bool parse_rrl_flag(std::string_view arg, std::string_view value, rrl::config& cfg,
+                    std::string& err) {
+  if (arg == "--rrl-exempt") {
+    auto p = rrl::parse_prefix(value, err);
+    if (!p) {
+      err = "--rrl-exempt: " + err;
+      return false;
+    }
+    cfg.exempt.push_back(*p);
+    return true;
+  }
+  for (const rrl_numeric& f : rrl_numerics) {
+    if (arg != f.flag) continue;
+    uint64_t n = 0;
+    if (!parse_number(value, f.max, n) || n < f.min) {
+      err = std::string(arg) + ": expected " + f.what + " in " + std::to_string(f.min) + ".." +
+            std::to_string(f.max) + ", got \"" + std::string(value) + "\"";
+      return false;
+    }
+    if (arg == "--rrl-rate") cfg.rate = uint32_t(n);
+    else if (arg == "--rrl-slip") cfg.slip = uint32_t(n);
+    else if (arg == "--rrl-window") cfg.window = uint32_t(n);
+    else if (arg == "--rrl-ipv4-prefix") cfg.ipv4_prefix = uint8_t(n);
+    else if (arg == "--rrl-ipv6-prefix") cfg.ipv6_prefix = uint8_t(n);
+    else cfg.table_size = uint32_t(n);
+    return true;
+  }
+  return false;  // not reached: is_rrl_flag() was asked first
 }
 
 }  // namespace
@@ -94,6 +161,8 @@ bool parse_options(int argc, const char* const* argv, options& out, std::string&
         return false;
       }
       out.server.udp_coalesce_us = uint32_t(n);
+    } else if (is_rrl_flag(arg)) {
+      if (!need_value() || !parse_rrl_flag(arg, value, out.server.rrl, err)) return false;
     } else if (arg == "--control") {
       if (!need_value()) return false;
       if (value.empty()) {

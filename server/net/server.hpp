@@ -19,6 +19,7 @@
 #include "net/address.hpp"
 #include "net/handle.hpp"
 #include "net/tcp.hpp"
+#include "rrl/limiter.hpp"
 
 namespace sipdns::net {
 
@@ -43,6 +44,9 @@ struct server_config {
   // Several loops serve the same addresses: each binds its own sockets with SO_REUSEPORT
   // and the kernel spreads datagrams and connections over them.
   bool reuse_port = false;
+  // Response rate limiting of UDP replies (--rrl-*); off unless rrl.rate > 0. Each UDP
+  // socket, so each loop, has its own table: no lock on the read path.
+  rrl::config rrl;
   bool log_listeners = true;  // one "listening on" line per socket (the first loop only)
 };
 

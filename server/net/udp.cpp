@@ -66,7 +66,19 @@ handle_ptr<udp_listener> udp_listener::open(server& srv, const endpoint& ep, std
     return nullptr;
   }
   l->initialized_ = true;
+  l->open_handles_ = 1;
   l->poll_.data = l.get();
+  if (const rrl::config& rc = srv.config().rrl; rc.enabled()) {
+    // The table is allocated here, once; the timer only closes logging episodes.
+    l->rrl_ = std::make_unique<rrl::limiter>(rc, stderr);
+    if (int r = uv_timer_init(srv.loop(), &l->rrl_timer_); r < 0) {
+      err = where + ": " + uv_strerror(r);
+      return nullptr;
+    }
+    ++l->open_handles_;
+    l->rrl_timer_.data = l.get();
+    uv_timer_start(&l->rrl_timer_, on_rrl_tick, 1000, 1000);
+  }
   if (int r = uv_poll_start(&l->poll_, UV_READABLE, on_readable); r < 0) {
     err = where + ": " + uv_strerror(r);
     return nullptr;
@@ -83,8 +95,9 @@ void udp_listener::close() noexcept {
     delete this;
     return;
   }
-  if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&poll_)))
-    uv_close(reinterpret_cast<uv_handle_t*>(&poll_), on_close);
+  if (uv_is_closing(reinterpret_cast<uv_handle_t*>(&poll_))) return;
+  uv_close(reinterpret_cast<uv_handle_t*>(&poll_), on_close);
+  if (open_handles_ > 1) uv_close(reinterpret_cast<uv_handle_t*>(&rrl_timer_), on_close);
 }
 
 endpoint udp_listener::local_endpoint() const {
@@ -121,6 +134,8 @@ size_t udp_listener::read_batch() noexcept {
   }
   int got = ::recvmmsg(fd_, in_msgs_.data(), batch, MSG_DONTWAIT, nullptr);
   if (got <= 0) return 0;  // EAGAIN, or an error about one peer (ICMP): nothing to do
+  rrl::limiter* const limiter = rrl_.get();
+  const uint32_t now_s = limiter ? uint32_t(uv_now(server_.loop()) / 1000) : 0;
   size_t replies = 0;
   for (int i = 0; i < got; ++i) {
     const msghdr& hdr = in_msgs_[i].msg_hdr;
@@ -129,6 +144,12 @@ size_t udp_listener::read_batch() noexcept {
     size_t n = answer::respond(server_.snapshot(), {in_[i].data(), in_msgs_[i].msg_len},
                                out_[replies], answer::transport::udp);
     if (n == 0) continue;
+    if (limiter) {
+      auto* peer = reinterpret_cast<const sockaddr*>(&peer_[i]);
+      rrl::verdict v = limiter->check(peer, {out_[replies].data(), n}, now_s);
+      if (v == rrl::verdict::drop) continue;
+      if (v == rrl::verdict::slip) n = rrl::limiter::truncate({out_[replies].data(), n});
+    }
     out_iov_[replies] = {out_[replies].data(), n};
     mmsghdr& m = out_msgs_[replies];
     m = {};
@@ -149,6 +170,14 @@ size_t udp_listener::read_batch() noexcept {
   return size_t(got);
 }
 
-void udp_listener::on_close(uv_handle_t* h) noexcept { delete static_cast<udp_listener*>(h->data); }
+void udp_listener::on_rrl_tick(uv_timer_t* t) noexcept {
+  auto* self = static_cast<udp_listener*>(t->data);
+  self->rrl_->tick(uint32_t(uv_now(t->loop) / 1000));
+}
+
+void udp_listener::on_close(uv_handle_t* h) noexcept {
+  auto* self = static_cast<udp_listener*>(h->data);
+  if (--self->open_handles_ == 0) delete self;
+}
 
 }  // namespace sipdns::net

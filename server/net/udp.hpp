@@ -12,15 +12,19 @@
 // latency is unchanged.
 // Profiling showed 97% of the time per query in the kernel: system calls per datagram are
 // the cost that matters.
+// With --rrl-rate, each reply is shown to the socket's own rrl::limiter before it joins the
+// send batch: sent, rewritten in place into a truncated reply (slip), or left out.
 #pragma once
 #include <sys/socket.h>
 #include <uv.h>
 
 #include <array>
+#include <memory>
 #include <string>
 
 #include "net/address.hpp"
 #include "net/handle.hpp"
+#include "rrl/limiter.hpp"
 #include "wire/constants.hpp"
 
 namespace sipdns::net {
@@ -47,6 +51,7 @@ class udp_listener {
 
   static void on_readable(uv_poll_t* h, int status, int events) noexcept;
   static void on_close(uv_handle_t* h) noexcept;
+  static void on_rrl_tick(uv_timer_t* t) noexcept;
   size_t read_batch() noexcept;  // returns datagrams read
 
   static constexpr size_t batch = 64;
@@ -57,6 +62,9 @@ class udp_listener {
   server& server_;
   uv_poll_t poll_{};
   bool initialized_ = false;
+  int open_handles_ = 0;  // poll_ and rrl_timer_ (when used); deleted when both closed
+  std::unique_ptr<rrl::limiter> rrl_;  // null when RRL is off
+  uv_timer_t rrl_timer_{};              // ends limiting episodes once a second
   int fd_ = -1;
   std::array<std::array<uint8_t, max_query>, batch> in_{};
   std::array<std::array<uint8_t, wire::our_edns_size>, batch> out_{};

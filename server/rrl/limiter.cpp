@@ -23,6 +23,7 @@ struct registry {
   std::mutex mu;
   std::vector<const limiter*> live;
   counters retired;
+  bool ever = false;  // a limiter was made: RRL is on
 };
 registry& reg() {
   static registry r;
@@ -133,6 +134,17 @@ counters totals() {
   return sum;
 }
 
+std::string status_line() {
+  registry& r = reg();
+  {
+    std::lock_guard lock(r.mu);
+    if (!r.ever) return "";
+  }
+  counters c = totals();
+  return "rrl: " + std::to_string(c.limited) + " limited UDP replies (" +
+         std::to_string(c.slipped) + " truncated, " + std::to_string(c.dropped) + " dropped)";
+}
+
 limiter::limiter(const config& cfg, std::FILE* log, uint64_t seed)
     : cfg_(cfg), log_(log), seed_(seed) {
   if (seed_ == 0) seed_ = (uint64_t(std::random_device{}()) << 32) | std::random_device{}();
@@ -144,6 +156,7 @@ limiter::limiter(const config& cfg, std::FILE* log, uint64_t seed)
   registry& r = reg();
   std::lock_guard lock(r.mu);
   r.live.push_back(this);
+  r.ever = true;
 }
 
 limiter::~limiter() {

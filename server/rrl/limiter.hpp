@@ -67,8 +67,11 @@ struct counters {
   uint64_t dropped = 0;
 };
 
-// The sum over every limiter alive in the process (for `sipdns status`).
+// The sum over every limiter alive in the process (and those already closed).
 counters totals();
+// The `sipdns status` line: "rrl: 980 limited UDP replies (490 truncated, 490 dropped)",
+// or empty when no limiter was ever made (RRL off).
+std::string status_line();
 
 class limiter {
  public:

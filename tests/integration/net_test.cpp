@@ -102,6 +102,31 @@ TEST_CASE("command line") {
     CHECK(o.server.tcp_read_timeout_ms == 3000);
     CHECK(o.server.tcp_write_timeout_ms == 5000);
     CHECK(o.server.udp_coalesce_us == 200);
+    CHECK_FALSE(o.server.rrl.enabled());  // RRL is off unless --rrl-rate is given
+    CHECK(o.server.rrl.slip == 2);
+    CHECK(o.server.rrl.window == 5);
+    CHECK(o.server.rrl.ipv4_prefix == 24);
+    CHECK(o.server.rrl.ipv6_prefix == 56);
+    CHECK(o.server.rrl.exempt.empty());  // not even loopback
+  }
+  SUBCASE("rate limiting flags") {
+    net::options o;
+    REQUIRE(parse({"--rrl-rate", "20", "--rrl-slip=0", "--rrl-window", "15",
+                   "--rrl-ipv4-prefix", "32", "--rrl-ipv6-prefix", "64", "--rrl-table-size",
+                   "1024", "--rrl-exempt", "10.0.0.0/8", "--rrl-exempt", "2001:db8::1"},
+                  o, err));
+    CHECK(o.server.rrl.enabled());
+    CHECK(o.server.rrl.rate == 20);
+    CHECK(o.server.rrl.slip == 0);
+    CHECK(o.server.rrl.window == 15);
+    CHECK(o.server.rrl.ipv4_prefix == 32);
+    CHECK(o.server.rrl.ipv6_prefix == 64);
+    CHECK(o.server.rrl.table_size == 1024);
+    REQUIRE(o.server.rrl.exempt.size() == 2);
+    CHECK(rrl::to_string(o.server.rrl.exempt[0]) == "10.0.0.0/8");
+    CHECK(rrl::to_string(o.server.rrl.exempt[1]) == "2001:db8::1/128");
+    CHECK_FALSE(parse({"--rrl-exempt", "10.0.0.1/8"}, o, err));
+    CHECK(err == "--rrl-exempt: \"10.0.0.1/8\" has host bits set; did you mean 10.0.0.0/8?");
   }
   SUBCASE("repeated and valued flags") {
     net::options o;
@@ -132,6 +157,16 @@ TEST_CASE("command line") {
                                                            {"--tcp-idle-timeout", "-1"},
                                                            {"--tcp-max-connections", "x"},
                                                            {"--udp-coalesce-us", "1001"},
+                                                           {"--rrl-rate", "-1"},
+                                                           {"--rrl-rate", "1000001"},
+                                                           {"--rrl-slip", "11"},
+                                                           {"--rrl-window", "0"},
+                                                           {"--rrl-ipv4-prefix", "33"},
+                                                           {"--rrl-ipv6-prefix", "0"},
+                                                           {"--rrl-table-size", "63"},
+                                                           {"--rrl-exempt", "nope"},
+                                                           {"--rrl-exempt"},
+                                                           {"--rrl-bogus", "1"},
                                                            {"--tcp-max-per-client", "0"},
                                                            {"--tcp-max-per-client"},
                                                            {"--tcp-read-timeout", "0"},
