@@ -95,6 +95,7 @@ class checker {
       for (const auto& c : z.clusters)
         for (const auto& p : c.peers) asked.push_back(p.host);
     }
+    for (const auto& z : expanded_) check_rrset_sizes(z);
     for (const auto& z : expanded_) index_.emplace_back(z, asked);
     for (size_t zi = 0; zi < expanded_.size(); ++zi) check_cnames(zi);
     for (const auto& z : set_.zones)
@@ -133,6 +134,17 @@ class checker {
             error(p.where, "peer " + quoted_name(p.host) +
                                " has addresses but lies outside every loaded zone, so they "
                                "have nowhere to go");
+  }
+
+  // An answer is one DNS message: at most 65535 bytes even over TCP (RFC 1035 4.2.2).
+  void check_rrset_sizes(const expanded_zone& z) {
+    for (const auto& o : z.oversized) {
+      const record& r = z.records[o.first];
+      error(r.where, "RRset " + quoted_name(r.owner) + " " + type_name(r.type) + " has " +
+                         std::to_string(o.records) + " records, " + std::to_string(o.bytes) +
+                         " bytes on the wire: more than one DNS message can carry (65535 "
+                         "bytes with header, question and EDNS); split it over several names");
+    }
   }
 
   // RFC 1034 3.6.2: a name with a CNAME has no other data, and only one CNAME. Owners are

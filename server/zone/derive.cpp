@@ -220,6 +220,10 @@ class builder {
     index_table rdatas;
     std::vector<uint32_t> set_of(recs.size());  // compacted index -> its RRset's first record
     std::vector<bool> in_rdatas(recs.size());   // the RRset's first record is in `rdatas`
+    // Records and answer bytes of the RRsets with several records (the only ones that can
+    // outgrow a message, short of one 64 KiB rdata), by first record.
+    std::unordered_map<uint32_t, std::pair<size_t, size_t>> multi;
+    auto rr_bytes = [](const record& r) { return 2 + 10 + r.rdata.size(); };  // owner: pointer
     auto rdata_hash = [&](const record& r) { return hash_bytes(r.rdata, hash_bytes(r.owner, r.type)); };
     size_t kept = 0;
     // Set hashes are computed and their slots prefetched a few records ahead (not moved yet).
@@ -241,9 +245,13 @@ class builder {
         if (!in_rdatas[first]) {
           rdatas.insert(rdata_hash(recs[first]), first, [](uint32_t) { return false; });
           in_rdatas[first] = true;
+          multi[first] = {1, rr_bytes(recs[first])};
         }
         auto same = [&](uint32_t k) { return same_set(k) && recs[k].rdata == r.rdata; };
         if (!rdatas.insert(rdata_hash(r), uint32_t(kept), same).second) continue;  // identical
+        auto& [n, bytes] = multi[first];
+        ++n;
+        bytes += rr_bytes(r);
       }
       set_of[kept] = first;
       if (kept != i) recs[kept] = std::move(recs[i]);
@@ -252,6 +260,14 @@ class builder {
     }
     recs.resize(kept);
     for (size_t k = 0; k < kept; ++k) recs[k].ttl = recs[set_of[k]].ttl;
+    for (const auto& [first, set] : multi) {
+      // Header (12), question (owner, type, class) and our OPT record (11, RFC 6891) share
+      // the message with the answer.
+      if (12 + recs[first].owner.size() + 4 + 11 + set.second > 65535)
+        z.oversized.push_back({first, set.first, set.second});
+    }
+    std::sort(z.oversized.begin(), z.oversized.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
   }
 
   const zone_set& set_;

@@ -36,6 +36,12 @@ struct expanded_zone {
   // Names whose records the health filter removed entirely (serve-none): they still exist,
   // so queries for them get NODATA rather than NXDOMAIN.
   std::vector<wire::name> empty_names;
+  // RRsets whose answer cannot fit in one DNS message (65535 bytes, RFC 1035 4.2.2): `first`
+  // indexes `records`. load() reports them as errors, so a zone set that loaded has none.
+  struct oversized_rrset {
+    size_t first = 0, records = 0, bytes = 0;
+  };
+  std::vector<oversized_rrset> oversized;
 };
 
 // Explicit records first, then derived ones in declaration order; identical (owner, type, rdata)

@@ -13,6 +13,7 @@
 
 #include "wire/constants.hpp"
 #include "zone/index_table.hpp"
+#include "zone/limits.hpp"
 #include "zone/names.hpp"
 #include "zone/records_scan.hpp"
 #include "zone/rr_parse.hpp"
@@ -91,6 +92,11 @@ class reader {
       : file_(std::move(file)), at_file_(file_), scan_from_(scan_from), diags_(diags) {}
 
   std::optional<zone> read() {
+    // Not a FIFO or a device: opening one could block a reload for ever, or never end.
+    if (struct stat st{}; ::stat(file_.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+      report({file_, 0, 0}, severity::error, "not a regular file");
+      return std::nullopt;
+    }
     std::ifstream in(file_, std::ios::binary);
     if (!in) {
       report({file_, 0, 0}, severity::error, "cannot read file");
@@ -100,6 +106,13 @@ class reader {
     in.seekg(0, std::ios::end);
     std::streamoff size = in.tellg();
     in.seekg(0, std::ios::beg);
+    if (size > std::streamoff(max_file_bytes)) {
+      report({file_, 0, 0}, severity::error,
+             "file is " + std::to_string(size) + " bytes, over the limit of " +
+                 std::to_string(max_file_bytes) + " bytes (" +
+                 std::to_string(max_file_bytes >> 20) + " MiB) for one zone file; split it");
+      return std::nullopt;
+    }
     std::string doc(size > 0 ? size_t(size) : 0, '\0');
     if (size < 0 || !in.read(doc.data(), std::streamsize(doc.size()))) {
       report({file_, 0, 0}, severity::error, "cannot read file");
@@ -109,6 +122,7 @@ class reader {
     // (records_scan.hpp). Unless toml++ then finds that array, empty, as [zone].records, the
     // file is read again by toml++ alone, so the scanner never changes what a file means.
     if (auto scan = scan_records(doc, scan_from_)) {
+      if (too_deep(scan->rest)) return std::nullopt;
       toml::table root;
       try {
         root = toml::parse(std::string_view(scan->rest), std::string_view(file_));
@@ -126,7 +140,18 @@ class reader {
   }
 
  private:
+  // toml++ recurses once per level of nesting; report a hostile depth before it can overflow.
+  bool too_deep(std::string_view doc) {
+    auto at = find_deep_nesting(doc);
+    if (!at) return false;
+    report({file_, at->line, at->column}, severity::error,
+           "tables, dotted keys and arrays nest more than " + std::to_string(max_nesting) +
+               " levels deep");
+    return true;
+  }
+
   std::optional<zone> read_doc(std::string_view doc) {
+    if (too_deep(doc)) return std::nullopt;
     toml::table root;
     try {
       root = toml::parse(doc, std::string_view(file_));

@@ -64,6 +64,25 @@ std::string_view without_leading_blanks(std::string_view text) {
   return text;
 }
 
+// ldns says only "could not parse the RR" for a name too long; a name that breaks RFC 1035
+// 2.3.4 in the owner or the last field (the target of CNAME, NS, PTR, MX, SRV) is named
+// instead. The error path only: a record that parses never comes here.
+std::string explain_ldns_error(std::string_view line, std::string_view origin, ldns_status st) {
+  std::string_view first = line.substr(0, line.find_first_of(" \t"));
+  std::string_view last = line.substr(0, line.find_last_not_of(" \t") + 1);
+  last = last.substr(last.find_last_of(" \t") == std::string_view::npos
+                         ? 0
+                         : last.find_last_of(" \t") + 1);
+  for (std::string_view tok : {first, last}) {
+    if (tok.empty() || tok.front() == '"') continue;
+    name_result n = parse_name(tok, origin, false);
+    if (n.error.find("label") != std::string::npos || n.error.find("255") != std::string::npos)
+      return "name \"" + std::string(tok.substr(0, 80)) + (tok.size() > 80 ? "...\"" : "\"") +
+             ": " + n.error;
+  }
+  return ldns_get_errorstr_by_id(st);
+}
+
 }  // namespace
 
 parsed_record parse_record(std::string_view text, std::string_view origin, uint32_t default_ttl) {
@@ -79,7 +98,7 @@ parsed_record parse_record_ldns(std::string_view text, std::string_view origin,
   rdf_ptr origin_rdf(ldns_dname_new_frm_data(uint16_t(origin.size()), origin.data()));
   ldns_rr* raw = nullptr;
   ldns_status st = ldns_rr_new_frm_str(&raw, line.c_str(), default_ttl, origin_rdf.get(), nullptr);
-  if (st != LDNS_STATUS_OK) return {std::nullopt, ldns_get_errorstr_by_id(st)};
+  if (st != LDNS_STATUS_OK) return {std::nullopt, explain_ldns_error(line, origin, st)};
   rr_ptr rr(raw);
 
   uint16_t type = ldns_rr_get_type(raw);
