@@ -250,6 +250,17 @@ TEST_CASE("server answers over UDP and TCP, then closes every handle") {
       int t3 = ::socket(AF_INET, SOCK_STREAM, 0);
       expect(::connect(t3, tcp_ep.sa(), sizeof(sockaddr_in)) == 0, "third TCP connect");
       expect(sees_eof(t), "at the cap the least recently active connection is closed");
+      // One answer on t3 first, so the server is reading it (not merely accepted) when the
+      // half frame arrives; data unread at close would turn the FIN into a reset.
+      {
+        auto qq = query(3);
+        std::vector<uint8_t> f = {0, uint8_t(qq.size())};
+        f.insert(f.end(), qq.begin(), qq.end());
+        uint8_t len[2], msg[512];
+        expect(::write(t3, f.data(), f.size()) == ssize_t(f.size()) && read_n(t3, len, 2) &&
+                   read_n(t3, msg, size_t(len[0] << 8 | len[1])),
+               "the new connection is answered");
+      }
       // Half a frame stays pending in the server while it shuts down.
       expect(::write(t3, "\x00\x20\x01", 3) == 3, "partial frame");
       uv_async_send(&closer.async);
