@@ -2,7 +2,9 @@
 # Developer entry point: install what the build needs, build, then run the server or the tests.
 #
 #   tools/dev.sh run    build and run sipdnsd on 127.0.0.1:5353 (and [::1]:5353) with zones/
-#   tools/dev.sh test   build and run every test (ctest)
+#   tools/dev.sh test   build and run every test (ctest), then the same suite under ASan + UBSan
+#                       (tests/sanitize.sh) and each fuzz target for FUZZ_SECONDS (default 60,
+#                       tests/fuzz/run.sh)
 #
 # Meant for a fresh Debian 12 machine as root; every step is skipped when already done, so a
 # second run only rebuilds what changed.
@@ -18,12 +20,14 @@ PACKAGES=(
   # health tests and bench/failover.sh: SIP peers (Kamailio), a STUN server (coturn), TLS peers
   # (openssl s_server), sipsak to poke a peer by hand
   kamailio coturn openssl sipsak
+  # tests/fuzz/run.sh: clang with its libFuzzer, ASan and UBSan runtimes
+  clang libclang-rt-14-dev
 )
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-2}
 
 usage() {
-  sed -n '2,8s/^# \{0,1\}//p' "$0"
+  sed -n '2,10s/^# \{0,1\}//p' "$0"
   exit 2
 }
 
@@ -95,9 +99,16 @@ TXT
   test)
     install_packages
     build
-    set +e
-    ctest --test-dir "$BUILD_DIR" --output-on-failure -j"$JOBS"
-    exit $?
+    # Every stage runs even when an earlier one failed, so one CI run reports everything.
+    failed=()
+    ctest --test-dir "$BUILD_DIR" --output-on-failure -j"$JOBS" || failed+=(ctest)
+    SAN_BUILD_DIR=$BUILD_DIR-asan tests/sanitize.sh || failed+=(sanitize)
+    FUZZ_BUILD_DIR=$BUILD_DIR-fuzz tests/fuzz/run.sh || failed+=(fuzz)
+    if ((${#failed[@]})); then
+      echo "dev.sh test: FAILED: ${failed[*]}" >&2
+      exit 1
+    fi
+    echo "dev.sh test: ctest, sanitizers and fuzzing all passed" >&2
     ;;
   *)
     usage
