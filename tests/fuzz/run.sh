@@ -14,6 +14,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 SECONDS_EACH=${FUZZ_SECONDS:-60}
+# libFuzzer reads -max_total_time=0 as "no limit": every run here must end.
+if ! [[ $SECONDS_EACH =~ ^[1-9][0-9]*$ ]]; then
+  echo "fuzz: FUZZ_SECONDS must be a whole number of seconds >= 1 (got '$SECONDS_EACH')" >&2
+  exit 2
+fi
 BUILD=${FUZZ_BUILD_DIR:-build-fuzz}
 JOBS=${JOBS:-2}
 ALL=(answer tcp_frames zone_loader)
