@@ -12,19 +12,8 @@
 
 #include "answer/answer.hpp"
 #include "rrl/limiter.hpp"
+#include "support/alloc_counter.hpp"
 #include "support/ldns_support.hpp"
-
-namespace {
-std::atomic<size_t> allocations{0};
-}
-
-void* operator new(std::size_t n) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 using namespace sipdns;
 using rrl::verdict;
@@ -273,12 +262,12 @@ TEST_CASE("the table is fixed: checking allocates nothing, whatever the number o
   for (int i = 0; i < 4000; ++i)  // far more keys than entries: old ones are replaced
     clients.push_back(addr(("10." + std::to_string(i / 250) + "." + std::to_string(i % 250) +
                             ".1").c_str()));
-  size_t before = allocations.load();
+  size_t before = test::allocations.load();
   size_t sent = 0;
   for (uint32_t s = 0; s < 3; ++s)
     for (const auto& cl : clients)
       for (const auto& r : replies) sent += l.check(sa(cl), r.span(), s) == verdict::send;
-  CHECK(allocations.load() == before);
+  CHECK(test::allocations.load() == before);
   CHECK(sent == 3 * clients.size() * replies.size());  // each key asked once a second
 }
 
