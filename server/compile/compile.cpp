@@ -12,6 +12,7 @@
 #include "wire/constants.hpp"
 #include "wire/name.hpp"
 #include "zone/index_table.hpp"
+#include "zone/rr_parse.hpp"
 
 namespace sipdns::compile {
 namespace {
@@ -278,6 +279,7 @@ uint32_t part::answer_body(std::string_view qname, uint16_t qtype, const owner_d
   body b;
   std::string_view current = qname;
   final_.clear();
+  const record* first = nullptr;  // where the answer starts, to locate an oversized one
   for (int hop = 0;; ++hop) {
     const owner_data* o = hop == 0 && self ? self : n_.owner(current);
     uint32_t z = n_.zone_of(current);
@@ -291,6 +293,7 @@ uint32_t part::answer_body(std::string_view qname, uint16_t qtype, const owner_d
     n_.rrset(o, qtype, set_);
     n_.rrset(o, rt::cname, cname_);
     if (set_.empty() && !cname_.empty() && hop < max_cname_chain) {
+      if (!first) first = cname_.front();
       e.put_rr(*cname_.front()), ++b.ancount;
       current = cname_.front()->rdata;
       continue;
@@ -303,6 +306,7 @@ uint32_t part::answer_body(std::string_view qname, uint16_t qtype, const owner_d
       b.rotate_begin = uint16_t(e.size());
       b.rotate_count = uint16_t(set_.size());
     }
+    if (!first) first = set_.front();
     for (const record* r : set_) e.put_rr(*r), ++b.ancount;
     if (b.rotate_count)
       b.rotate_stride = uint16_t((e.size() - b.rotate_begin) / b.rotate_count);
@@ -310,6 +314,14 @@ uint32_t part::answer_body(std::string_view qname, uint16_t qtype, const owner_d
     break;
   }
   size_t additional = e.size();
+  // Header, question and OPT around the answer and authority must fit one message (only the
+  // additional section can be cut): e.g. a CNAME to an RRset that alone just fits.
+  if (first && 12 + qname.size() + 4 + 11 + additional > 0xFFFF)
+    throw build_error({first->where, zone::severity::error,
+                       "the answer to " + wire::name_to_text(qname) + " " +
+                           zone::detail::type_name(qtype) + " would take " +
+                           std::to_string(12 + qname.size() + 4 + 11 + additional) +
+                           " bytes, more than one DNS message can carry (65535)"});
   done_.clear();
   srv_done_.clear();
   auto add_srv_set = [&](std::string_view owner_name) {

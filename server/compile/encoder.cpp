@@ -3,8 +3,10 @@
 
 #include <stdexcept>
 
+#include "compile/snapshot.hpp"
 #include "wire/constants.hpp"
 #include "wire/name.hpp"
+#include "zone/rr_parse.hpp"
 
 namespace sipdns::compile {
 namespace {
@@ -85,7 +87,11 @@ void encoder::put_rr(const zone::record& r, uint32_t ttl) {
     put_raw(tail);
   }
   size_t rdlen = out_.size() - rdata_start;
-  if (rdlen > 0xFFFF || out_.size() > 0xFFFF) throw std::runtime_error("answer exceeds 64 KiB");
+  if (rdlen > 0xFFFF || out_.size() > 0xFFFF)
+    throw build_error({r.where, zone::severity::error,
+                       "an answer with " + wire::name_to_text(r.owner) + " " +
+                           zone::detail::type_name(r.type) +
+                           " would exceed 65535 bytes, more than one DNS message can carry"});
   wire::put16(reinterpret_cast<uint8_t*>(out_.data()) + rdlen_at, uint16_t(rdlen));
 }
 

@@ -13,11 +13,13 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "wire/constants.hpp"
 #include "zone/derive.hpp"
+#include "zone/diagnostic.hpp"
 
 namespace sipdns::compile {
 
@@ -87,8 +89,16 @@ class snapshot {
 
 using snapshot_ptr = std::shared_ptr<const snapshot>;
 
-// Builds a snapshot. Throws std::runtime_error only on internal limits (e.g. an RRset whose
-// encoding exceeds 64 KiB), which the caller reports like a zone error.
+// An answer that cannot be built, located at the zone record that made it too big, so the
+// caller reports it like any zone error ("file:line:column: error: ...").
+struct build_error : std::runtime_error {
+  explicit build_error(zone::diagnostic d)
+      : std::runtime_error(zone::format(d)), diagnostic(std::move(d)) {}
+  zone::diagnostic diagnostic;
+};
+
+// Builds a snapshot. Throws build_error when an answer would not fit one DNS message (e.g. a
+// CNAME whose target RRset alone nearly fills one), std::runtime_error on internal limits.
 snapshot_ptr build(const std::vector<zone::expanded_zone>& zones);
 
 }  // namespace sipdns::compile

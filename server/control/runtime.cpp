@@ -209,6 +209,9 @@ compile::snapshot_ptr runtime::build(std::string& log) {
     }
     retire(std::move(zones), std::exchange(last_, snap), from_files);
     return snap;
+  } catch (const compile::build_error& e) {
+    log += zone::format(e.diagnostic) + "\n";  // located, like the loader's diagnostics
+    return nullptr;
   } catch (const std::exception& e) {
     log += std::string("sipdnsd: error: ") + e.what() + "\n";
     return nullptr;

@@ -116,6 +116,11 @@ expect_error over.toml 7:3 'RRset "big.h.test." A has 4094 records, 65504 bytes'
 rrs 4093 >fits.toml
 check_file fits.toml
 assert_eq "$rc" 0 "4,093 records at one name: sipdns check accepts"
+# Each RRset fits, but a CNAME in front of the 4,093 pushes that answer over one message: the
+# error is found when answers are built, located at the CNAME, by `check` as by the server.
+sed 's/^  "ns1 A 127.0.0.1",$/  "ns1 A 127.0.0.1",\n  "alias CNAME big",/' fits.toml >chain.toml
+expect_error chain.toml 7:3 'the answer to alias.h.test. A would take 65547 bytes' \
+  "CNAME to a full RRset"
 
 # ---- the server: refuses at start, keeps serving on reload ----
 cd "$ROOT" || exit 1
@@ -127,7 +132,7 @@ assert_eq "$(count_records ANSWER)" 4093 "4,093-record RRset served whole over T
 dig_q +tcp ns1.h.test A >/dev/null
 assert_contains "$(section ANSWER)" "IN A 127.0.0.1" "before the hostile reloads"
 
-for hostile in huge deep_dotted deep_mixed many names; do
+for hostile in huge deep_dotted deep_mixed many names chain; do
   : >"$SERVER_LOG.mark"
   lines=$(wc -l <"$SERVER_LOG")
   if [[ $hostile == huge ]]; then
