@@ -93,7 +93,7 @@ start_sipdnsd() {
     kill -KILL "$SERVER_PID" 2>/dev/null
     wait "$SERVER_PID" 2>/dev/null
     SERVER_PID=
-    grep -q 'Address already in use' "$log" && continue
+    grep -qi 'address already in use' "$log" && continue  # UDP: "Address", TCP (libuv): "address"
     echo "$BENCH_NAME: sipdnsd did not start; log:" >&2
     cat "$log" >&2
     exit 1

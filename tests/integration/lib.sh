@@ -120,7 +120,7 @@ start_server() {
     fi
     wait "$SERVER_PID" 2>/dev/null
     SERVER_PID=
-    grep -q 'Address already in use' "$SERVER_LOG" && continue
+    grep -qi 'address already in use' "$SERVER_LOG" && continue  # UDP says "Address", TCP (libuv) "address"
     echo "FATAL: sipdnsd exited during start-up; log:" >&2
     cat "$SERVER_LOG" >&2
     exit 1
