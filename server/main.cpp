@@ -96,6 +96,8 @@ int main(int argc, char** argv) {
     std::printf("sipdnsd %s\n", SIPDNS_VERSION);
     return 0;
   }
+  for (const std::string& w : opts.warnings)
+    std::fprintf(stderr, "sipdnsd: warning: %s\n", w.c_str());
 
   raise_fd_limit(opts);
 

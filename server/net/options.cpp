@@ -114,6 +114,8 @@ bool parse_rrl_flag(std::string_view arg, std::string_view value, rrl::config& c
 }  // namespace
 
 bool parse_options(int argc, const char* const* argv, options& out, std::string& err) {
+  bool rrl_rate_given = false;
+  std::string rrl_tuning;  // the first other --rrl-* flag, for the warning below
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     std::string_view value;
@@ -163,6 +165,8 @@ bool parse_options(int argc, const char* const* argv, options& out, std::string&
       out.server.udp_coalesce_us = uint32_t(n);
     } else if (is_rrl_flag(arg)) {
       if (!need_value() || !parse_rrl_flag(arg, value, out.server.rrl, err)) return false;
+      if (arg == "--rrl-rate") rrl_rate_given = true;
+      else if (rrl_tuning.empty()) rrl_tuning = std::string(arg);
     } else if (arg == "--control") {
       if (!need_value()) return false;
       if (value.empty()) {
@@ -219,6 +223,9 @@ bool parse_options(int argc, const char* const* argv, options& out, std::string&
       return false;
     }
   }
+  if (!rrl_tuning.empty() && !rrl_rate_given)
+    out.warnings.push_back(rrl_tuning +
+                           " has no effect without --rrl-rate: response rate limiting is off");
   if (out.server.listen.empty()) {
     std::string ignored;
     out.server.listen.push_back(*parse_endpoint("127.0.0.1:5353", ignored));

@@ -14,6 +14,9 @@ struct options {
   size_t workers = 1;              // DNS event loops (threads), each with its own sockets
   bool help = false;
   bool version = false;
+  // Flags that parse but change nothing as given (e.g. --rrl-slip without --rrl-rate): the
+  // server starts and says so, rather than leave an operator believing they took effect.
+  std::vector<std::string> warnings;
 };
 
 // Returns false with a message in `err` on a usage error.

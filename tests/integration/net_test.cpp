@@ -122,11 +122,23 @@ TEST_CASE("command line") {
     CHECK(o.server.rrl.ipv4_prefix == 32);
     CHECK(o.server.rrl.ipv6_prefix == 64);
     CHECK(o.server.rrl.table_size == 1024);
+    CHECK(o.warnings.empty());
     REQUIRE(o.server.rrl.exempt.size() == 2);
     CHECK(rrl::to_string(o.server.rrl.exempt[0]) == "10.0.0.0/8");
     CHECK(rrl::to_string(o.server.rrl.exempt[1]) == "2001:db8::1/128");
     CHECK_FALSE(parse({"--rrl-exempt", "10.0.0.1/8"}, o, err));
     CHECK(err == "--rrl-exempt: \"10.0.0.1/8\" has host bits set; did you mean 10.0.0.0/8?");
+  }
+  SUBCASE("rate limiting tuned but not turned on: a warning, not silence") {
+    net::options o;
+    REQUIRE(parse({"--rrl-slip", "1", "--rrl-exempt", "10.0.0.0/8"}, o, err));
+    CHECK_FALSE(o.server.rrl.enabled());
+    REQUIRE(o.warnings.size() == 1);
+    CHECK(o.warnings[0] ==
+          "--rrl-slip has no effect without --rrl-rate: response rate limiting is off");
+    net::options off;
+    REQUIRE(parse({"--rrl-rate", "0", "--rrl-slip", "1"}, off, err));  // explicitly off: fine
+    CHECK(off.warnings.empty());
   }
   SUBCASE("repeated and valued flags") {
     net::options o;
