@@ -27,19 +27,7 @@ ensure_packages() {
   INSTALLED=("${missing[@]}")
 }
 
-# pick_port: prints a port in 20000..60000 on which nothing listens on UDP or TCP.
-pick_port() {
-  local p i
-  for ((i = 0; i < 100; i++)); do
-    p=$((20000 + (RANDOM * 32768 + RANDOM) % 40001))
-    if [[ -z $(ss -Hlnu "sport = :$p" 2>/dev/null) && -z $(ss -Hlnt "sport = :$p" 2>/dev/null) ]]
-    then
-      echo "$p"
-      return 0
-    fi
-  done
-  return 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../../tools/lib/pick_port.sh"
 
 # now_ms: milliseconds since the epoch.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }

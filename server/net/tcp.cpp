@@ -58,12 +58,12 @@ handle_ptr<tcp_listener> tcp_listener::open(server& srv, const endpoint& ep, std
     }
   }
   if (int r = uv_tcp_bind(&l->handle_, ep.sa(), flags); r < 0) {
-    err = where + ": bind: " + uv_strerror(r);
+    err = where + ": bind: " + std::strerror(-r);  // the UDP listener's wording
     return nullptr;
   }
   // libuv may report EADDRINUSE only here, so this is part of "binding" for the user.
   if (int r = uv_listen(as_stream(&l->handle_), 1024, on_connection); r < 0) {
-    err = where + ": listen: " + uv_strerror(r);
+    err = where + ": listen: " + std::strerror(-r);
     return nullptr;
   }
   return l;

@@ -76,20 +76,7 @@ have_ipv6() {
   [[ -r /proc/net/if_inet6 ]] && grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6
 }
 
-# Prints a port in 20000..60000 on which nothing listens on UDP or TCP.
-pick_port() {
-  local p i
-  for ((i = 0; i < 100; i++)); do
-    p=$((20000 + (RANDOM * 32768 + RANDOM) % 40001))
-    if [[ -z $(ss -Hlnu "sport = :$p" 2>/dev/null) && -z $(ss -Hlnt "sport = :$p" 2>/dev/null) ]]
-    then
-      echo "$p"
-      return 0
-    fi
-  done
-  echo "FATAL: no free port found" >&2
-  return 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../../tools/lib/pick_port.sh"
 
 # start_server [sipdnsd args...]
 # Default zone arguments: --zones zones/ --zones tests/data/good/. Listens on 127.0.0.1:$PORT
