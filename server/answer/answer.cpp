@@ -19,14 +19,16 @@ struct writer {
   std::span<const uint8_t> in;
   std::span<uint8_t> out;
   size_t limit;
+  // Query flags echoed in the reply: the opcode, RD and CD (RFC 1035 4.1.1, RFC 4035 3.2.2).
+  uint16_t echoed = wire::flag::opcode_mask | wire::flag::rd | wire::flag::cd;
 
   // Header plus (when it parsed) the question, copied byte for byte so that the client's
   // letter case survives (RFC 4343). Returns the length written.
   size_t header(uint16_t rcode, bool aa, bool echo_question) {
     uint8_t* h = out.data();
     put16(h, q.id);
-    // QR, the client's opcode, RD and CD copied; RA never set: we are not a resolver.
-    uint16_t flags = wire::flag::qr | (q.flags & (0x7800 | wire::flag::rd | wire::flag::cd));
+    // QR and the echoed flags; RA never set: we are not a resolver.
+    uint16_t flags = wire::flag::qr | (q.flags & echoed);
     if (aa) flags |= wire::flag::aa;
     put16(h + 2, uint16_t(flags | (rcode & 0xF)));
     put16(h + 4, echo_question ? 1 : 0);
@@ -95,8 +97,10 @@ struct writer {
     for (const compile::fixup* f = snap.fixups.data() + b.fixups, *end = f + b.fixup_count;
          f != end; ++f) {
       if (f->pos >= used) break;
-      size_t target = f->to_question ? wire::header_size + q.qname_len - f->value
-                                     : body_start + f->value;
+      using to = compile::fixup::to;
+      size_t target = f->target == to::body     ? body_start + f->value
+                      : f->target == to::suffix ? wire::header_size + q.qname_len - f->value
+                                                : wire::header_size;
       put16(dst + f->pos, uint16_t(0xC000 | target));
     }
     put16(out.data() + 6, b.ancount);
@@ -107,28 +111,36 @@ struct writer {
   }
 };
 
+// The body a node gives for the query's type.
+const compile::body* node_body(const compile::snapshot& snap, const compile::node& n,
+                               uint16_t qtype) {
+  uint32_t idx = n.nodata;
+  if (n.delegated) idx = n.referral;
+  else if (qtype == rt::any) idx = n.any;
+  else
+    for (uint32_t i = n.types, end = n.types + n.type_count; i < end; ++i)
+      if (snap.types[i].first == qtype) {
+        idx = snap.types[i].second;
+        break;
+      }
+  return &snap.bodies[idx];
+}
+
 const compile::body* lookup(const compile::snapshot& snap, const wire::query& q) {
   const uint8_t* name = q.qname_lower;
   size_t len = q.qname_len;
-  if (const compile::node* n = snap.find(name, len)) {
-    uint32_t idx = n->nodata;
-    if (n->delegated) idx = n->referral;
-    else if (q.qtype == rt::any) idx = n->any;
-    else
-      for (uint32_t i = n->types, end = n->types + n->type_count; i < end; ++i)
-        if (snap.types[i].first == q.qtype) {
-          idx = snap.types[i].second;
-          break;
-        }
-    return &snap.bodies[idx];
-  }
+  if (const compile::node* n = snap.find(name, len)) return node_body(snap, *n, q.qtype);
   // Closest encloser: strip labels until a known name; below it the name does not exist,
-  // unless a zone cut lies in between (then refer).
+  // unless a zone cut lies in between (then refer) or the encloser has a wildcard child,
+  // whose bodies then answer with the QNAME as owner (RFC 4592 3.3.1).
   while (len > 1) {
     len -= 1 + size_t(name[0]);
     name += 1 + size_t(name[0]);
-    if (const compile::node* n = snap.find(name, len))
-      return &snap.bodies[n->delegated ? n->referral : snap.zones[n->zone].nxdomain];
+    if (const compile::node* n = snap.find(name, len)) {
+      if (n->delegated) return &snap.bodies[n->referral];
+      if (n->wildcard) return node_body(snap, snap.nodes[n->wildcard - 1], q.qtype);
+      return &snap.bodies[snap.zones[n->zone].nxdomain];
+    }
   }
   return nullptr;  // outside every zone
 }
@@ -146,7 +158,11 @@ size_t respond(const compile::snapshot& snap, std::span<const uint8_t> in,
   using wire::rcode;
   switch (st) {
     case wire::parse_status::formerr: return w.simple(uint16_t(rcode::formerr));
-    case wire::parse_status::notimp: return w.simple(uint16_t(rcode::notimp));
+    case wire::parse_status::notimp:
+      // RFC 8906 8.1.4: an unknown opcode gets NOTIMP with every flag clear but QR and the
+      // opcode; what RD or CD mean under an opcode we do not know is not ours to echo.
+      w.echoed = wire::flag::opcode_mask;
+      return w.simple(uint16_t(rcode::notimp));
     case wire::parse_status::badvers: return w.simple(uint16_t(rcode::badvers));
     default: break;
   }

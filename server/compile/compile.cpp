@@ -62,6 +62,9 @@ class names {
   // `self`, when known, is the owner named `name` (saves its lookup).
   bool is_delegated(std::string_view name, uint32_t zone, std::string_view* cut,
                     const owner_data* self = nullptr) const;
+  // The owner whose records answer for `name` in its zone `zone`: its own, or when it does
+  // not exist the wildcard "*.<closest encloser>" (RFC 4592 3.3.1); nullptr: no such name.
+  const owner_data* source_of(std::string_view name, uint32_t zone) const;
 
  private:
   uint32_t add_owner(std::string_view name, uint32_t zone) {
@@ -174,6 +177,20 @@ bool names::is_delegated(std::string_view name, uint32_t zone, std::string_view*
   return false;
 }
 
+const owner_data* names::source_of(std::string_view name, uint32_t zone) const {
+  if (const owner_data* o = owner(name)) return o;
+  const std::string& apex = zones_[zone].origin;
+  for (std::string_view n = wire::name_strip_labels(name, 1); n.size() >= apex.size();
+       n = wire::name_strip_labels(n, 1)) {
+    if (!owner(n)) continue;
+    // `n` is the closest encloser: only its own wildcard can synthesize (RFC 4592 3.3.1).
+    std::string star("\1*", 2);
+    star += n;
+    return owner(star);
+  }
+  return nullptr;
+}
+
 // Encodes the nodes of a range of owners into pools of its own (a snapshot's vectors, with
 // body, fixup, cut, type and name offsets local to them); merge() appends them to the
 // snapshot. Two of these run at once on a big zone, one per core.
@@ -192,6 +209,7 @@ class part {
   void put_soa(encoder& e, uint32_t zone) const;
   void put_addresses(encoder& e, std::string_view name, uint16_t& count);
   uint32_t answer_body(std::string_view qname, uint16_t qtype, const owner_data* self = nullptr);
+  const owner_data* chain_end(const owner_data& alias) const;
   uint32_t negative_body(std::string_view qname, uint32_t zone, uint16_t rcode);
   uint32_t referral_body(std::string_view cut);
 
@@ -275,31 +293,32 @@ uint32_t part::referral_body(std::string_view cut) {
 // `self`, when known, is the owner named `qname`.
 uint32_t part::answer_body(std::string_view qname, uint16_t qtype, const owner_data* self) {
   encoder& e = e_;
-  e.reset(qname);
+  e.reset(qname, wire::name_is_wildcard(qname));
   body b;
   std::string_view current = qname;
   final_.clear();
   const record* first = nullptr;  // where the answer starts, to locate an oversized one
   for (int hop = 0;; ++hop) {
-    const owner_data* o = hop == 0 && self ? self : n_.owner(current);
-    uint32_t z = n_.zone_of(current);
-    if (!o || z == UINT32_MAX) {
-      if (z != UINT32_MAX && hop > 0) {  // dangling in-zone CNAME: RFC 6604 rcode NXDOMAIN
-        put_soa(e, z), b.nscount = 1, b.rcode = uint8_t(wire::rcode::nxdomain);
-      }
+    uint32_t z = hop == 0 && self ? self->zone : n_.zone_of(current);
+    if (z == UINT32_MAX) break;  // out of our zones: the resolver follows the chain
+    if (hop > 0 && n_.is_delegated(current, z, nullptr)) break;  // let the resolver chase
+    const owner_data* o = hop == 0 && self ? self : n_.source_of(current, z);
+    if (!o) {  // dangling in-zone CNAME: RFC 6604 rcode NXDOMAIN, with the SOA (RFC 2308 2.1)
+      put_soa(e, z), b.nscount = 1, b.rcode = uint8_t(wire::rcode::nxdomain);
       break;
     }
-    if (hop > 0 && n_.is_delegated(current, z, nullptr)) break;  // let the resolver chase
     n_.rrset(o, qtype, set_);
     n_.rrset(o, rt::cname, cname_);
+    // Records are written with the name asked for (`current`), which differs from their own
+    // owner only when a wildcard synthesizes them.
     if (set_.empty() && !cname_.empty() && hop < max_cname_chain) {
       if (!first) first = cname_.front();
-      e.put_rr(*cname_.front()), ++b.ancount;
+      e.put_rr(*cname_.front(), cname_.front()->ttl, current), ++b.ancount;
       current = cname_.front()->rdata;
       continue;
     }
     if (set_.empty()) {
-      put_soa(e, z), b.nscount = 1;  // NODATA
+      put_soa(e, z), b.nscount = 1;  // NODATA (RFC 2308 2.2), also at the end of a chain
       break;
     }
     if ((qtype == rt::a || qtype == rt::aaaa) && set_.size() > 1) {
@@ -307,7 +326,7 @@ uint32_t part::answer_body(std::string_view qname, uint16_t qtype, const owner_d
       b.rotate_count = uint16_t(set_.size());
     }
     if (!first) first = set_.front();
-    for (const record* r : set_) e.put_rr(*r), ++b.ancount;
+    for (const record* r : set_) e.put_rr(*r, r->ttl, current), ++b.ancount;
     if (b.rotate_count)
       b.rotate_stride = uint16_t((e.size() - b.rotate_begin) / b.rotate_count);
     final_.swap(set_);
@@ -364,6 +383,25 @@ uint32_t part::answer_body(std::string_view qname, uint16_t qtype, const owner_d
   return add_body(e, b, additional);
 }
 
+// Where the CNAME chain starting at `alias` ends inside our zones: the owner whose records
+// answer the types it has, or nullptr (out of our zones, below a cut, dangling, too long).
+// Follows the same steps as answer_body.
+const owner_data* part::chain_end(const owner_data& alias) const {
+  const owner_data* o = &alias;
+  for (int hop = 0; hop < max_cname_chain; ++hop) {
+    const record* cname = nullptr;
+    for (const record* r : n_.records_of(*o))
+      if (r->type == rt::cname) cname = r;
+    if (!cname) return o;
+    std::string_view target = cname->rdata;
+    uint32_t z = n_.zone_of(target);
+    if (z == UINT32_MAX || n_.is_delegated(target, z, nullptr)) return nullptr;
+    o = n_.source_of(target, z);
+    if (!o) return nullptr;
+  }
+  return nullptr;
+}
+
 // Nodes for owners [begin, end). `with_zones`: also the zones' NXDOMAIN bodies (one part
 // does it, so that snapshot::zones lists each zone once).
 void part::encode(size_t begin, size_t end, bool with_zones) {
@@ -406,11 +444,18 @@ void part::encode(size_t begin, size_t end, bool with_zones) {
       for (uint16_t t : types) s.types.emplace_back(t, answer_body(name, t, &o));
       nd.nodata = nodata[o.zone];
       if (n_.has(o, rt::cname)) {
-        // RFC 1034 4.3.2: any other type at a CNAME follows the chain; built per common type.
-        for (uint16_t t : {rt::a, rt::aaaa, rt::srv, rt::naptr, rt::txt, rt::mx, rt::ptr, rt::ns,
-                           rt::soa})
-          s.types.emplace_back(t, answer_body(name, t, &o));
-        nd.nodata = s.types[nd.types].second;
+        // RFC 1034 4.3.2: every other type follows the chain. One body per type present
+        // where it ends; every other type gets the chain and then NODATA or NXDOMAIN with the
+        // SOA (RFC 2308 2.1, 2.2), or only the chain when it leaves our zones: the body of
+        // type 0, which no zone holds.
+        if (const owner_data* end = chain_end(o))
+          for (const record* r : n_.records_of(*end)) {
+            auto known = s.types.begin() + nd.types;
+            if (std::find_if(known, s.types.end(), [&](auto& p) { return p.first == r->type; }) ==
+                s.types.end())
+              s.types.emplace_back(r->type, answer_body(name, r->type, &o));
+          }
+        nd.nodata = answer_body(name, 0, &o);
       }
       // RFC 8482 section 4.2: ANY gets one RRset that exists here (the first one's answer).
       nd.any = types.empty() ? nd.nodata : s.types[nd.types].second;
@@ -438,7 +483,7 @@ void part::merge_into(snapshot& s) {
   }
   for (auto [t, b] : out.types) s.types.emplace_back(t, b + bodies);
   for (node nd : out.nodes) {
-    nd.name += names, nd.types += types;
+    nd.name += names, nd.types += types;  // `wildcard` is set after merging
     nd.nodata += bodies, nd.any += bodies, nd.referral += bodies;
     s.nodes.push_back(nd);
   }
@@ -510,6 +555,15 @@ snapshot_ptr build_snapshot(const std::vector<zone::expanded_zone>& zones) {
     if (i + ahead < node_count) slot[i % ahead] = home(i + ahead);
     while (snap->table[h]) h = (h + 1) & (cap - 1);
     snap->table[h] = i + 1;
+  }
+  // 7. RFC 4592: each closest encloser knows its wildcard, so a query for a missing name
+  //    finds its source of synthesis without building the "*" name.
+  for (uint32_t i = 0; i < node_count; ++i) {
+    std::string_view nm = snap->name_of(snap->nodes[i]);
+    if (!wire::name_is_wildcard(nm)) continue;
+    std::string_view parent = wire::name_strip_labels(nm, 1);
+    if (const node* p = snap->find(reinterpret_cast<const uint8_t*>(parent.data()), parent.size()))
+      snap->nodes[size_t(p - snap->nodes.data())].wildcard = i + 1;
   }
   static std::atomic<uint64_t> generation{0};
   snap->generation = ++generation;

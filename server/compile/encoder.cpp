@@ -16,14 +16,17 @@ constexpr size_t max_pointer_target = 0x3FFF - (wire::header_size + wire::max_na
 
 }  // namespace
 
-void encoder::reset(std::string_view question_suffix) {
+void encoder::reset(std::string_view question_suffix, bool wildcard) {
   out_.clear();
   fixups_.clear();
   known_.clear();
-  // Every suffix of the known QNAME suffix can be reached inside the question.
+  wildcard_ = wildcard ? question_suffix : std::string_view();
+  // Every suffix of the known QNAME suffix can be reached inside the question; of a wildcard
+  // name, only the encloser's (the "*" label is not in the QNAME).
+  if (wildcard) question_suffix = wire::name_strip_labels(question_suffix, 1);
   for (std::string_view n = question_suffix; n.size() > 1;
        n = wire::name_strip_labels(n, 1)) {
-    known_.push_back({n, fixup{0, uint16_t(n.size()), true}});
+    known_.push_back({n, fixup{0, uint16_t(n.size()), fixup::to::suffix}});
   }
 }
 
@@ -35,7 +38,7 @@ const encoder::known_name* encoder::lookup(std::string_view name) const {
 
 void encoder::remember(std::string_view name, size_t offset) {
   if (offset > max_pointer_target || name.size() <= 1 || lookup(name)) return;
-  known_.push_back({name, fixup{0, uint16_t(offset), false}});
+  known_.push_back({name, fixup{0, uint16_t(offset), fixup::to::body}});
 }
 
 void encoder::put_name(std::string_view name, bool compress) {
@@ -58,8 +61,13 @@ void encoder::put_name(std::string_view name, bool compress) {
   out_.push_back('\0');
 }
 
-void encoder::put_rr(const zone::record& r, uint32_t ttl) {
-  put_name(r.owner, true);
+void encoder::put_rr(const zone::record& r, uint32_t ttl, std::string_view owner) {
+  if (!wildcard_.empty() && owner == wildcard_) {
+    fixups_.push_back(fixup{uint16_t(out_.size()), 0, fixup::to::qname});
+    out_.append("\xC0\x00", 2);  // patched per query, like every pointer
+  } else {
+    put_name(owner, true);
+  }
   uint8_t fixed[10];
   wire::put16(fixed, r.type);
   wire::put16(fixed + 2, wire::rr_class::in);

@@ -18,12 +18,18 @@ class encoder {
  public:
   // `question_suffix`: a name known to be a suffix of every QNAME this body answers (the
   // QNAME itself for exact answers, the zone apex for NXDOMAIN, the cut for referrals).
+  // `wildcard`: the body also answers names that `question_suffix` ("*.<encloser>") stands
+  // for (RFC 4592), so an owner equal to it points at the whole QNAME, and only suffixes of
+  // the encloser are taken from the question.
   explicit encoder(std::string_view question_suffix) { reset(question_suffix); }
   // Starts a new body, as if newly constructed.
-  void reset(std::string_view question_suffix);
+  void reset(std::string_view question_suffix, bool wildcard = false);
 
-  void put_rr(const zone::record& r, uint32_t ttl);
-  void put_rr(const zone::record& r) { put_rr(r, r.ttl); }
+  // `owner`: the owner to write, when it is not r.owner (a name a wildcard stands for in a
+  // CNAME chain); it must outlive the encoder's use, like every name given to it.
+  void put_rr(const zone::record& r, uint32_t ttl, std::string_view owner);
+  void put_rr(const zone::record& r, uint32_t ttl) { put_rr(r, ttl, r.owner); }
+  void put_rr(const zone::record& r) { put_rr(r, r.ttl, r.owner); }
   size_t size() const { return out_.size(); }
 
   const std::string& bytes() const { return out_; }
@@ -42,6 +48,7 @@ class encoder {
   std::string out_;
   std::vector<fixup> fixups_;
   std::vector<known_name> known_;
+  std::string_view wildcard_;  // the "*" owner of a wildcard body, or empty
 };
 
 // Position of the embedded domain name inside an uncompressed rdata, for the types whose

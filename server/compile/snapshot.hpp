@@ -25,10 +25,15 @@ namespace sipdns::compile {
 
 // A compression pointer inside a body, resolved against the actual query.
 struct fixup {
+  enum class to : uint8_t {
+    body,      // body offset `value`
+    suffix,    // the QNAME suffix that is `value` bytes long
+    qname,     // the whole QNAME: the owner of an answer synthesized from a wildcard
+               // (RFC 4592 section 3.3.1: the owner is the query name, not the "*" name)
+  };
   uint16_t pos;        // offset within the body of the 2-byte pointer
-  uint16_t value;      // see `to_question`
-  bool to_question;    // true: points at the QNAME suffix that is `value` bytes long;
-                       // false: points at body offset `value`
+  uint16_t value;      // see `to`
+  to target;
 };
 
 // Slices of the snapshot's pools: everything a query touches lives in a few contiguous
@@ -55,6 +60,7 @@ struct node {
   uint32_t nodata = 0;               // body for types absent here
   uint32_t any = 0;                  // RFC 8482 minimal ANY answer
   uint32_t referral = 0;             // body of the referral (NS + glue), if delegated
+  uint32_t wildcard = 0;             // the node "*.<this name>" + 1, or 0 (RFC 4592)
   uint16_t type_count = 0;
   uint8_t name_len = 0;
   bool delegated = false;            // at or below a zone cut: answer with `referral`

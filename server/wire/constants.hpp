@@ -27,7 +27,7 @@ inline constexpr uint16_t our_edns_size = 1232;   // DNS flag day 2020 recommend
 // Header flag bits within the 16-bit flags word.
 namespace flag {
 inline constexpr uint16_t qr = 0x8000, aa = 0x0400, tc = 0x0200, rd = 0x0100, ra = 0x0080,
-                          ad = 0x0020, cd = 0x0010;
+                          ad = 0x0020, cd = 0x0010, opcode_mask = 0x7800;
 }
 
 inline uint16_t get16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }

@@ -21,6 +21,10 @@ size_t name_label_count(std::string_view wire);
 std::string_view name_strip_labels(std::string_view wire, size_t n);
 // True when `child` equals `parent` or lies below it (both lower-cased).
 bool name_is_below_or_at(std::string_view child, std::string_view parent);
+// True when the first label is "*": a wildcard owner (RFC 4592 2.1.1).
+inline bool name_is_wildcard(std::string_view wire) {
+  return wire.size() >= 2 && wire[0] == 1 && wire[1] == '*';
+}
 // Presentation form with trailing dot ("uctest.local."), escaping as RFC 1035 5.1.
 std::string name_to_text(std::string_view wire);
 // Prepends one text label (no escapes) to a wire name.

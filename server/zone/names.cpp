@@ -31,7 +31,7 @@ name_result parse_name(std::string_view text, std::string_view origin, bool host
       return {
           {},
           "a label has " + std::to_string(label.size()) + " characters, at most 63 are allowed"};
-    if (label == "*") return {{}, "wildcards are not supported"};
+    if (label == "*") return {{}, "a wildcard (\"*\") may only own records in `records`"};
     for (unsigned char c : label) {
       bool ok = host_like ? host_char(c) : (c > 0x20 && c < 0x7F);
       if (!ok)
@@ -88,10 +88,6 @@ wire::name reverse_name(const std::array<uint8_t, 16>& a) {
   out += std::string("\3ip6\4arpa", 9);
   out.push_back('\0');
   return out;
-}
-
-bool is_wildcard(std::string_view wire_name) {
-  return wire_name.size() >= 2 && wire_name[0] == 1 && wire_name[1] == '*';
 }
 
 }  // namespace sipdns::zone::detail

@@ -27,6 +27,4 @@ std::optional<std::array<uint8_t, 16>> parse_ipv6(const std::string& text);
 wire::name reverse_name(const std::array<uint8_t, 4>& a);
 wire::name reverse_name(const std::array<uint8_t, 16>& a);
 
-bool is_wildcard(std::string_view wire_name);
-
 }  // namespace sipdns::zone::detail

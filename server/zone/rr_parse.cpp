@@ -51,7 +51,10 @@ namespace {
 
 // The checks both paths share, once owner, type, TTL and rdata are known.
 parsed_record placed(record r, std::string_view origin) {
-  if (is_wildcard(r.owner)) return {std::nullopt, "wildcards are not supported"};
+  // RFC 4592 4.2 and 4.1: a wildcard owning NS would delegate every name below its parent;
+  // SOA never reaches here (it comes from [zone].soa).
+  if (r.type == wire::rr_type::ns && wire::name_is_wildcard(r.owner))
+    return {std::nullopt, "a wildcard cannot own NS records (RFC 4592 4.2)"};
   if (!wire::name_is_below_or_at(r.owner, origin))
     return {std::nullopt, "owner \"" + wire::name_to_text(r.owner) + "\" is outside zone \"" +
                               wire::name_to_text(origin) + "\""};
@@ -117,8 +120,7 @@ parsed_record parse_record_ldns(std::string_view text, std::string_view origin,
   r.owner = wire::name_lowered(rdf_bytes(ldns_rr_owner(raw)));
   r.type = type;
   r.ttl = ldns_rr_ttl(raw);
-  if (is_wildcard(r.owner) || !wire::name_is_below_or_at(r.owner, origin))
-    return placed(std::move(r), origin);
+  if (!wire::name_is_below_or_at(r.owner, origin)) return placed(std::move(r), origin);
 
   if (names_are_keys(type)) {
     for (size_t i = 0; i < ldns_rr_rd_count(raw); ++i) {

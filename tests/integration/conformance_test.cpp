@@ -589,6 +589,21 @@ TEST_CASE("RFC 8906 3.1.4: unknown opcodes (3, 6..15) and STATUS (2) get NOTIMP"
   }
 }
 
+TEST_CASE("RFC 8906 8.1.4: NOTIMP clears every header flag but QR and the opcode") {
+  auto q = query(existing, type::a);
+  set_opcode(q, 15);
+  q[2] |= 0x04 | 0x02 | 0x01;         // AA, TC, RD
+  q[3] |= 0x80 | 0x40 | 0x20 | 0x10;  // RA, Z, AD, CD
+  for (bool tcp : {false, true}) {
+    CAPTURE(tcp);
+    auto r = exchange(q, tcp);
+    CHECK(r.rcode() == rc::notimp);
+    CHECK(r.opcode() == 15);
+    CHECK(r.qr());
+    CHECK((r.flags() & 0x07F0) == 0);  // AA TC RD RA Z AD CD
+  }
+}
+
 TEST_CASE("RFC 1996 / RFC 2136: NOTIFY (4) and UPDATE (5) get NOTIMP (no transfers or updates)") {
   for (uint8_t op : {4, 5}) {
     CAPTURE(int(op));

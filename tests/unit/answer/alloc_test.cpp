@@ -19,13 +19,16 @@ TEST_CASE("respond() performs no heap allocation for any kind of answer") {
       "@ NS ns1", "ns1 A 127.0.0.1", "h1 A 10.48.53.127", "h2 A 10.48.53.128",
       "rr 30 A 10.48.53.127", "rr 30 A 10.48.53.128", "_sip._tcp SRV 10 10 5060 h1",
       "_sip._tcp SRV 10 10 5060 h2", "@ NAPTR 12 100 \"s\" \"SIP+D2T\" \"\" _sip._tcp",
-      "www CNAME h1", "child NS ns.child", "ns.child A 127.0.0.53"})});
+      "www CNAME h1", "child NS ns.child", "ns.child A 127.0.0.53", "*.wild A 10.48.53.129",
+      "*.srv SRV 10 10 5060 h1"})});
   std::vector<std::vector<uint8_t>> queries;
   for (auto [name, type] : std::initializer_list<std::pair<const char*, ldns_rr_type>>{
            {"_sip._tcp.uctest.local.", LDNS_RR_TYPE_SRV}, {"uctest.local.", LDNS_RR_TYPE_NAPTR},
            {"rr.uctest.local.", LDNS_RR_TYPE_A}, {"rr.uctest.local.", LDNS_RR_TYPE_AAAA},
            {"nope.uctest.local.", LDNS_RR_TYPE_A}, {"www.uctest.local.", LDNS_RR_TYPE_A},
-           {"x.child.uctest.local.", LDNS_RR_TYPE_A}, {"example.org.", LDNS_RR_TYPE_A}}) {
+           {"x.child.uctest.local.", LDNS_RR_TYPE_A}, {"example.org.", LDNS_RR_TYPE_A},
+           {"a.b.wild.uctest.local.", LDNS_RR_TYPE_A}, {"x.wild.uctest.local.", LDNS_RR_TYPE_MX},
+           {"_sip._tcp.srv.uctest.local.", LDNS_RR_TYPE_SRV}}) {
     queries.push_back(test::make_query(name, type));
     queries.push_back(test::make_query(name, type, 1232));
   }

@@ -90,7 +90,7 @@ TEST_CASE("fast path: whatever it accepts, ldns accepts with the same wire data"
       ++fast;
       // The fast path never accepts what ldns rejects (outside-zone checks come after it).
       bool outside = !got.rec && got.error.find("outside zone") != std::string::npos;
-      bool wildcard = !got.rec && got.error == "wildcards are not supported";
+      bool wildcard = !got.rec && got.error.find("wildcard cannot own NS") != std::string::npos;
       CHECK((ref.rec.has_value() || outside || wildcard));
     } else {
       ++slow;
