@@ -4,8 +4,9 @@
 Usage: compare.py QUERIES NAME=PORT [NAME=PORT ...] [--expect-differ]
 The first server is the one under test (sipdnsd); the others are the references. Compared per
 query: rcode, header flags, the question as echoed (letter case), EDNS presence, the answer
-section as a sorted set of records, whether AUTHORITY holds a SOA, and for replies without AA
-(referrals) the NS set in AUTHORITY and the glue (ADDITIONAL A/AAAA of those NS names).
+section as a sorted set of records, whether AUTHORITY holds a SOA, the ADDITIONAL addresses
+of the answer's MX, SRV and NS targets, and for replies without AA (referrals) the NS set in
+AUTHORITY and the glue (ADDITIONAL A/AAAA of those NS names).
 Exit status: 0 when every query matches (or differs where tagged xfail), 1 otherwise.
 With --expect-differ every query must differ (the harness's proof that the test can fail).
 """
@@ -85,6 +86,13 @@ def parse_dig(text):
     return reply
 
 
+def owner_lowered(rr):
+    """The record with its owner in lower case: in ADDITIONAL, servers compress owners against
+    different earlier names (the question's letter case or the zone's), both correct."""
+    owner, _, rest = rr.partition(" ")
+    return f"{owner.lower()} {rest}"
+
+
 def rr_type(rr):
     parts = rr.split(" ")
     return parts[3] if len(parts) > 3 else ""
@@ -103,11 +111,19 @@ def compared_fields(q, reply):
     fields["answer"] = sorted(reply["ANSWER"])
     fields["SOA in authority"] = "yes" if any(
         rr_type(rr) == "SOA" for rr in reply["AUTHORITY"]) else "no"
+    # Additional processing (RFC 1035 3.3.9, RFC 2782): the addresses of the MX, SRV and NS
+    # targets in the answer. sipdnsd adds more (NAPTR chains), so only these are compared.
+    targets = {rr.split(" ")[-1].lower() for rr in reply["ANSWER"]
+               if rr_type(rr) in ("MX", "SRV", "NS")}
+    if targets:
+        fields["target addresses"] = sorted(owner_lowered(rr) for rr in reply["ADDITIONAL"]
+                                            if rr_type(rr) in ("A", "AAAA")
+                                            and rr.split(" ")[0].lower() in targets)
     if " aa" not in f" {reply['flags']}":
         ns = sorted(rr for rr in reply["AUTHORITY"] if rr_type(rr) == "NS")
         targets = {rr.split(" ")[-1].lower() for rr in ns}
         fields["referral NS"] = ns
-        fields["glue"] = sorted(rr for rr in reply["ADDITIONAL"]
+        fields["glue"] = sorted(owner_lowered(rr) for rr in reply["ADDITIONAL"]
                                 if rr_type(rr) in ("A", "AAAA")
                                 and rr.split(" ")[0].lower() in targets)
     return fields
@@ -136,7 +152,7 @@ def report_difference(q, servers, fields, label):
     print(f"{label}: {describe(q)}   ({q['where']})")
     names = list(fields[servers[0]].keys() | set().union(*(f.keys() for f in fields.values())))
     order = ["reply", "rcode", "flags", "question", "edns", "answer", "SOA in authority",
-             "referral NS", "glue"]
+             "target addresses", "referral NS", "glue"]
     for key in sorted(names, key=order.index):
         values = [fields[s].get(key, "(not compared)") for s in servers]
         if all(v == values[0] for v in values):
