@@ -114,15 +114,14 @@ struct writer {
 // The body a node gives for the query's type.
 const compile::body* node_body(const compile::snapshot& snap, const compile::node& n,
                                uint16_t qtype) {
-  uint32_t idx = n.nodata;
-  if (n.delegated) idx = n.referral;
-  else if (qtype == rt::any) idx = n.any;
-  else
-    for (uint32_t i = n.types, end = n.types + n.type_count; i < end; ++i)
-      if (snap.types[i].first == qtype) {
-        idx = snap.types[i].second;
-        break;
-      }
+  if (qtype == rt::any) return &snap.bodies[n.delegated ? n.referral : n.any];
+  // A delegated node has no types but DS at the cut itself (compile/).
+  uint32_t idx = n.delegated ? n.referral : n.nodata;
+  for (uint32_t i = n.types, end = n.types + n.type_count; i < end; ++i)
+    if (snap.types[i].first == qtype) {
+      idx = snap.types[i].second;
+      break;
+    }
   return &snap.bodies[idx];
 }
 

@@ -437,6 +437,9 @@ void part::encode(size_t begin, size_t end, bool with_zones) {
       nd.delegated = true;
       nd.referral = referral_body(cut);
       nd.nodata = nd.any = nd.referral;
+      // RFC 4035 3.1.4.1: DS belongs to the parent side of a cut, which answers it with
+      // authority (the DS RRset, or NODATA with the parent's SOA), as NSD and Knot do.
+      if (cut == name) s.types.emplace_back(rt::ds, answer_body(name, rt::ds, &o));
     } else {
       types.clear();
       for (const record* r : n_.records_of(o))

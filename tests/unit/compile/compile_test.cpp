@@ -117,6 +117,12 @@ TEST_CASE("a delegation is a referral, not authoritative, with glue; wildcards b
     CHECK(r.nscount == 1);
     CHECK(r.arcount == 1);
   }
+  // DS at the cut is the parent's data (RFC 4035 3.1.4.1): NODATA with the parent's SOA.
+  const compile::node* cut = find(*s, "sub.example.test.");
+  REQUIRE(has_type(*s, *cut, rt::ds));
+  CHECK(body_for(*s, *cut, rt::ds).authoritative);
+  CHECK(body_for(*s, *cut, rt::ds).nscount == 1);
+  CHECK_FALSE(has_type(*s, *find(*s, "ns.sub.example.test."), rt::ds));
 }
 
 TEST_CASE("round-robin A RRsets are marked for rotation; single records are not") {
