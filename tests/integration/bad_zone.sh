@@ -13,18 +13,17 @@ fi
 # run_case PATH: runs sipdnsd on one zone path until it exits or reports serving (at most
 # 10 s); sets OUT (its output), rc (exit status, or "serving").
 run_case() {
-  local port log=$TMP_DIR/case.log pid i
+  local port log=$TMP_DIR/case.log pid
   port=$(pick_port) || exit 1
   : >"$log"  # truncated before the start, so a previous case's output is never read
   "$SIPDNSD" --listen "127.0.0.1:$port" --zones "$1" >>"$log" 2>&1 &
   pid=$!
   start_watchdog "$pid"
   rc=timeout
-  for ((i = 0; i < 100; i++)); do
-    if ! kill -0 "$pid" 2>/dev/null; then wait "$pid"; rc=$?; break; fi
-    if grep -q 'sipdnsd: serving' "$log"; then rc=serving; break; fi
-    sleep 0.1
-  done
+  settled() { ! kill -0 "$pid" 2>/dev/null || grep -q 'sipdnsd: serving' "$log"; }
+  if poll_until 10000 settled; then
+    if grep -q 'sipdnsd: serving' "$log"; then rc=serving; else wait "$pid"; rc=$?; fi
+  fi
   if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; wait "$pid" 2>/dev/null; fi
   OUT=$(cat "$log")
 }

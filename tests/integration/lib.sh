@@ -83,16 +83,17 @@ holds_for() {
 
 # ---- processes ------------------------------------------------------------------------------
 
+server_alive() { [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; }
+server_gone() { ! server_alive; }
+# Started: it said "serving", or it exited.
+server_settled() { grep -q 'sipdnsd: serving' "$SERVER_LOG" || server_gone; }
+
 # Stops the server (if any) by PID; bounded: SIGTERM, then SIGKILL after 3 s.
 stop_server() {
   [[ -n $SERVER_PID ]] || return 0
   if kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -TERM "$SERVER_PID" 2>/dev/null
-    local i
-    for ((i = 0; i < 30; i++)); do
-      kill -0 "$SERVER_PID" 2>/dev/null || break
-      sleep 0.1
-    done
+    poll_until 3000 server_gone
     kill -0 "$SERVER_PID" 2>/dev/null && kill -KILL "$SERVER_PID" 2>/dev/null
   fi
   wait "$SERVER_PID" 2>/dev/null
@@ -140,7 +141,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../../tools/lib/pick_port.sh"
 # and, when the machine has ::1, on [::1]:$PORT. Waits (at most 10 s) for the "serving" line.
 # Retries on another port if the one picked was taken meanwhile (tests run in parallel).
 start_server() {
-  local args=("$@") attempt i
+  local args=("$@") attempt
   ((${#args[@]})) || args=(--zones zones/ --zones tests/data/good/)
   for ((attempt = 0; attempt < 5; attempt++)); do
     PORT=$(pick_port) || exit 1
@@ -152,11 +153,8 @@ start_server() {
     "$SIPDNSD" "${listen[@]}" "${args[@]}" >>"$SERVER_LOG" 2>&1 &
     SERVER_PID=$!
     start_watchdog "$SERVER_PID"
-    for ((i = 0; i < 100; i++)); do
-      grep -q 'sipdnsd: serving' "$SERVER_LOG" && return 0
-      kill -0 "$SERVER_PID" 2>/dev/null || break
-      sleep 0.1
-    done
+    poll_until 10000 server_settled
+    grep -q 'sipdnsd: serving' "$SERVER_LOG" && return 0
     if kill -0 "$SERVER_PID" 2>/dev/null; then
       echo "FATAL: sipdnsd did not report 'serving' within 10 s; log:" >&2
       cat "$SERVER_LOG" >&2
@@ -173,7 +171,6 @@ start_server() {
   exit 1
 }
 
-server_alive() { [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; }
 
 # log_has TEXT: the server log contains a fixed string.
 log_has() { grep -qF -- "$1" "$SERVER_LOG"; }
