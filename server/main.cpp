@@ -33,7 +33,6 @@ std::vector<std::string> run_command(const std::string& line, control::runtime& 
   in >> cmd >> arg;
   if (cmd == "status") {
     auto lines = rt.status_lines();
-    if (lines.empty()) lines.push_back("no health checks configured, nothing drained");
     if (std::string rrl = rrl::status_line(); !rrl.empty()) lines.push_back(rrl);
     return lines;
   }
@@ -138,6 +137,7 @@ int main(int argc, char** argv) {
     uv_loop_close(&loop);
     return status;
   }
+  rt.published();  // generation 1: the start-up snapshot
   {
     const size_t zone_count = snap->zones.size();
     net::server_config cfg = opts.server;
@@ -149,6 +149,8 @@ int main(int argc, char** argv) {
         [&](compile::snapshot_ptr s) {
           workers.publish(s);
           srv.set_snapshot(std::move(s));
+          if (std::string line = rt.published(); !line.empty())
+            std::fprintf(stderr, "%s\n", line.c_str());
         });
     health_settle.data = &rebuild;
     net::handle_ptr<net::signal_watcher> sighup, sigint, sigterm;

@@ -129,32 +129,30 @@ compile::snapshot_ptr runtime::build(std::string& log) {
   std::shared_ptr<const zone::zone_set> set;
   auto t0 = clock::now();
   bool from_files = files_dirty_.exchange(false);
-  // A reload frees the zone set it replaces (a million records of a big zone) on another
-  // core while this build goes on; the thread is joined before this function returns.
+  bool reload = false;  // from_files after start-up: counted in reloads ok/failed
+  built_reload_ = false;
   cleanup_ = {};  // the previous build's clean-up is over before this one allocates
-  std::shared_ptr<const zone::zone_set> retired;
-  std::jthread freeing;
   std::vector<zone::expanded_zone> loaded_zones;  // what load() derived with every peer usable
+  {
+    std::lock_guard lock(mu_);
+    reload = from_files && zones_;
+    if (!from_files) set = zones_;
+  }
+  auto failed = [&]() -> compile::snapshot_ptr {
+    if (reload) reloads_failed_ += 1;
+    return nullptr;
+  };
   if (from_files) {
     zone::load_result loaded = zone::load(paths_);
     for (const auto& d : loaded.diagnostics) log += zone::format(d) + "\n";
-    if (!loaded.zones || zone::has_errors(loaded.diagnostics)) return nullptr;
+    if (!loaded.zones || zone::has_errors(loaded.diagnostics)) return failed();
     set = std::make_shared<const zone::zone_set>(std::move(*loaded.zones));
     loaded_zones = std::move(loaded.expanded);
-    configure_prober(*set);
-    {
-      std::lock_guard lock(mu_);
-      if (zones_) log += "sipdnsd: reloaded, serving " + std::to_string(set->zones.size()) + " zones\n";
-      retired = std::exchange(zones_, set);
-    }
-    if (retired && retired.use_count() == 1)
-      freeing = std::jthread([old = std::move(retired)]() mutable { old.reset(); });
-  } else {
-    std::lock_guard lock(mu_);
-    set = zones_;
   }
   if (!set) return nullptr;
 
+  // The prober's states are keyed by check: checks new in a reloaded set are absent from the
+  // map and count as up until probed, exactly as after configure().
   std::map<std::string, health::state> states;
   if (prober_) states = prober_->states();
   std::set<std::string> drained;
@@ -184,17 +182,19 @@ compile::snapshot_ptr runtime::build(std::string& log) {
     return true;
   };
 
+  compile::snapshot_ptr snap;
+  std::vector<zone::expanded_zone> zones;
+  served_map served = served_;  // committed only with the snapshot
   try {
     auto t1 = clock::now();
     // Straight after a load with nothing down or drained, load()'s own derive is the answer.
-    std::vector<zone::expanded_zone> zones =
-        from_files && !zone::filters_any(*set, usable, withheld)
-            ? std::move(loaded_zones)
-            : zone::derive(*set, usable, withheld);
+    zones = from_files && !zone::filters_any(*set, usable, withheld)
+                ? std::move(loaded_zones)
+                : zone::derive(*set, usable, withheld);
     loaded_zones.clear();
-    bump_serials(zones, log);
+    bump_serials(zones, served, log);
     auto t2 = clock::now();
-    compile::snapshot_ptr snap = compile::build(zones);
+    snap = compile::build(zones);
     if (from_files) {
       size_t records = 0, zone_count = zones.size();
       for (const auto& z : zones) records += z.records.size();
@@ -207,30 +207,58 @@ compile::snapshot_ptr runtime::build(std::string& log) {
              std::to_string(ms(t1, t2)) + " ms, compile " + std::to_string(ms(t2, clock::now())) +
              " ms)\n";
     }
-    retire(std::move(zones), std::exchange(last_, snap), from_files);
-    return snap;
   } catch (const compile::build_error& e) {
     log += zone::format(e.diagnostic) + "\n";  // located, like the loader's diagnostics
-    return nullptr;
+    return failed();
   } catch (const std::exception& e) {
     log += std::string("sipdnsd: error: ") + e.what() + "\n";
-    return nullptr;
+    return failed();
   }
+
+  // Success: only now does a reloaded set replace the old one (a set that does not compile
+  // must not become the base of later health rebuilds, nor reconfigure the prober).
+  served_ = std::move(served);
+  if (from_files) {
+    configure_prober(*set);
+    std::shared_ptr<const zone::zone_set> retired;
+    {
+      std::lock_guard lock(mu_);
+      retired = std::exchange(zones_, set);
+    }
+    built_reload_ = reload;
+    retire(std::move(zones), std::exchange(last_, snap), std::move(retired), true);
+  } else {
+    retire(std::move(zones), std::exchange(last_, snap), nullptr, false);
+  }
+  return snap;
+}
+
+std::string runtime::published() {
+  uint64_t generation = ++generation_;
+  if (!std::exchange(built_reload_, false)) return {};
+  uint64_t n = ++reloads_ok_;
+  return "sipdnsd: reloaded, serving " + std::to_string(zone_count()) + " zones (reload " +
+         std::to_string(n) + ", generation " + std::to_string(generation) + ")";
+}
+
+runtime::counters runtime::counts() const {
+  return {reloads_ok_.load(), reloads_failed_.load(), generation_.load()};
 }
 
 // Loading a big zone leaves hundreds of MB of freed temporaries in malloc's free lists, and a
 // rebuild replaces a snapshot the serving loops drop only once they have the new one. One
 // thread, off the hot path, frees the expanded records (the snapshot holds everything it
-// needs), waits (bounded) until the loops have let go of the previous snapshot, frees it, and
+// needs) and the zone set a reload replaced, waits (bounded) until the loops have let go of the previous snapshot, frees it, and
 // only then hands the free memory back with malloc_trim, so the resident size after a reload
 // is what the server really keeps.
 void runtime::retire(std::vector<zone::expanded_zone> zones, compile::snapshot_ptr previous,
-                     bool trim) {
-  if (zones.empty() && !previous) return;
+                     std::shared_ptr<const zone::zone_set> old_set, bool trim) {
+  if (zones.empty() && !previous && !old_set) return;
   cleanup_ = std::jthread([old = std::move(zones), prev = std::move(previous),
-                           trim](std::stop_token stop) mutable {
+                           set = std::move(old_set), trim](std::stop_token stop) mutable {
     old.clear();
     old.shrink_to_fit();
+    set.reset();  // a reload's replaced zone set: its last reference
     // Every loop drops its reference when it publishes the new snapshot: within a loop
     // iteration normally. A stop (next build, shutdown) ends the wait early.
     for (int i = 0; prev && prev.use_count() > 1 && i < 2500 && !stop.stop_requested(); ++i)
@@ -243,11 +271,12 @@ void runtime::retire(std::vector<zone::expanded_zone> zones, compile::snapshot_p
 
 // RFC 1982 serials: go up by one whenever a zone's served records change (a health change
 // or an edit), and never below the serial written in the file.
-void runtime::bump_serials(std::vector<zone::expanded_zone>& zones, std::string& log) {
+void runtime::bump_serials(std::vector<zone::expanded_zone>& zones, served_map& served_by_origin,
+                           std::string& log) {
   for (zone::expanded_zone& z : zones) {
     uint32_t file_serial = get_serial(z.soa);
     uint64_t fp = fingerprint(z);
-    auto [it, fresh] = served_.try_emplace(z.origin, served{fp, file_serial});
+    auto [it, fresh] = served_by_origin.try_emplace(z.origin, served{fp, file_serial});
     served& s = it->second;
     if (!fresh && s.fingerprint != fp) {
       s.serial += 1;
@@ -285,8 +314,15 @@ std::vector<std::string> runtime::status_lines() const {
     for (const health::check_status& s : prober_->status())
       out.push_back(s.label + " " + s.probe_text + " " + health::to_string(s.current) + " " +
                     s.reason + " " + std::to_string(s.latency_ms) + "ms");
-  std::lock_guard lock(mu_);
-  for (const std::string& h : drained_) out.push_back("drained " + h);
+  {
+    std::lock_guard lock(mu_);
+    for (const std::string& h : drained_) out.push_back("drained " + h);
+  }
+  if (out.empty()) out.push_back("no health checks configured, nothing drained");
+  counters c = counts();
+  out.push_back("reloads: ok " + std::to_string(c.reloads_ok) + " failed " +
+                std::to_string(c.reloads_failed));
+  out.push_back("generation: " + std::to_string(c.generation));
   return out;
 }
 

@@ -28,20 +28,42 @@ class runtime {
   runtime(std::vector<std::string> zone_paths, health::monitor* prober);
 
   // Builds a snapshot; reloads the files first on the first call and after request_reload().
-  // Diagnostics go to `log`. Returns nullptr when files have errors (the old snapshot stays).
+  // Diagnostics go to `log`. Returns nullptr when files have errors or do not compile: the
+  // old snapshot stays, and so do the old zone set, prober checks and serials.
   compile::snapshot_ptr build(std::string& log);
   void request_reload() { files_dirty_ = true; }
+  // Called on the loop thread once the snapshot build() returned last is in service. Counts
+  // the generation (and the reload, if that build was one); returns the line to log for a
+  // reload ("sipdnsd: reloaded, ..."), empty otherwise.
+  std::string published();
+
+  // What `sipdns status` shows, so that an operator (and a test) can see that a reload ran:
+  // file reloads after start-up that went into service or failed, and how many snapshots
+  // have gone into service (start-up is generation 1; health changes and drains count too).
+  struct counters {
+    uint64_t reloads_ok = 0, reloads_failed = 0, generation = 0;
+  };
+  counters counts() const;
 
   // Operator drain: takes a peer (by host name) out of every SRV and round-robin answer until
   // undrained; survives reloads. Returns a one-line reply ("ok: ..." or "error: ...").
   std::string drain(const std::string& host, bool drained);
+  // One line per check, "drained HOST" per drained peer, then "reloads: ok N failed M" and
+  // "generation: G" (see counters).
   std::vector<std::string> status_lines() const;
   size_t zone_count() const;
 
  private:
   void configure_prober(const zone::zone_set& set);
-  void bump_serials(std::vector<zone::expanded_zone>& zones, std::string& log);
-  void retire(std::vector<zone::expanded_zone> zones, compile::snapshot_ptr previous, bool trim);
+  struct served {
+    uint64_t fingerprint = 0;
+    uint32_t serial = 0;
+  };
+  using served_map = std::map<std::string, served>;  // by origin
+  static void bump_serials(std::vector<zone::expanded_zone>& zones, served_map& served,
+                           std::string& log);
+  void retire(std::vector<zone::expanded_zone> zones, compile::snapshot_ptr previous,
+              std::shared_ptr<const zone::zone_set> old_set, bool trim);
 
   std::vector<std::string> paths_;
   health::monitor* prober_;
@@ -52,11 +74,9 @@ class runtime {
   std::set<std::string> drained_;                 // lower-case host text with trailing dot
 
   // Owned by build() (serialized by the reloader).
-  struct served {
-    uint64_t fingerprint = 0;
-    uint32_t serial = 0;
-  };
-  std::map<std::string, served> served_;          // by origin
+  served_map served_;
+  bool built_reload_ = false;  // the last build reloaded files; read by published() after it
+  std::atomic<uint64_t> reloads_ok_{0}, reloads_failed_{0}, generation_{0};
   compile::snapshot_ptr last_;                   // the snapshot build() returned last
   // Frees a build's expanded records and the snapshot it replaced, then trims malloc, after
   // build() returns; stopped and joined by the next build() and by the destructor.

@@ -11,22 +11,25 @@ if ((${#cases[@]} == 0)); then
 fi
 
 # run_case PATH: runs sipdnsd on one zone path until it exits or reports serving (at most
-# 10 s); sets OUT (its output), rc (exit status, or "serving").
+# 10 s); sets OUT (its output), rc (exit status, or "serving"). A port taken meanwhile by a
+# parallel test (a warnings-only case gets as far as binding) is retried on another one.
 run_case() {
-  local port log=$TMP_DIR/case.log pid i
-  port=$(pick_port) || exit 1
-  : >"$log"  # truncated before the start, so a previous case's output is never read
-  "$SIPDNSD" --listen "127.0.0.1:$port" --zones "$1" >>"$log" 2>&1 &
-  pid=$!
-  start_watchdog "$pid"
-  rc=timeout
-  for ((i = 0; i < 100; i++)); do
-    if ! kill -0 "$pid" 2>/dev/null; then wait "$pid"; rc=$?; break; fi
-    if grep -q 'sipdnsd: serving' "$log"; then rc=serving; break; fi
-    sleep 0.1
+  local port log=$TMP_DIR/case.log pid attempt
+  for ((attempt = 0; attempt < 5; attempt++)); do
+    port=$(pick_port) || exit 1
+    : >"$log"  # truncated before the start, so a previous case's output is never read
+    "$SIPDNSD" --listen "127.0.0.1:$port" --zones "$1" >>"$log" 2>&1 &
+    pid=$!
+    start_watchdog "$pid"
+    rc=timeout
+    settled() { ! kill -0 "$pid" 2>/dev/null || grep -q 'sipdnsd: serving' "$log"; }
+    if poll_until 10000 settled; then
+      if grep -q 'sipdnsd: serving' "$log"; then rc=serving; else wait "$pid"; rc=$?; fi
+    fi
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; wait "$pid" 2>/dev/null; fi
+    OUT=$(cat "$log")
+    grep -qi 'address already in use' <<<"$OUT" || break
   done
-  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; wait "$pid" 2>/dev/null; fi
-  OUT=$(cat "$log")
 }
 
 # The golden diagnostics (<case>.expected, for a file or a directory case), when present,

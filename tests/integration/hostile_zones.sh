@@ -8,7 +8,6 @@ source "$(dirname "$0")/lib.sh"
 SIPDNS=${SIPDNS:-$(dirname "$SIPDNSD")/../tools/sipdns}
 [[ -x $SIPDNS ]] || { echo "FATAL: sipdns not found at '$SIPDNS' (set SIPDNS)" >&2; exit 1; }
 
-now_ms() { date +%s%3N; }
 HEADER='[zone]
 origin = "h.test"
 soa = { mname = "ns1", rname = "hostmaster", serial = 1 }
@@ -143,10 +142,8 @@ for hostile in huge deep_dotted deep_mixed many names chain; do
     cp "$TMP_DIR/$hostile.toml" "$TMP_DIR/zones/h.toml"
   fi
   kill -HUP "$SERVER_PID"
-  for ((i = 0; i < 100; i++)); do
-    tail -n +$((lines + 1)) "$SERVER_LOG" | grep -q "reload failed" && break
-    sleep 0.1
-  done
+  failed_since() { tail -n +$((lines + 1)) "$SERVER_LOG" | grep -q "reload failed"; }
+  poll_until 10000 failed_since
   OUT=$(tail -n +$((lines + 1)) "$SERVER_LOG")
   assert_contains "$OUT" "reload failed" "SIGHUP with $hostile: reload refused"
   assert_matches "$OUT" "h.toml(:[0-9]+:[0-9]+)?: error: " "SIGHUP with $hostile: located error logged"

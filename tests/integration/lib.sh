@@ -2,15 +2,22 @@
 # query it, assert on what dig/kdig/nslookup print, and always clean up.
 #
 # Usage in a test:   source "$(dirname "$0")/lib.sh"; start_server; dig_q ...; finish
-# Environment:       SIPDNSD (path to the binary; CMake passes $<TARGET_FILE:sipdnsd>).
+# Environment:       SIPDNSD (path to the binary; CMake passes $<TARGET_FILE:sipdnsd>), SIPDNS
+#                    (the CLI, for `control`; default: next to sipdnsd in the build tree).
+#
+# Waiting: a test never asserts after a fixed sleep. It waits with poll_until (bounded) for
+# what it is about to check, e.g. `poll_until 5000 counter_above reloads_ok "$n"`, or, for
+# "stays so", asserts on every sample of a window with holds_for.
 # Working directory: the repository root (zones/ and tests/data/ are relative to it).
 
 set -uo pipefail
 
 SIPDNSD=${SIPDNSD:-build/server/sipdnsd}
+SIPDNS=${SIPDNS:-$(dirname "$SIPDNSD")/../tools/sipdns}
 TEST_NAME=$(basename "$0" .sh)
 TMP_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sipdns-it-${TEST_NAME}.XXXXXX")
 SERVER_LOG=$TMP_DIR/server.log
+CONTROL_SOCK=$TMP_DIR/control.sock   # for start_server --control "$CONTROL_SOCK"
 SERVER_PID=
 PORT=
 FAILS=0
@@ -24,18 +31,69 @@ if [[ ! -x $SIPDNSD ]]; then
   exit 1
 fi
 
+# ---- time and waiting -----------------------------------------------------------------------
+
+# Milliseconds since the epoch (bash 5's EPOCHREALTIME, no fork).
+now_ms() {
+  local t=${EPOCHREALTIME/[.,]/}
+  echo $((t / 1000))
+}
+
+# poll_until MS COMMAND...: runs COMMAND every 50 ms until it succeeds or MS milliseconds have
+# passed. Sets POLL_MS to the time it took (from the call) and returns COMMAND's last status.
+POLL_MS=0
+poll_until() {
+  local limit=$1
+  shift
+  poll_since "$(now_ms)" "$limit" "$@"
+}
+
+# poll_since START_MS LIMIT_MS COMMAND...: like poll_until, but elapsed time counts from
+# START_MS (e.g. the moment a peer was killed).
+poll_since() {
+  local start=$1 limit=$2 now
+  shift 2
+  while :; do
+    if "$@"; then
+      POLL_MS=$(($(now_ms) - start))
+      return 0
+    fi
+    now=$(now_ms)
+    if ((now - start >= limit)); then
+      POLL_MS=$((now - start))
+      return 1
+    fi
+    sleep 0.05
+  done
+}
+
+# holds_for MS COMMAND...: COMMAND succeeds on every try (every 50 ms, at least twice) for MS
+# milliseconds: "stays so", e.g. a drained peer across several probe rounds. Returns 1 at the
+# first failure.
+holds_for() {
+  local limit=$1 start tries=0
+  shift
+  start=$(now_ms)
+  while ((tries < 2 || $(now_ms) - start < limit)); do
+    "$@" || return 1
+    tries=$((tries + 1))
+    sleep 0.05
+  done
+}
+
 # ---- processes ------------------------------------------------------------------------------
+
+server_alive() { [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; }
+server_gone() { ! server_alive; }
+# Started: it said "serving", or it exited.
+server_settled() { grep -q 'sipdnsd: serving' "$SERVER_LOG" || server_gone; }
 
 # Stops the server (if any) by PID; bounded: SIGTERM, then SIGKILL after 3 s.
 stop_server() {
   [[ -n $SERVER_PID ]] || return 0
   if kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -TERM "$SERVER_PID" 2>/dev/null
-    local i
-    for ((i = 0; i < 30; i++)); do
-      kill -0 "$SERVER_PID" 2>/dev/null || break
-      sleep 0.1
-    done
+    poll_until 3000 server_gone
     kill -0 "$SERVER_PID" 2>/dev/null && kill -KILL "$SERVER_PID" 2>/dev/null
   fi
   wait "$SERVER_PID" 2>/dev/null
@@ -53,7 +111,7 @@ start_watchdog() {
     for ((n = 0; n < 1200; n++)); do
       kill -0 "$parent" 2>/dev/null || break
       kill -0 "$target" 2>/dev/null || exit 0
-      sleep 0.5
+      sleep 0.5  # paces the watchdog (no assertion follows)
     done
     kill -KILL "$target" 2>/dev/null
   ) >/dev/null 2>&1 &
@@ -83,7 +141,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../../tools/lib/pick_port.sh"
 # and, when the machine has ::1, on [::1]:$PORT. Waits (at most 10 s) for the "serving" line.
 # Retries on another port if the one picked was taken meanwhile (tests run in parallel).
 start_server() {
-  local args=("$@") attempt i
+  local args=("$@") attempt
   ((${#args[@]})) || args=(--zones zones/ --zones tests/data/good/)
   for ((attempt = 0; attempt < 5; attempt++)); do
     PORT=$(pick_port) || exit 1
@@ -95,11 +153,8 @@ start_server() {
     "$SIPDNSD" "${listen[@]}" "${args[@]}" >>"$SERVER_LOG" 2>&1 &
     SERVER_PID=$!
     start_watchdog "$SERVER_PID"
-    for ((i = 0; i < 100; i++)); do
-      grep -q 'sipdnsd: serving' "$SERVER_LOG" && return 0
-      kill -0 "$SERVER_PID" 2>/dev/null || break
-      sleep 0.1
-    done
+    poll_until 10000 server_settled
+    grep -q 'sipdnsd: serving' "$SERVER_LOG" && return 0
     if kill -0 "$SERVER_PID" 2>/dev/null; then
       echo "FATAL: sipdnsd did not report 'serving' within 10 s; log:" >&2
       cat "$SERVER_LOG" >&2
@@ -116,16 +171,41 @@ start_server() {
   exit 1
 }
 
-server_alive() { [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; }
 
-# Waits (bounded, in tenths of a second) until the server log contains a fixed string.
-wait_for_log() {
-  local text=$1 tenths=${2:-100} i
-  for ((i = 0; i < tenths; i++)); do
-    grep -qF -- "$text" "$SERVER_LOG" && return 0
-    sleep 0.1
-  done
-  return 1
+# log_has TEXT: the server log contains a fixed string.
+log_has() { grep -qF -- "$1" "$SERVER_LOG"; }
+# wait_for_log TEXT [tenths]: waits (bounded, default 10 s) until the server log contains TEXT.
+wait_for_log() { poll_until $((${2:-100} * 100)) log_has "$1"; }
+
+# ---- the control socket ---------------------------------------------------------------------
+
+# control COMMAND [ARGS]: the sipdns CLI against $CONTROL_SOCK; prints its output.
+# Without the CLI, falls back to one line over socat (the protocol itself).
+control() {
+  if [[ -x $SIPDNS ]]; then
+    timeout 5 "$SIPDNS" "$@" --control "$CONTROL_SOCK" 2>&1
+  else
+    printf '%s\n' "$*" | timeout 5 socat -t 3 - "UNIX-CONNECT:$CONTROL_SOCK" 2>&1
+  fi
+}
+
+# counter NAME: a counter from `sipdns status` ("reloads: ok N failed M", "generation: G"):
+# reloads_ok, reloads_failed or generation. Prints nothing when the status has no such line.
+counter() {
+  local re
+  case $1 in
+    reloads_ok) re='s/^reloads: ok \([0-9]*\) failed [0-9]*$/\1/p' ;;
+    reloads_failed) re='s/^reloads: ok [0-9]* failed \([0-9]*\)$/\1/p' ;;
+    generation) re='s/^generation: \([0-9]*\)$/\1/p' ;;
+    *) echo "counter: unknown counter '$1'" >&2; return 1 ;;
+  esac
+  control status | sed -n "$re"
+}
+# counter_above NAME N: the counter is above N (for poll_until after a reload request).
+counter_above() {
+  local v
+  v=$(counter "$1")
+  [[ -n $v ]] && ((v > $2))
 }
 
 # ---- queries --------------------------------------------------------------------------------

@@ -4,8 +4,6 @@
 # never reads, clean shutdown.
 source "$(dirname "$0")/lib.sh"
 
-now_ms() { date +%s%3N; }
-
 # ---- command line ----
 OUT=$("$SIPDNSD" --help 2>&1); rc=$?
 assert_eq "$rc" 0 "--help exit status"
@@ -62,8 +60,12 @@ writer=$!
 EXTRA_PIDS="$EXTRA_PIDS $writer"
 # Server-side sockets of accepted connections (any state; listeners need -l to show).
 server_conns() { ss -Htn "( sport = :$PORT )" 2>/dev/null | grep -c .; }
-for ((i = 0; i < 30; i++)); do (($(server_conns) > 0)) && break; sleep 0.1; done
-sleep 0.5
+conns_are() { (($(server_conns) == $1)); }
+# Stalled: answers are stuck in the server's send queue (Send-Q, the 3rd column of ss), because
+# the client's receive buffer is full.
+server_stuck() { ss -Htn "( sport = :$PORT )" 2>/dev/null | awk '$3 > 0 { s = 1 } END { exit !s }'; }
+if poll_until 10000 server_stuck; then pass "the server's answers to the non-reader are stuck (${POLL_MS} ms)"
+else OUT=$(ss -tn "( sport = :$PORT or dport = :$PORT )" 2>&1); fail "no stuck answers within 10 s"; fi
 dig_q habibexpc1.uctest.local A >/dev/null
 assert_contains "$(section ANSWER)" "IN A 10.48.53.127" "UDP served while a TCP client stalls"
 dig_q +tcp habibexpc1.uctest.local A >/dev/null
@@ -72,12 +74,8 @@ rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status")
 OUT="VmRSS ${rss} kB"
 if ((rss < 65536)); then pass "server memory bounded ($rss kB)"; else fail "server RSS $rss kB"; fi
 # The idle timer (1 s, not reset while the answer is stuck) closes the server's side.
-t0=$(now_ms)
-for ((i = 0; i < 50; i++)); do (($(server_conns) == 0)) && break; sleep 0.1; done
-elapsed=$(($(now_ms) - t0))
-OUT=$(ss -tn "( sport = :$PORT or dport = :$PORT )" 2>&1)
-if (($(server_conns) == 0)); then pass "stalled client disconnected by the server after ${elapsed} ms"
-else fail "stalled client still connected after 5 s"; fi
+if poll_until 5000 conns_are 0; then pass "stalled client disconnected by the server after ${POLL_MS} ms"
+else OUT=$(ss -tn "( sport = :$PORT or dport = :$PORT )" 2>&1); fail "stalled client still connected after 5 s"; fi
 exec 7<&-
 kill "$writer" 2>/dev/null
 wait "$writer" 2>/dev/null
@@ -85,10 +83,12 @@ wait "$writer" 2>/dev/null
 # ---- connection cap ----
 stop_server
 start_server --zones zones/ --zones tests/data/good/ --tcp-idle-timeout 10 --tcp-max-connections 2
+# Each connection is established before the next is opened: the server accepts in that order,
+# so 3 is the least recently active.
 exec 3<>"/dev/tcp/127.0.0.1/$PORT"
-sleep 0.2
+poll_until 3000 conns_are 1 || fail "connection 3 not established within 3 s"
 exec 4<>"/dev/tcp/127.0.0.1/$PORT"
-sleep 0.2
+poll_until 3000 conns_are 2 || fail "connection 4 not established within 3 s"
 # At the cap a new connection closes the least recently active one (3), not itself.
 exec 5<>"/dev/tcp/127.0.0.1/$PORT"
 t0=$(now_ms)
@@ -103,7 +103,8 @@ assert_contains "$(section ANSWER)" "IN A 10.48.53.127" "TCP still served at the
 dig_q habibexpc1.uctest.local A >/dev/null
 assert_contains "$(section ANSWER)" "IN A 10.48.53.127" "UDP unaffected by the TCP cap"
 exec 4<&- 5<&-
-sleep 0.3
+if poll_until 3000 conns_are 0; then pass "the server closed its side of 4 and 5"
+else OUT=$(ss -tn "( sport = :$PORT )" 2>&1); fail "server still holds connections 3 s after the client closed them"; fi
 dig_q +tcp habibexpc1.uctest.local A >/dev/null
 assert_contains "$(section ANSWER)" "IN A 10.48.53.127" "TCP accepted again below the cap"
 
@@ -115,7 +116,7 @@ assert_contains "$OUT" "Address already in use" "bind error is explained"
 assert_not_contains "$OUT" "sipdnsd: serving" "second server did not serve"
 
 kill -INT "$SERVER_PID"
-for ((i = 0; i < 50; i++)); do server_alive || break; sleep 0.1; done
+poll_until 5000 server_gone
 stop_server
 assert_eq "$SERVER_STATUS" 0 "exit status after SIGINT"
 OUT=$(cat "$SERVER_LOG")

@@ -9,13 +9,11 @@
 source "$(dirname "$0")/lib.sh"
 
 command -v dnsperf >/dev/null || { echo "FATAL: dnsperf not installed (apt-get install dnsperf)" >&2; exit 1; }
-SIPDNS=${SIPDNS:-$(dirname "$SIPDNSD")/../tools/sipdns}
 [[ -x $SIPDNS ]] || { echo "FATAL: sipdns CLI not found at '$SIPDNS' (set SIPDNS)" >&2; exit 1; }
 
 NAME=_sip._tcp.uctest.local
 RATE=20
 WINDOW=5
-CONTROL=$TMP_DIR/control.sock
 QUERIES=$TMP_DIR/queries.txt
 for ((i = 0; i < 100; i++)); do echo "$NAME SRV"; done >"$QUERIES"
 
@@ -41,12 +39,12 @@ reply_kind() {
   else echo other; fi
 }
 # The server's own count: "rrl: N limited UDP replies (S truncated, D dropped)".
-rrl_status() { "$SIPDNS" status --control "$CONTROL" 2>&1 | grep '^rrl:'; }
+rrl_status() { control status | grep '^rrl:'; }
 status_field() { sed -n "s/.*[^0-9]\([0-9][0-9]*\) $1.*/\1/p" <<<"$2"; }
 
 # ---- RRL on: rate 20/s, window 5 s, slip 2, 127.0.3.0/24 exempt ----------------------------
 start_server --zones zones/ --rrl-rate "$RATE" --rrl-window "$WINDOW" --rrl-slip 2 \
-  --rrl-exempt 127.0.3.0/24 --control "$CONTROL"
+  --rrl-exempt 127.0.3.0/24 --control "$CONTROL_SOCK"
 
 udp_from 127.0.1.2
 assert_eq "$(reply_kind)" full "flooder's first query, before the flood"
@@ -55,7 +53,9 @@ assert_eq "$(reply_kind)" full "flooder's first query, before the flood"
 flood 127.0.1.2 6 300 >"$TMP_DIR/flood.txt" &
 FLOOD_PID=$!
 EXTRA_PIDS="${EXTRA_PIDS:-} $FLOOD_PID"
-sleep 0.5
+# The bystander's queries must land while the flooder is being limited.
+if wait_for_log "rrl: limiting UDP replies to 127.0.1.0/24" 50; then pass "the flood is being limited"
+else OUT=$(cat "$SERVER_LOG"); fail "no 'rrl: limiting' line within 5 s of the flood's start"; fi
 
 # (b) Meanwhile another prefix asks for the same answer: full answers, every time.
 full=0
@@ -112,12 +112,9 @@ OUT=$(dig @127.0.0.1 -p "$PORT" -b 127.0.1.2 +norec +tcp +time=2 +tries=1 "$NAME
 assert_eq "$(reply_kind)" full "flooder over TCP while limited over UDP"
 
 # (f) Once the window has passed the flooder is answered over UDP again.
+flooder_full() { udp_from 127.0.1.2; [[ $(reply_kind) == full ]]; }
 recovered=
-for ((i = 0; i < 20; i++)); do
-  udp_from 127.0.1.2
-  if [[ $(reply_kind) == full ]]; then recovered=$((SECONDS - FLOOD_END)); break; fi
-  sleep 0.5
-done
+poll_until $(((WINDOW + 5) * 1000)) flooder_full && recovered=$((SECONDS - FLOOD_END))
 if [[ -n $recovered ]] && ((recovered <= WINDOW + 3)); then
   pass "flooder answered again ${recovered} s after the flood (window $WINDOW s)"
 else fail "flooder not answered again within $((WINDOW + 3)) s of the flood"; fi

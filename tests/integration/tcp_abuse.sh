@@ -20,7 +20,6 @@ READ_S=5 WRITE_S=7               # long enough to hold the stallers through the 
                                  # different, so each close shows which deadline fired
 RSS_LIMIT_KB=$((16 * 1024))      # see the RSS check below
 
-now_ms() { date +%s%3N; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status"; }
 # last_status FILE: the helper's latest "t=MS open=N closed=M" line.
 last_status() { grep '^t=' "$1" | tail -n 1; }
@@ -28,15 +27,12 @@ field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" <<<"$2"; }
 # hold NAME ARGS...: starts tcp_hold in the background, output in $TMP_DIR/NAME; waits (at
 # most 20 s) until it has connected.
 hold() {
-  local name=$1 i
+  local name=$1
   shift
   "$TCP_HOLD" --port "$PORT" "$@" >"$TMP_DIR/$name" 2>&1 &
   EXTRA_PIDS="$EXTRA_PIDS $!"
   eval "${name}_pid=$!"
-  for ((i = 0; i < 200; i++)); do
-    grep -q '^t=' "$TMP_DIR/$name" && return 0
-    sleep 0.1
-  done
+  poll_until 20000 grep -q '^t=' "$TMP_DIR/$name" && return 0
   OUT=$(cat "$TMP_DIR/$name")
   fail "tcp_hold $name did not connect"
   return 1
@@ -57,15 +53,27 @@ hold idle --count "$IDLE_HOLDERS" --from 127.0.0.10 --sources "$SOURCES" --hold 
 hold over --count "$OVER" --from 127.0.0.200 --hold 60 --report-ms 100
 hold flood --count 1 --from 127.0.0.201 --mode flood --query many.big.test --hold 30 --report-ms 100
 hold half --count 1 --from 127.0.0.202 --mode half --hold 30 --report-ms 100
-sleep 0.5
+# Each helper reports every 100-500 ms; wait (bounded) until the reports show the state
+# asserted below, so a slow start is no failure and a wrong state still is.
+idle_held() { [[ $(field open "$(last_status "$TMP_DIR/idle")") == "$IDLE_HOLDERS" ]]; }
+over_settled() {
+  local s
+  s=$(last_status "$TMP_DIR/over")
+  [[ $(field open "$s")/$(field closed "$s") == "$PER_CLIENT/$((OVER - PER_CLIENT))" ]]
+}
+flooded_bytes() { sed -n 's/.*flooded_bytes=\([0-9]*\).*/\1/p' "$TMP_DIR/flood" | tail -n 1; }
+flood_stalled() { local b; b=$(flooded_bytes); [[ -n $b ]] && ((b > 100000)); }
+poll_until 5000 idle_held
 OUT=$(cat "$TMP_DIR/idle")
 assert_eq "$(field open "$(last_status "$TMP_DIR/idle")")" "$IDLE_HOLDERS" "idle connections held (40 addresses x 25)"
+poll_until 5000 over_settled
 OUT=$(cat "$TMP_DIR/over")
 s=$(last_status "$TMP_DIR/over")
 assert_eq "$(field open "$s")/$(field closed "$s")" "$PER_CLIENT/$((OVER - PER_CLIENT))" \
   "one address asking for $OVER connections: held/closed"
+poll_until 5000 flood_stalled
 OUT=$(cat "$TMP_DIR/flood")
-flooded=$(sed -n 's/.*flooded_bytes=\([0-9]*\).*/\1/p' "$TMP_DIR/flood")
+flooded=$(flooded_bytes)
 if ((flooded > 100000)); then pass "slow reader wrote $flooded bytes of queries before stalling"
 else fail "slow reader wrote only $flooded bytes"; fi
 
@@ -76,7 +84,7 @@ max_growth=0
 for ((i = 0; i < 5; i++)); do
   g=$(($(rss_kb) - rss0))
   ((g > max_growth)) && max_growth=$g
-  sleep 0.2
+  sleep 0.2  # paces the samples (each one is checked), not a wait before an assertion
 done
 OUT="VmRSS before ${rss0} kB, growth ${max_growth} kB"
 if ((max_growth < RSS_LIMIT_KB)); then
@@ -132,10 +140,8 @@ assert_contains "$(section ANSWER)" "IN A 10.48.53.127" "TCP answered while $((I
 # write deadline the slow reader (which keeps the server's side readable-stopped).
 for name in half flood; do
   pid_var=${name}_pid
-  for ((i = 0; i < 150; i++)); do
-    [[ -n $(closed_at "$name") ]] && break
-    sleep 0.1
-  done
+  closed() { [[ -n $(closed_at "$1") ]]; }
+  poll_until 15000 closed "$name"
   at=$(closed_at "$name")
   if [[ $name == half ]]; then
     what="half frame closed by --tcp-read-timeout $READ_S" want=$((READ_S * 1000))

@@ -17,9 +17,7 @@ REPO_DIR=$(cd "$HEALTH_DIR/../../.." && pwd)
 # and the poll loops simply try again until their deadline.
 DIG_OPTS=(+norec +time=1 +tries=1)
 BUILD_DIR_GUESS=$(cd "$(dirname "$SIPDNSD")/.." 2>/dev/null && pwd)
-SIPDNS=${SIPDNS:-$BUILD_DIR_GUESS/tools/sipdns}
 SIP_RESPONDER=${SIP_RESPONDER:-$BUILD_DIR_GUESS/tests/peers/sip_responder/sip_responder}
-CONTROL_SOCK=$TMP_DIR/control.sock
 ZONE=lab.test
 
 declare -A PEER_PID=()      # name -> PID of the peer's session leader (= its process group)
@@ -35,14 +33,6 @@ if ! flock -w 60 "$HEALTH_LOCK_FD"; then
   exit 1
 fi
 
-# ---- time -----------------------------------------------------------------------------------
-
-# Milliseconds since the epoch (bash 5's EPOCHREALTIME, no fork).
-now_ms() {
-  local t=${EPOCHREALTIME/[.,]/}
-  echo $((t / 1000))
-}
-
 # ---- peers ----------------------------------------------------------------------------------
 
 # Kills process group $1 if this script goes away (see lib.sh start_watchdog). The leader's
@@ -53,7 +43,7 @@ start_group_watchdog() {
     for ((n = 0; n < 1200; n++)); do
       kill -0 "$parent" 2>/dev/null || break
       kill -0 "$pgid" 2>/dev/null || kill -0 -- "-$pgid" 2>/dev/null || exit 0
-      sleep 0.5
+      sleep 0.5  # paces the watchdog (no assertion follows)
     done
     kill -KILL -- "-$pgid" 2>/dev/null
     kill -KILL "$pgid" 2>/dev/null
@@ -80,14 +70,7 @@ require_free() {
 }
 
 # wait_listening PROTO ADDR PORT [tenths]: bounded wait until a socket listens there.
-wait_listening() {
-  local tenths=${4:-50} i
-  for ((i = 0; i < tenths; i++)); do
-    port_busy "$1" "$2" "$3" && return 0
-    sleep 0.1
-  done
-  return 1
-}
+wait_listening() { poll_until $((${4:-50} * 100)) port_busy "$1" "$2" "$3"; }
 
 # start_peer NAME COMMAND...: runs COMMAND in a new session, output in $TMP_DIR/NAME.log.
 # The job is disowned (bash would otherwise print "Killed" when we kill it; it still reaps
@@ -118,19 +101,12 @@ peer_gone() {
 # stop_peer NAME [SIGNAL]: signals the peer's whole process group (default KILL: a crash),
 # then waits until every process of it is gone (bounded: 3 s, then SIGKILL, 1 s more).
 stop_peer() {
-  local name=$1 sig=${2:-KILL} pid=${PEER_PID[$1]:-} i
+  local name=$1 sig=${2:-KILL} pid=${PEER_PID[$1]:-}
   [[ -n $pid ]] || return 0
   signal_peer "$sig" "$pid"
-  for ((i = 0; i < 150; i++)); do
-    peer_gone "$pid" && break
-    sleep 0.02
-  done
-  if ! peer_gone "$pid"; then
+  if ! poll_until 3000 peer_gone "$pid"; then
     signal_peer KILL "$pid"
-    for ((i = 0; i < 50; i++)); do
-      peer_gone "$pid" && break
-      sleep 0.02
-    done
+    poll_until 1000 peer_gone "$pid"
   fi
   unset "PEER_PID[$name]"
 }
@@ -202,16 +178,6 @@ start_health_server() {
   start_server --zones "$ZONE_DIR" --control "$CONTROL_SOCK" "$@"
 }
 
-# control COMMAND [ARGS]: the sipdns CLI against the control socket; prints its output.
-# Without the CLI, falls back to one line over socat (the protocol itself).
-control() {
-  if [[ -x $SIPDNS ]]; then
-    timeout 5 "$SIPDNS" "$@" --control "$CONTROL_SOCK" 2>&1
-  else
-    printf '%s\n' "$*" | timeout 5 socat -t 3 - "UNIX-CONNECT:$CONTROL_SOCK" 2>&1
-  fi
-}
-
 # ---- what dig answers -----------------------------------------------------------------------
 
 # query_srv NAME / query_a NAME: one dig; the sorted SRV targets (as dig prints them, with the
@@ -246,34 +212,6 @@ a_lacks() { query_a "$1"; [[ $(dig_status) == NOERROR ]] && ! grep -qxF -- "$2" 
 # srv_is NAME "T1 T2...": the SRV targets are exactly these (sorted, space-separated).
 srv_is() { query_srv "$1"; [[ $(joined "$LAST") == "$2" ]]; }
 a_is() { query_a "$1"; [[ $(joined "$LAST") == "$2" ]]; }
-
-# poll_until MS COMMAND...: runs COMMAND every 50 ms until it succeeds or MS milliseconds have
-# passed. Sets POLL_MS to the time it took (from the call) and returns COMMAND's last status.
-POLL_MS=0
-poll_until() {
-  local limit=$1
-  shift
-  poll_since "$(now_ms)" "$limit" "$@"
-}
-
-# poll_since START_MS LIMIT_MS COMMAND...: like poll_until, but elapsed time counts from
-# START_MS (e.g. the moment a peer was killed).
-poll_since() {
-  local start=$1 limit=$2 now
-  shift 2
-  while :; do
-    if "$@"; then
-      POLL_MS=$(($(now_ms) - start))
-      return 0
-    fi
-    now=$(now_ms)
-    if ((now - start >= limit)); then
-      POLL_MS=$((now - start))
-      return 1
-    fi
-    sleep 0.05
-  done
-}
 
 # Both conditions at once, for "gone from SRV and from the round-robin A".
 peer_out() {  # SRV_NAME TARGET RR_NAME ADDR

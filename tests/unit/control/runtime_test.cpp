@@ -1,0 +1,232 @@
+// control::runtime on a zone file the test writes and rewrites: the SOA serial moves only
+// when the served data changes and never goes back, drains survive rebuilds and reloads, a
+// reload that fails (to load or to compile) keeps the old snapshot, zone set and serial, and
+// the counters behind `sipdns status` move as documented. Every answer is read back through
+// answer::respond and parsed with ldns, as a client would see it.
+#include <doctest/doctest.h>
+
+#include <array>
+#include <filesystem>
+#include <fstream>
+
+#include "answer/answer.hpp"
+#include "control/runtime.hpp"
+#include "support/ldns_support.hpp"
+
+using namespace sipdns;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A zone with one cluster of two peers (no health checks: the runtime gets no prober).
+std::string zone_text(uint32_t serial, const std::string& www = "192.0.2.1",
+                      const std::string& extra_records = "",
+                      const std::string& second_peer = "lab2") {
+  return "[zone]\n"
+         "origin = \"rt.test\"\n"
+         "ttl = 3600\n"
+         "soa = { mname = \"ns1\", rname = \"hostmaster\", serial = " + std::to_string(serial) +
+         " }\n"
+         "ns = [\"ns1\"]\n"
+         "records = [\n"
+         "  \"ns1 A 127.0.0.1\",\n"
+         "  \"www A " + www + "\",\n" + extra_records +
+         "]\n"
+         "\n"
+         "[[cluster]]\n"
+         "name = \"registrar\"\n"
+         "services = [\"sip+tcp\"]\n"
+         "peers = [\n"
+         "  { host = \"lab1\", ipv4 = \"192.0.2.10\" },\n"
+         "  { host = \"" + second_peer + "\", ipv4 = \"192.0.2.11\" },\n"
+         "]\n";
+}
+
+// 4,093 A records at one name fit one message; a CNAME in front of them does not, which only
+// shows when the answers are compiled (the file itself loads).
+std::string too_big_records() {
+  std::string r = "  \"alias CNAME big\",\n";
+  for (int i = 0; i < 4093; ++i)
+    r += "  \"big A 10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256) + "\",\n";
+  return r;
+}
+
+struct fixture {
+  fs::path dir;
+  fs::path file;
+  control::runtime rt;
+  compile::snapshot_ptr serving;  // what the server would be answering with
+  std::string log;
+
+  fixture()
+      : dir(make_dir()), file(dir / "rt.test.toml"), rt({dir.string()}, nullptr) {
+    write(zone_text(100));
+    REQUIRE(build());
+  }
+  ~fixture() { fs::remove_all(dir); }
+
+  static fs::path make_dir() {
+    std::string t = (fs::temp_directory_path() / "sipdns-runtime-XXXXXX").string();
+    REQUIRE(::mkdtemp(t.data()) != nullptr);
+    return t;
+  }
+  void write(const std::string& text) { std::ofstream(file) << text; }
+
+  // One rebuild as the reloader runs it: a new snapshot is published, a failure keeps the old.
+  bool build() {
+    log.clear();
+    compile::snapshot_ptr s = rt.build(log);
+    if (!s) return false;
+    serving = std::move(s);
+    rt.published();
+    return true;
+  }
+  bool reload() {
+    rt.request_reload();
+    return build();
+  }
+
+  std::vector<std::string> answer(const std::string& name, ldns_rr_type type) {
+    std::array<uint8_t, 65535> out{};
+    size_t n = answer::respond(*serving, test::make_query(name, type, 4096), out,
+                               answer::transport::tcp);
+    REQUIRE(n > 0);
+    test::pkt_ptr p = test::parse_packet(out.data(), n);
+    REQUIRE(p);
+    return test::section(ldns_pkt_answer(p.get()));
+  }
+  uint32_t serial() {
+    std::array<uint8_t, 65535> out{};
+    size_t n = answer::respond(*serving, test::make_query("rt.test.", LDNS_RR_TYPE_SOA), out,
+                               answer::transport::udp);
+    REQUIRE(n > 0);
+    test::pkt_ptr p = test::parse_packet(out.data(), n);
+    REQUIRE(p);
+    REQUIRE(ldns_rr_list_rr_count(ldns_pkt_answer(p.get())) == 1);
+    return ldns_rdf2native_int32(ldns_rr_rdf(ldns_rr_list_rr(ldns_pkt_answer(p.get()), 0), 2));
+  }
+  bool a_has(const std::string& name, const std::string& addr) {
+    for (const std::string& rr : answer(name, LDNS_RR_TYPE_A))
+      if (rr.ends_with("\t" + addr)) return true;
+    return false;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("start-up: generation 1, no reload counted, the file's serial") {
+  fixture f;
+  auto c = f.rt.counts();
+  CHECK(c.generation == 1);
+  CHECK(c.reloads_ok == 0);
+  CHECK(c.reloads_failed == 0);
+  CHECK(f.serial() == 100);
+  CHECK(f.a_has("registrar.rt.test.", "192.0.2.10"));
+  auto lines = f.rt.status_lines();
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0] == "no health checks configured, nothing drained");
+  CHECK(lines[1] == "reloads: ok 0 failed 0");
+  CHECK(lines[2] == "generation: 1");
+}
+
+TEST_CASE("the serial moves only when answers change, and never back") {
+  fixture f;
+  REQUIRE(f.build());  // a rebuild with nothing changed
+  CHECK(f.serial() == 100);
+  REQUIRE(f.reload());  // the same file again
+  CHECK(f.serial() == 100);
+  CHECK(f.rt.counts().reloads_ok == 1);
+
+  CHECK(f.rt.drain("lab1.rt.test", true).starts_with("ok: "));
+  REQUIRE(f.build());
+  CHECK(f.serial() == 101);
+  CHECK_FALSE(f.a_has("registrar.rt.test.", "192.0.2.10"));
+  CHECK(f.rt.drain("lab1.rt.test", false).starts_with("ok: "));
+  REQUIRE(f.build());
+  CHECK(f.serial() == 102);  // the answers are those of serial 100 again, the serial is not
+  CHECK(f.a_has("registrar.rt.test.", "192.0.2.10"));
+
+  f.write(zone_text(100, "192.0.2.2"));  // an edit that forgot the serial
+  REQUIRE(f.reload());
+  CHECK(f.serial() == 103);
+  CHECK(f.log.find("answers changed, serial 103") != std::string::npos);
+  f.write(zone_text(500, "192.0.2.2"));  // the file's serial jumps ahead: it wins
+  REQUIRE(f.reload());
+  CHECK(f.serial() == 500);
+  f.write(zone_text(50, "192.0.2.3"));  // lower in the file, and changed: still up by one
+  REQUIRE(f.reload());
+  CHECK(f.serial() == 501);
+  CHECK(f.rt.counts().reloads_ok == 4);
+  CHECK(f.rt.counts().generation == 8);
+}
+
+TEST_CASE("drains survive rebuilds and reloads, and only known hosts drain") {
+  fixture f;
+  CHECK(f.rt.drain("LAB1.rt.test.", true) == "ok: drained lab1.rt.test.");
+  CHECK(f.rt.drain("nosuch.rt.test", true).starts_with("error: "));
+  REQUIRE(f.build());
+  CHECK_FALSE(f.a_has("registrar.rt.test.", "192.0.2.10"));
+  CHECK(f.a_has("lab1.rt.test.", "192.0.2.10"));  // its own name still resolves
+  REQUIRE(f.reload());
+  CHECK_FALSE(f.a_has("registrar.rt.test.", "192.0.2.10"));
+  f.write(zone_text(100, "192.0.2.9"));
+  REQUIRE(f.reload());
+  CHECK_FALSE(f.a_has("registrar.rt.test.", "192.0.2.10"));
+  CHECK(f.a_has("registrar.rt.test.", "192.0.2.11"));
+  auto lines = f.rt.status_lines();
+  CHECK(lines.front() == "drained lab1.rt.test.");
+  CHECK(f.rt.drain("lab1.rt.test", false) == "ok: undrained lab1.rt.test.");
+  CHECK(f.rt.drain("lab1.rt.test", false).starts_with("error: "));
+}
+
+TEST_CASE("a reload that does not load keeps the old snapshot, zone set and serial") {
+  fixture f;
+  f.write(zone_text(200, "192.0.2.2") + "\n[[this is not toml\n");
+  CHECK_FALSE(f.reload());
+  CHECK(f.log.find("rt.test.toml:") != std::string::npos);  // located diagnostic
+  CHECK(f.rt.counts().reloads_failed == 1);
+  CHECK(f.rt.counts().reloads_ok == 0);
+  CHECK(f.rt.counts().generation == 1);
+  CHECK(f.a_has("www.rt.test.", "192.0.2.1"));
+  // Later rebuilds (a drain, a health change) still start from the old zone set.
+  CHECK(f.rt.drain("lab1.rt.test", true).starts_with("ok: "));
+  REQUIRE(f.build());
+  CHECK(f.serial() == 101);
+  CHECK(f.a_has("www.rt.test.", "192.0.2.1"));
+}
+
+TEST_CASE("a reload that loads but does not compile changes nothing") {
+  fixture f;
+  // Loads (each RRset fits), renames lab2 to lab9, but one answer is too big to compile.
+  f.write(zone_text(300, "192.0.2.2", too_big_records(), "lab9"));
+  CHECK_FALSE(f.reload());
+  CHECK(f.log.find("would take") != std::string::npos);
+  CHECK(f.rt.counts().reloads_failed == 1);
+  CHECK(f.rt.counts().generation == 1);
+  // The zone set is still the old one: lab2 is known, lab9 is not, and a rebuild works.
+  CHECK(f.rt.drain("lab9.rt.test", true).starts_with("error: "));
+  CHECK(f.rt.drain("lab2.rt.test", true).starts_with("ok: "));
+  REQUIRE(f.build());
+  CHECK(f.serial() == 101);  // one change (the drain) since serial 100, not the file's 300
+  CHECK(f.a_has("www.rt.test.", "192.0.2.1"));
+  CHECK_FALSE(f.a_has("registrar.rt.test.", "192.0.2.11"));
+
+  f.write(zone_text(300, "192.0.2.2"));  // fixed
+  REQUIRE(f.reload());
+  CHECK(f.serial() == 300);
+  CHECK(f.a_has("www.rt.test.", "192.0.2.2"));
+  CHECK(f.rt.counts().reloads_ok == 1);
+  CHECK(f.rt.counts().reloads_failed == 1);
+}
+
+TEST_CASE("published() logs reloads with their number and generation, nothing otherwise") {
+  control::runtime rt({"zones/uctest.local.toml"}, nullptr);
+  std::string log;
+  REQUIRE(rt.build(log));
+  CHECK(rt.published().empty());  // start-up
+  REQUIRE(rt.build(log));
+  CHECK(rt.published().empty());  // a rebuild without reload
+  rt.request_reload();
+  REQUIRE(rt.build(log));
+  CHECK(rt.published() == "sipdnsd: reloaded, serving 1 zones (reload 1, generation 3)");
+}
