@@ -15,10 +15,6 @@ namespace sipdns::health::detail {
 
 namespace {
 
-// Generous bounds: a health check response is a few hundred bytes.
-constexpr size_t max_header_bytes = 16 * 1024;
-constexpr size_t max_body_bytes = 64 * 1024;
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
@@ -154,10 +150,13 @@ sip_frame frame_sip_message(std::string_view buffer) {
   std::string_view msg = buffer.substr(f.skip);
   size_t head_end = msg.find("\r\n\r\n");
   if (head_end == std::string_view::npos) {
-    f.status = msg.size() > max_header_bytes ? frame_status::malformed : frame_status::incomplete;
+    // Malformed only once no empty line can end the headers within the limit any more: up to
+    // 3 more bytes may still complete a CRLFCRLF that starts at or before the limit.
+    f.status = msg.size() >= sip_max_header_bytes + 4 ? frame_status::malformed
+                                                       : frame_status::incomplete;
     return f;
   }
-  if (head_end > max_header_bytes) {
+  if (head_end > sip_max_header_bytes) {
     f.status = frame_status::malformed;
     return f;
   }
@@ -172,7 +171,7 @@ sip_frame frame_sip_message(std::string_view buffer) {
     if (colon != std::string_view::npos &&
         is_header(trim(line.substr(0, colon)), "Content-Length", "l")) {
       auto v = leading_number(line.substr(colon + 1));
-      if (!v || *v > max_body_bytes) {
+      if (!v || *v > sip_max_body_bytes) {
         f.status = frame_status::malformed;
         return f;
       }
