@@ -91,14 +91,15 @@ std::string printable(std::string_view s, size_t max) {
 std::optional<sip_response> parse_sip_response(std::string_view message) {
   size_t head_end = message.find("\r\n\r\n");
   std::string_view head = message.substr(0, head_end);
-  // Lines, with folded continuation lines (RFC 3261 section 7.3.1) joined to their header.
+  // Lines, with folded continuation lines (RFC 3261 section 7.3.1) joined to their header;
+  // the status line cannot be folded (section 7.2: it ends at its CRLF).
   std::vector<std::string> lines;
   size_t pos = 0;
   while (pos <= head.size()) {
     size_t eol = head.find('\n', pos);
     std::string_view line = head.substr(pos, eol == std::string_view::npos ? eol : eol - pos);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (!lines.empty() && !line.empty() && (line.front() == ' ' || line.front() == '\t')) {
+    if (lines.size() > 1 && !line.empty() && (line.front() == ' ' || line.front() == '\t')) {
       lines.back() += ' ';
       lines.back() += trim(line);
     } else {

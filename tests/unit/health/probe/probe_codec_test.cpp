@@ -98,6 +98,10 @@ TEST_CASE("response parsing: status, top Via branch, Call-ID, Retry-After") {
   CHECK_FALSE(parse_sip_response("SIP/2.0 2000 OK\r\n\r\n"));
   CHECK_FALSE(parse_sip_response("HTTP/1.1 200 OK\r\n\r\n"));
   CHECK_FALSE(parse_sip_response("SIP/2.0 200 OK\r\nno colon here\r\n\r\n"));
+  // The status line is not a header: a continuation line after it is not joined to it
+  // (found by the sip_response fuzz target).
+  CHECK_FALSE(parse_sip_response("SIP/2.0\r\n 200 OK\r\nCall-ID: c\r\n\r\n"));
+  CHECK_FALSE(parse_sip_response("SIP/2.0\n 200 OK\r\n\r\n"));
 }
 
 TEST_CASE("verdicts: 503 draining, up_codes up, the rest down with the phrase") {
