@@ -29,7 +29,8 @@ import time
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-KAMAILIO_IP, RESPONDER_IP, STUN_IP, CLIENT_IP = "127.0.0.50", "127.0.0.51", "127.0.0.52", "127.0.0.53"
+KAMAILIO_IP, RESPONDER_IP, STUN_IP = "127.0.0.50", "127.0.0.51", "127.0.0.52"
+CLIENT_IP = "127.0.0.53"
 WAIT = 10.0  # seconds for a peer to come up or a log line to appear
 REPLY = 2.0  # seconds for one reply
 MAGIC = 0x2112A442
@@ -274,7 +275,8 @@ def write(target, seeds, header):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sip-responder", default=str(ROOT / "build/tests/peers/sip_responder/sip_responder"))
+    ap.add_argument("--sip-responder",
+                    default=str(ROOT / "build/tests/peers/sip_responder/sip_responder"))
     args = ap.parse_args()
     if not os.access(args.sip_responder, os.X_OK):
         sys.exit(f"capture: build sip_responder first ({args.sip_responder})")
@@ -288,7 +290,8 @@ def main():
     # the probe's transaction ID (STUN: all of them; the "_foreign" copies none).
     write("sip_response", sip, lambda n: bytes([len(n), 0x17, 0]))
     stun.update({k + "_foreign": v for k, v in list(stun.items())})
-    write("stun_response", stun, lambda n: bytes([len(n), 0x35, 0 if n.endswith("_foreign") else 0xff]))
+    write("stun_response", stun,
+          lambda n: bytes([len(n), 0x35, 0 if n.endswith("_foreign") else 0xff]))
 
 
 if __name__ == "__main__":

@@ -143,11 +143,13 @@ def sip_seeds():
         "folded_headers": sip(extra="Subject: a\r\n\tfolded\r\n").replace(
             b"Via: SIP/2.0/TCP", b"Via:\r\n SIP/2.0/TCP"),
         "retry_after_overflow": sip("SIP/2.0 503 Busy", "Retry-After: 99999999999999999999999\r\n"),
-        "retry_after_2_32": sip("SIP/2.0 503 Busy", "Retry-After: 4294967296 (later);duration=9\r\n"),
+        "retry_after_2_32": sip("SIP/2.0 503 Busy",
+                                "Retry-After: 4294967296 (later);duration=9\r\n"),
         "retry_after_folded": sip("SIP/2.0 503 Busy", "Retry-After:\r\n 60\r\n"),
         "retry_after_negative": sip("SIP/2.0 503 Busy", "Retry-After: -5\r\n"),
         "keepalives": b"\r\n\r\n\r\n" + sip("SIP/2.0 100 Trying") + b"\r\n\r\n" + ok,
-        "peer_request_first": b"OPTIONS sip:probe@127.0.0.51 SIP/2.0\r\nContent-Length: 0\r\n\r\n" + ok,
+        "peer_request_first": (b"OPTIONS sip:probe@127.0.0.51 SIP/2.0\r\n"
+                               b"Content-Length: 0\r\n\r\n" + ok),
         "provisional_only": sip("SIP/2.0 180 Ringing"),
         "other_branch": sip(branch="z9hG4bKstale") + sip("SIP/2.0 500 Oops"),
         "other_call_id": sip(call_id="other@127.0.0.51") + sip("SIP/2.0 404 Not Found"),
@@ -173,7 +175,8 @@ def sip_seeds():
 
 
 def stun(mtype=0x0101, attrs=b"", cookie=0x2112A442, length=None, tid=bytes(12)):
-    return struct.pack(">HHI", mtype, len(attrs) if length is None else length, cookie) + tid + attrs
+    length = len(attrs) if length is None else length
+    return struct.pack(">HHI", mtype, length, cookie) + tid + attrs
 
 
 def attr(atype, value, pad=True):
@@ -203,7 +206,8 @@ def stun_seeds():
         "sip_instead_of_stun": (0xff, b"SIP/2.0 200 OK\r\n\r\n"),
     }
     # 2 chunk-seed bytes, then which framed messages carry the probe's transaction ID.
-    return {"hostile_" + k: bytes([i, 0x99, stamp]) + v for i, (k, (stamp, v)) in enumerate(s.items())}
+    return {"hostile_" + k: bytes([i, 0x99, stamp]) + v
+            for i, (k, (stamp, v)) in enumerate(s.items())}
 
 
 def write(dirname, seeds, prefix=None):

@@ -153,8 +153,8 @@ sip_frame frame_sip_message(std::string_view buffer) {
   if (head_end == std::string_view::npos) {
     // Malformed only once no empty line can end the headers within the limit any more: up to
     // 3 more bytes may still complete a CRLFCRLF that starts at or before the limit.
-    f.status = msg.size() >= sip_max_header_bytes + 4 ? frame_status::malformed
-                                                       : frame_status::incomplete;
+    f.status =
+        msg.size() >= sip_max_header_bytes + 4 ? frame_status::malformed : frame_status::incomplete;
     return f;
   }
   if (head_end > sip_max_header_bytes) {

@@ -60,8 +60,7 @@ split reference(std::string_view s) {
       break;
     }
     if (*n == 0) {
-      FUZZ_CHECK(s.size() < stun_header_size ||
-                 s.size() < stun_header_size + get16(s, 2));
+      FUZZ_CHECK(s.size() < stun_header_size || s.size() < stun_header_size + get16(s, 2));
       break;
     }
     FUZZ_CHECK(*n >= stun_header_size && *n <= s.size() && *n <= max_message);
@@ -75,10 +74,10 @@ split reference(std::string_view s) {
 verdict decide(const stun_reply& r) {
   if (r.type == stun_binding_success) return probe_result{outcome::up, "ok", 0, std::nullopt};
   if (r.type == stun_binding_error) {
-    return probe_result{outcome::down,
-                        r.error_code ? "STUN error " + std::to_string(*r.error_code)
-                                     : std::string("STUN error"),
-                        0, std::nullopt};
+    return probe_result{
+        outcome::down,
+        r.error_code ? "STUN error " + std::to_string(*r.error_code) : std::string("STUN error"), 0,
+        std::nullopt};
   }
   return std::nullopt;
 }

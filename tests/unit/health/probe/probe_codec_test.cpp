@@ -216,8 +216,13 @@ TEST_CASE("STUN Binding request and response validation (RFC 5389 section 6)") {
   CHECK(err->error_code == 401);
 
   // RFC 5389 section 15.6: class 3..6 and number 0..99; anything else is no error code.
-  for (auto [cls, number, code] : {std::tuple{3, 0, 300}, {6, 99, 699}, {4, 20, 420},
-                                   {7, 255, 0}, {2, 0, 0}, {4, 100, 0}, {0, 0, 0}}) {
+  for (auto [cls, number, code] : {std::tuple{3, 0, 300},
+                                   {6, 99, 699},
+                                   {4, 20, 420},
+                                   {7, 255, 0},
+                                   {2, 0, 0},
+                                   {4, 100, 0},
+                                   {0, 0, 0}}) {
     CAPTURE(cls);
     CAPTURE(number);
     std::string attr("\x00\x09\x00\x04\x00\x00", 6);
