@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of tests/fuzz/corpus/ (answer and tcp_frames; zone_loader is a copy
-of zones/*.toml and tests/data/good/*.toml). Rerun after changing it: tests/fuzz/make_seeds.py"""
+of zones/*.toml and tests/data/good/*.toml; the hostile_* seeds of sip_response and
+stun_response, whose peer_* seeds come from real peers: capture_peer_seeds.py).
+Rerun after changing it: tests/fuzz/make_seeds.py"""
 import pathlib
 import shutil
 import struct
@@ -118,11 +120,107 @@ def tcp_seeds(answers):
     }
 
 
-def write(dirname, seeds):
+def sip(status="SIP/2.0 200 OK", extra="", branch="$BRANCH", call_id="$CALLID", cseq="1 OPTIONS",
+        length="Content-Length: 0\r\n", end="\r\n", eol="\r\n"):
+    """A response to the probe ($BRANCH/$CALLID: the target's own identifiers)."""
+    lines = [status, f"Via: SIP/2.0/TCP 127.0.0.51:40000;branch={branch}",
+             "From: <sip:sipdns-probe@127.0.0.51>;tag=1", "To: <sip:peer.fuzz.test>;tag=2",
+             f"Call-ID: {call_id}", f"CSeq: {cseq}"]
+    return (eol.join(lines) + eol + extra + length + end).encode()
+
+
+def sip_seeds():
+    ok = sip()
+    s = {
+        "huge_content_length": sip(length="Content-Length: 99999999999999999999999\r\n"),
+        "content_length_over_limit": sip(length="Content-Length: 65537\r\n") + bytes(100),
+        "content_length_negative": sip(length="Content-Length: -1\r\n"),
+        "content_length_twice": sip(length="Content-Length: 4\r\nl: 0\r\n") + ok,
+        "content_length_body": sip(length="Content-Length: 10\r\n") + b"v=0\r\no=x\r\n" + ok,
+        "content_length_folded": sip(length="Content-Length:\r\n 0\r\n"),
+        "missing_crlfcrlf": sip(end=""),
+        "bare_lf": sip(eol="\n", end="\n"),
+        "folded_headers": sip(extra="Subject: a\r\n\tfolded\r\n").replace(
+            b"Via: SIP/2.0/TCP", b"Via:\r\n SIP/2.0/TCP"),
+        "retry_after_overflow": sip("SIP/2.0 503 Busy", "Retry-After: 99999999999999999999999\r\n"),
+        "retry_after_2_32": sip("SIP/2.0 503 Busy",
+                                "Retry-After: 4294967296 (later);duration=9\r\n"),
+        "retry_after_folded": sip("SIP/2.0 503 Busy", "Retry-After:\r\n 60\r\n"),
+        "retry_after_negative": sip("SIP/2.0 503 Busy", "Retry-After: -5\r\n"),
+        "keepalives": b"\r\n\r\n\r\n" + sip("SIP/2.0 100 Trying") + b"\r\n\r\n" + ok,
+        "peer_request_first": (b"OPTIONS sip:probe@127.0.0.51 SIP/2.0\r\n"
+                               b"Content-Length: 0\r\n\r\n" + ok),
+        "provisional_only": sip("SIP/2.0 180 Ringing"),
+        "other_branch": sip(branch="z9hG4bKstale") + sip("SIP/2.0 500 Oops"),
+        "other_call_id": sip(call_id="other@127.0.0.51") + sip("SIP/2.0 404 Not Found"),
+        "other_cseq": sip(cseq="2 INVITE"),
+        "two_vias_top_not_ours": sip(extra="").replace(
+            b"Via:", b"Via: SIP/2.0/TCP 10.0.0.1;branch=z9hG4bKproxy, SIP/2.0/TCP x\r\nVia:", 1),
+        "compact_headers": (b"SIP/2.0 200 OK\r\nv: SIP/2.0/TCP h;branch=$BRANCH\r\ni: $CALLID\r\n"
+                            b"l: 0\r\n\r\n"),
+        "code_099": sip("SIP/2.0 099 Low"),
+        "code_700": sip("SIP/2.0 700 High"),
+        "code_not_digits": sip("SIP/2.0 2x0 OK"),
+        "lowercase_version": sip("sip/2.0 200 ok"),
+        "status_no_phrase": sip("SIP/2.0 200"),
+        "status_no_space": sip("SIP/2.0 200OK"),
+        "phrase_control_bytes": sip("SIP/2.0 486 Busy\x1b[31m\x00here"),
+        "header_without_colon": sip(extra="NoColonHere\r\n"),
+        "not_sip": b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+        "binary": bytes(range(256)),
+        "headers_over_limit": b"SIP/2.0 200 OK\r\nX: " + b"a" * 16400,
+    }
+    # 2 chunk-seed bytes, then the up_codes choice (index into the target's list).
+    return {"hostile_" + k: bytes([i, 0x42, i % 4]) + v for i, (k, v) in enumerate(s.items())}
+
+
+def stun(mtype=0x0101, attrs=b"", cookie=0x2112A442, length=None, tid=bytes(12)):
+    length = len(attrs) if length is None else length
+    return struct.pack(">HHI", mtype, length, cookie) + tid + attrs
+
+
+def attr(atype, value, pad=True):
+    return struct.pack(">HH", atype, len(value)) + value + (bytes(-len(value) % 4) if pad else b"")
+
+
+def stun_seeds():
+    xma = attr(0x0020, struct.pack(">BBH", 0, 1, 0x1234 ^ 0x2112) + bytes(4))
+    err = lambda cls, num, text=b"": attr(0x0009, bytes([0, 0, cls, num]) + text)  # noqa: E731
+    s = {
+        "success_xma": (0xff, stun(attrs=xma)),
+        "length_not_multiple_of_4": (0xff, stun(attrs=xma, length=len(xma) - 2)),
+        "attribute_overruns": (0xff, stun(attrs=struct.pack(">HH", 0x0020, 64) + bytes(8))),
+        "attribute_odd_length": (0xff, stun(attrs=attr(0x8022, b"abcde"))),
+        "attribute_unpadded": (0xff, stun(attrs=attr(0x8022, b"abcde", pad=False) + bytes(3))),
+        "wrong_magic_cookie": (0xff, stun(attrs=xma, cookie=0x2112A443)),
+        "top_bits_set": (0xff, b"\xc1\x01" + stun()[2:]),
+        "truncated_header": (0xff, stun()[:13]),
+        "huge_length_incomplete": (0xff, stun(length=0xfffc) + bytes(40)),
+        "zero_length_attributes": (0xff, stun(attrs=attr(0x8028, b"") * 16)),
+        "error_401": (0xff, stun(0x0111, err(4, 1, b"Unauthorized"))),
+        "error_short": (0xff, stun(0x0111, attr(0x0009, b"\0\4"))),
+        "error_class_7_number_255": (0xff, stun(0x0111, err(7, 255))),
+        "indication_then_success": (0xff, stun(0x0011) + stun(attrs=xma)),
+        "foreign_then_ours": (0x02, stun(0x0111, err(5, 0)) + stun(attrs=xma)),
+        "request_from_peer": (0xff, stun(0x0001) + stun(attrs=xma)),
+        "sip_instead_of_stun": (0xff, b"SIP/2.0 200 OK\r\n\r\n"),
+    }
+    # 2 chunk-seed bytes, then which framed messages carry the probe's transaction ID.
+    return {"hostile_" + k: bytes([i, 0x99, stamp]) + v
+            for i, (k, (stamp, v)) in enumerate(s.items())}
+
+
+def write(dirname, seeds, prefix=None):
+    """Replaces corpus/<dirname>, or only its files named prefix* when prefix is given."""
     d = HERE / "corpus" / dirname
-    if d.exists():
-        shutil.rmtree(d)
-    d.mkdir(parents=True)
+    if prefix is not None:
+        d.mkdir(parents=True, exist_ok=True)
+        for old in d.glob(prefix + "*"):
+            old.unlink()
+    else:
+        if d.exists():
+            shutil.rmtree(d)
+        d.mkdir(parents=True)
     for key, data in seeds.items():
         (d / key).write_bytes(data)
 
@@ -137,6 +235,8 @@ def main():
     zones.update({"bad_" + p.name: p.read_bytes()
                   for p in sorted((ROOT / "tests/data/bad").glob("*.toml"))})
     write("zone_loader", zones)
+    write("sip_response", sip_seeds(), prefix="hostile_")
+    write("stun_response", stun_seeds(), prefix="hostile_")
 
 
 if __name__ == "__main__":

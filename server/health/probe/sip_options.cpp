@@ -15,10 +15,6 @@ namespace sipdns::health::detail {
 
 namespace {
 
-// Generous bounds: a health check response is a few hundred bytes.
-constexpr size_t max_header_bytes = 16 * 1024;
-constexpr size_t max_body_bytes = 64 * 1024;
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
@@ -95,14 +91,15 @@ std::string printable(std::string_view s, size_t max) {
 std::optional<sip_response> parse_sip_response(std::string_view message) {
   size_t head_end = message.find("\r\n\r\n");
   std::string_view head = message.substr(0, head_end);
-  // Lines, with folded continuation lines (RFC 3261 section 7.3.1) joined to their header.
+  // Lines, with folded continuation lines (RFC 3261 section 7.3.1) joined to their header;
+  // the status line cannot be folded (section 7.2: it ends at its CRLF).
   std::vector<std::string> lines;
   size_t pos = 0;
   while (pos <= head.size()) {
     size_t eol = head.find('\n', pos);
     std::string_view line = head.substr(pos, eol == std::string_view::npos ? eol : eol - pos);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (!lines.empty() && !line.empty() && (line.front() == ' ' || line.front() == '\t')) {
+    if (lines.size() > 1 && !line.empty() && (line.front() == ' ' || line.front() == '\t')) {
       lines.back() += ' ';
       lines.back() += trim(line);
     } else {
@@ -154,10 +151,13 @@ sip_frame frame_sip_message(std::string_view buffer) {
   std::string_view msg = buffer.substr(f.skip);
   size_t head_end = msg.find("\r\n\r\n");
   if (head_end == std::string_view::npos) {
-    f.status = msg.size() > max_header_bytes ? frame_status::malformed : frame_status::incomplete;
+    // Malformed only once no empty line can end the headers within the limit any more: up to
+    // 3 more bytes may still complete a CRLFCRLF that starts at or before the limit.
+    f.status =
+        msg.size() >= sip_max_header_bytes + 4 ? frame_status::malformed : frame_status::incomplete;
     return f;
   }
-  if (head_end > max_header_bytes) {
+  if (head_end > sip_max_header_bytes) {
     f.status = frame_status::malformed;
     return f;
   }
@@ -172,7 +172,7 @@ sip_frame frame_sip_message(std::string_view buffer) {
     if (colon != std::string_view::npos &&
         is_header(trim(line.substr(0, colon)), "Content-Length", "l")) {
       auto v = leading_number(line.substr(colon + 1));
-      if (!v || *v > max_body_bytes) {
+      if (!v || *v > sip_max_body_bytes) {
         f.status = frame_status::malformed;
         return f;
       }

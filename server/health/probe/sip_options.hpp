@@ -32,6 +32,10 @@ std::optional<sip_response> parse_sip_response(std::string_view message);
 // Stream framing (RFC 3261 section 18.3): the headers end at the first empty line and the body
 // is Content-Length bytes. Leading CRLFs are keep-alives (RFC 5626 section 4.4.1) and belong to
 // no message.
+// Generous bounds (a health check response is a few hundred bytes): headers longer than
+// sip_max_header_bytes or a Content-Length above sip_max_body_bytes are malformed.
+constexpr size_t sip_max_header_bytes = 16 * 1024;
+constexpr size_t sip_max_body_bytes = 64 * 1024;
 enum class frame_status { incomplete, complete, malformed };
 struct sip_frame {
   frame_status status = frame_status::incomplete;

@@ -59,10 +59,14 @@ std::optional<stun_reply> parse_stun_reply(std::string_view m, const stun_transa
     uint16_t len = get16(m, pos + 2);
     size_t padded = (size_t{len} + 3) & ~size_t{3};
     if (m.size() - pos - 4 < padded) return std::nullopt;
-    // RFC 5389 section 15.6: class in the low 3 bits of byte 2, number (0..99) in byte 3.
+    // RFC 5389 section 15.6: class (3..6) in the low 3 bits of byte 2, number (0..99) in
+    // byte 3. Anything else is no error code (a peer could otherwise report "error 955").
     if (type == attr_error_code && len >= 4) {
-      r.error_code = static_cast<uint16_t>((static_cast<uint8_t>(m[pos + 6]) & 7) * 100 +
-                                           static_cast<uint8_t>(m[pos + 7]));
+      const unsigned cls = static_cast<uint8_t>(m[pos + 6]) & 7;
+      const unsigned number = static_cast<uint8_t>(m[pos + 7]);
+      if (cls >= 3 && cls <= 6 && number <= 99) {
+        r.error_code = static_cast<uint16_t>(cls * 100 + number);
+      }
     }
     pos += 4 + padded;
   }

@@ -1,7 +1,9 @@
 // The SIP OPTIONS and STUN codecs in isolation: request text, response parsing, framing.
 #include <doctest/doctest.h>
 
+#include <optional>
 #include <random>
+#include <tuple>
 
 #include "health/probe/sip_options.hpp"
 #include "health/probe/stun.hpp"
@@ -96,6 +98,10 @@ TEST_CASE("response parsing: status, top Via branch, Call-ID, Retry-After") {
   CHECK_FALSE(parse_sip_response("SIP/2.0 2000 OK\r\n\r\n"));
   CHECK_FALSE(parse_sip_response("HTTP/1.1 200 OK\r\n\r\n"));
   CHECK_FALSE(parse_sip_response("SIP/2.0 200 OK\r\nno colon here\r\n\r\n"));
+  // The status line is not a header: a continuation line after it is not joined to it
+  // (found by the sip_response fuzz target).
+  CHECK_FALSE(parse_sip_response("SIP/2.0\r\n 200 OK\r\nCall-ID: c\r\n\r\n"));
+  CHECK_FALSE(parse_sip_response("SIP/2.0\n 200 OK\r\n\r\n"));
 }
 
 TEST_CASE("verdicts: 503 draining, up_codes up, the rest down with the phrase") {
@@ -125,6 +131,26 @@ TEST_CASE("stream framing: keep-alives, partial messages, bodies, garbage") {
   CHECK(frame_sip_message("SIP/2.0 200 OK\r\nl: 99999999\r\n\r\n").status ==
         frame_status::malformed);
   CHECK(frame_sip_message(std::string(20000, 'x')).status == frame_status::malformed);
+}
+
+TEST_CASE("SIP framing at the header limit does not depend on how TCP split the stream") {
+  // Headers of exactly sip_max_header_bytes, then the empty line: a valid message. Its
+  // prefixes one to three bytes past the limit lack only part of the CRLFCRLF and must wait
+  // (found by the sip_response fuzz target's chunking check).
+  std::string head = "SIP/2.0 200 OK\r\nX: ";
+  head += std::string(sip_max_header_bytes - head.size(), 'a');
+  const std::string message = head + "\r\n\r\n";
+  for (size_t cut = sip_max_header_bytes; cut < message.size(); ++cut) {
+    CAPTURE(cut);
+    CHECK(frame_sip_message(message.substr(0, cut)).status == frame_status::incomplete);
+  }
+  auto f = frame_sip_message(message);
+  CHECK(f.status == frame_status::complete);
+  CHECK(f.length == message.size());
+  // One byte more header: malformed, however much has arrived.
+  CHECK(frame_sip_message("x" + message).status == frame_status::malformed);
+  CHECK(frame_sip_message("x" + head + "\r\n\r").status == frame_status::malformed);
+  CHECK(frame_sip_message(head + "aaaa").status == frame_status::malformed);
 }
 
 TEST_CASE("sip_exchange matches only its own transaction and skips provisional responses") {
@@ -188,6 +214,24 @@ TEST_CASE("STUN Binding request and response validation (RFC 5389 section 6)") {
   auto err = parse_stun_reply(message(stun_binding_error, err_attr), id);
   REQUIRE(err);
   CHECK(err->error_code == 401);
+
+  // RFC 5389 section 15.6: class 3..6 and number 0..99; anything else is no error code.
+  for (auto [cls, number, code] : {std::tuple{3, 0, 300},
+                                   {6, 99, 699},
+                                   {4, 20, 420},
+                                   {7, 255, 0},
+                                   {2, 0, 0},
+                                   {4, 100, 0},
+                                   {0, 0, 0}}) {
+    CAPTURE(cls);
+    CAPTURE(number);
+    std::string attr("\x00\x09\x00\x04\x00\x00", 6);
+    attr += static_cast<char>(cls);
+    attr += static_cast<char>(number);
+    auto e = parse_stun_reply(message(stun_binding_error, attr), id);
+    REQUIRE(e);
+    CHECK(e->error_code == (code ? std::optional<uint16_t>(code) : std::nullopt));
+  }
 
   stun_transaction_id other = id;
   other[11] = 99;
