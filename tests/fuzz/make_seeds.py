@@ -11,7 +11,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 TYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28,
          "SRV": 33, "NAPTR": 35, "OPT": 41, "DS": 43, "IXFR": 251, "AXFR": 252, "MAILA": 253,
-         "ANY": 255, "TYPE999": 999}
+         "ANY": 255, "TYPE999": 999, "HINFO": 13, "TYPE666": 666}
 
 
 def qname(name):
@@ -69,6 +69,16 @@ def answer_seeds():
         "maila": ("uctest.local", "MAILA"),
         "qtype_opt": ("uctest.local", "OPT"),
         "mixed_case": ("_SIP._Tcp.UcTest.LOCAL", "SRV"),
+        # tests/integration/differential/zones/: wildcards (RFC 4592) and CNAME chains
+        "wild_a": ("a.b.Wild.wc.test", "A"),
+        "wild_mx": ("x.wild.wc.test", "MX"),
+        "wild_itself": ("*.wild.wc.test", "TXT"),
+        "wild_blocked": ("sub.host.wild.wc.test", "A"),
+        "wild_cname": ("x.cn.wc.test", "A"),
+        "wild_cname_dangling": ("x.cnx.wc.test", "TXT"),
+        "chain_hinfo": ("c2.diff.test", "HINFO"),
+        "chain_unknown": ("c1.diff.test", "TYPE666"),
+        "ds_at_cut": ("sub.diff.test", "DS"),
     }
     for key, (name, t) in names.items():
         s[key] = query(name, t)
@@ -231,6 +241,8 @@ def main():
     write("tcp_frames", tcp_seeds(answers))
     zones = {p.name: p.read_bytes() for p in sorted((ROOT / "zones").glob("*.toml"))}
     zones.update({p.name: p.read_bytes() for p in sorted((ROOT / "tests/data/good").glob("*.toml"))})
+    zones.update({p.name: p.read_bytes()
+                  for p in sorted((ROOT / "tests/integration/differential/zones").glob("*.toml"))})
     # rejected zones too, so the error paths start covered
     zones.update({"bad_" + p.name: p.read_bytes()
                   for p in sorted((ROOT / "tests/data/bad").glob("*.toml"))})
