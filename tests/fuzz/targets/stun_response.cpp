@@ -120,21 +120,7 @@ void check_message(std::string_view m, const stun_transaction_id& probe_id, exch
 
 // The stream in random chunk sizes through on_stream, until it decides.
 verdict run(exchange& ex, std::string_view stream, uint32_t rng) {
-  std::string inbox;
-  size_t fed = 0;
-  while (fed < stream.size()) {
-    rng ^= rng << 13, rng ^= rng >> 17, rng ^= rng << 5;
-    // Mostly small reads (every split point gets tried), sometimes a larger one; a read of
-    // the whole rest would end the small ones early in a long stream.
-    size_t chunk = rng % 8 ? 1 + (rng >> 8) % 16 : 1 + (rng >> 8) % 2048;
-    chunk = std::min(chunk, stream.size() - fed);
-    inbox.append(stream.substr(fed, chunk));
-    fed += chunk;
-    if (auto v = ex.on_stream(inbox)) return v;
-    // Undecided: what is left is one incomplete message.
-    FUZZ_CHECK(inbox.size() < max_message);
-  }
-  return std::nullopt;
+  return feed_in_chunks(ex, stream, rng, max_message);
 }
 }  // namespace
 
