@@ -11,8 +11,8 @@
 # TCP_OUTSTANDING (200), BASE_PORT (53531: sipdns, then +1 per server), PERF_JSON
 # (default bench/results/perf.json).
 #
-# Installs the packages it needs when missing (dnsperf, nsd, knot, bind9, pdns-server,
-# pdns-backend-bind) and stops any system service they start. Servers run on 127.0.0.1 only,
+# Installs the packages it needs when missing (the bench group of tools/packages.txt: dnsperf,
+# nsd, knot, bind9, pdns-server, pdns-backend-bind) and keeps their system services from starting. Servers run on 127.0.0.1 only,
 # pinned to CPU 1 (taskset), dnsperf to CPU 0; every server is stopped by PID on exit.
 # Prints the tables and the ratios, writes PERF_JSON. See bench/README.md for how to read them.
 set -uo pipefail
@@ -62,39 +62,11 @@ source bench/lib/perf_data.sh
 source bench/lib/perf_servers.sh
 
 # --- packages -----------------------------------------------------------------------------
-# Daemons the packages may start as system services (never wanted: they would hold port 53).
-SERVICE_PROCS=(nsd knotd named pdns_server)
+# The build and bench groups of tools/packages.txt (every server compared, dnsperf); their
+# packages' system services are kept from starting (bench/lib/common.sh, tools/lib/packages.sh).
 install_packages() {
-  local want=(dnsperf) missing=() p s before
-  for s in "${SERVER_LIST[@]}"; do
-    case $s in
-      nsd) want+=(nsd) ;;
-      knot) want+=(knot) ;;
-      bind) want+=(bind9) ;;
-      pdns) want+=(pdns-server pdns-backend-bind) ;;
-    esac
-  done
-  mapfile -t missing < <(missing_packages "${want[@]}")
-  ((${#missing[@]})) || return 0
-  log "installing ${missing[*]}"
-  local sudo=()
-  ((EUID == 0)) || sudo=(sudo)
-  before=$(pgrep -x "$(IFS='|'; echo "${SERVICE_PROCS[*]}")" | sort)
-  "${sudo[@]}" apt-get update -qq || die "apt-get update failed"
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends \
-    "${missing[@]}" || die "apt-get install ${missing[*]} failed"
-  if command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; then
-    for s in nsd knot named bind9 pdns; do
-      "${sudo[@]}" systemctl disable --now "$s" >/dev/null 2>&1 || true
-    done
-  fi
-  # Without systemd, a postinst may still have started a daemon: stop the ones that were not
-  # running before the install, by PID.
-  local pid
-  for pid in $(comm -13 <(echo "$before") <(pgrep -x "$(IFS='|'; echo "${SERVICE_PROCS[*]}")" | sort)); do
-    log "stopping $(ps -o comm= -p "$pid") (PID $pid) started by its package"
-    "${sudo[@]}" kill "$pid" 2>/dev/null || true
-  done
+  ensure_packages dnsperf nsd knot bind9 pdns-server pdns-backend-bind ||
+    die "could not install the packages it needs"
 }
 
 # --- CPU time of a server --------------------------------------------------------------

@@ -12,17 +12,9 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-PACKAGES=(
-  build-essential cmake pkg-config
-  libldns-dev libuv1-dev libssl-dev libtomlplusplus-dev doctest-dev
-  # integration tests: dig and nslookup, kdig, drill, and socat for raw TCP/UDP streams
-  bind9-dnsutils knot-dnsutils ldnsutils socat iproute2 procps
-  # health tests and bench/failover.sh: SIP peers (Kamailio), a STUN server (coturn), TLS peers
-  # (openssl s_server), sipsak to poke a peer by hand
-  kamailio coturn openssl sipsak
-  # tests/fuzz/run.sh: clang with its libFuzzer, ASan and UBSan runtimes
-  clang libclang-rt-14-dev
-)
+source tools/lib/packages.sh
+# Everything any test runs (tools/packages.txt): the build, the test peers and tools, the fuzzer.
+GROUPS_NEEDED=(build test fuzz)
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-2}
 
@@ -32,30 +24,7 @@ usage() {
 }
 
 install_packages() {
-  local missing=() p
-  for p in "${PACKAGES[@]}"; do
-    # dpkg-query prints "install ok installed" only for a fully installed package.
-    if [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) != "install ok installed" ]]; then
-      missing+=("$p")
-    fi
-  done
-  ((${#missing[@]})) || return 0
-  echo "dev.sh: installing ${missing[*]}" >&2
-  local sudo=()
-  ((EUID == 0)) || sudo=(sudo)
-  "${sudo[@]}" apt-get update
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends \
-    "${missing[@]}"
-  # Kamailio and coturn are test peers here, started by the tests on 127.0.0.x. Where systemd
-  # runs, their packages start system services that would hold ports 5060 and 3478; stop the
-  # ones this script just installed (never one that was there before).
-  if command -v systemctl >/dev/null && [[ -d /run/systemd/system ]]; then
-    for p in "${missing[@]}"; do
-      case $p in
-        kamailio | coturn) "${sudo[@]}" systemctl disable --now "$p" 2>/dev/null || true ;;
-      esac
-    done
-  fi
+  PACKAGES_WHO=dev.sh install_group "${GROUPS_NEEDED[@]}"
 }
 
 build() {

@@ -4,27 +4,20 @@
 # process is stopped by PID.
 
 BENCH_NAME=${BENCH_NAME:-bench}
-INSTALLED=()
+source "$(dirname "${BASH_SOURCE[0]}")/../../tools/lib/packages.sh"
 
-# missing_packages PKG...: prints the packages dpkg does not list as installed, one a line.
-missing_packages() {
-  local p
-  for p in "$@"; do
-    [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == "install ok installed" ]] || echo "$p"
-  done
-}
-
-# ensure_packages PKG...: apt-get install the missing ones (sets INSTALLED to them).
+# ensure_packages [PKG...]: installs what is missing of the build and bench groups of
+# tools/packages.txt (sets INSTALLED to it). The PKG arguments name what the caller runs; each
+# must be in the bench group, so that the list stays the one place packages come from.
 ensure_packages() {
-  local missing=() sudo=()
-  mapfile -t missing < <(missing_packages "$@")
-  ((${#missing[@]})) || return 0
-  echo "$BENCH_NAME: installing ${missing[*]}" >&2
-  ((EUID == 0)) || sudo=(sudo)
-  "${sudo[@]}" apt-get update -q >&2 || return 1
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends \
-    "${missing[@]}" >&2 || return 1
-  INSTALLED=("${missing[@]}")
+  local p bench
+  bench=" $(package_group bench | tr '\n' ' ') "
+  for p in "$@"; do
+    [[ $bench == *" $p "* ]] && continue
+    echo "$BENCH_NAME: $p is not in the bench group of tools/packages.txt" >&2
+    return 1
+  done
+  PACKAGES_WHO=$BENCH_NAME install_group build bench
 }
 
 source "$(dirname "${BASH_SOURCE[0]}")/../../tools/lib/pick_port.sh"

@@ -32,18 +32,10 @@ TARGETS=("$@")
 declare -A MAX_LEN=([answer]=1024 [tcp_frames]=12000 [zone_loader]=8192 [sip_response]=20000
                     [stun_response]=8192)
 
-# clang and its runtimes (libFuzzer, ASan, UBSan) from Debian, if missing.
-need=()
-command -v clang++ >/dev/null || need+=(clang)
-compgen -G '/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' >/dev/null ||
-  need+=(libclang-rt-14-dev)
-if ((${#need[@]})); then
-  echo "fuzz: installing ${need[*]}" >&2
-  sudo=()
-  ((EUID == 0)) || sudo=(sudo)
-  "${sudo[@]}" apt-get update
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends "${need[@]}"
-fi
+# clang and its runtimes (libFuzzer, ASan, UBSan) and the build's libraries, if missing
+# (tools/packages.txt).
+source tools/lib/packages.sh
+PACKAGES_WHO=fuzz install_group build fuzz
 
 if [[ ! -f $BUILD/CMakeCache.txt ]]; then
   CC=clang CXX=clang++ cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIPDNS_FUZZ=ON
