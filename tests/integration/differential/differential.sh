@@ -25,6 +25,7 @@ need nsd nsd
 need nsd-checkzone nsd
 need knotd knot
 need kzonecheck knot-dnssecutils
+need named-checkzone bind9-utils
 need dig bind9-dnsutils
 need python3 python3
 [[ -x $SIPDNS ]] || { echo "FATAL: sipdns not found at '$SIPDNS' (set SIPDNS)" >&2; exit 1; }
@@ -182,7 +183,7 @@ for toml in "$HERE"/zones/*.toml; do
 done
 ((${#RUN[@]})) || { OUT=; fail "no zone to compare"; finish; }
 
-# ---- export, and what NSD's and Knot's own checkers say of it -------------------------------
+# ---- export, and what NSD's, Knot's and BIND's own checkers say of it --------------------------
 OUT=$("$SIPDNS" export "$TMP_DIR/zones/" 2>&1) || { fail "sipdns export failed"; finish; }
 # One file per zone: the export starts each zone with a '; zone ORIGIN.' line.
 printf '%s\n' "$OUT" | awk -v dir="$TMP_DIR/export" '
@@ -196,6 +197,9 @@ for zone in "${ORIGINS[@]}"; do
   OUT=$(kzonecheck -o "$zone" "$file" 2>&1)
   if (($? == 0)); then pass "kzonecheck accepts the export of $zone"
   else fail "kzonecheck rejects the export of $zone"; fi
+  OUT=$(named-checkzone "$zone" "$file" 2>&1)
+  if (($? == 0)); then pass "named-checkzone (BIND) accepts the export of $zone"
+  else fail "named-checkzone rejects the export of $zone"; fi
 done
 
 # ---- the three servers ----------------------------------------------------------------------
