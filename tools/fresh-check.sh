@@ -54,7 +54,7 @@ report() {
     [[ ${RESULT[$s]} == PASS ]] || all=FAIL
   done
   printf 'fresh-check: %-28s %s  %dm%02ds (HEAD %s)\n' "result" "$all" $((SECONDS / 60)) \
-    $((SECONDS % 60)) "$(git rev-parse --short HEAD)" >&2
+    $((SECONDS % 60)) "${ARCHIVED:-none}" >&2
   [[ $all == PASS ]]
 }
 
@@ -147,7 +147,8 @@ mount_in tmpfs tmpfs /dev/shm
 mount_in tmpfs tmpfs /run
 # The committed tree only: what a clean checkout holds.
 mkdir -p "$ROOT/root/sipdns"
-git archive HEAD | tar -x -C "$ROOT/root/sipdns"
+ARCHIVED=$(git rev-parse --short HEAD)  # what is checked, even if HEAD moves meanwhile
+git archive "$ARCHIVED" | tar -x -C "$ROOT/root/sipdns"
 stage_done "fresh root + git archive" PASS "$t0"
 
 # A login-like environment: nothing of this machine's PATH or settings leaks in.
