@@ -73,7 +73,7 @@ WATCHDOG_PID=
 # stop_server: SIGTERM by PID, SIGKILL after 5 s; bounded.
 stop_server() {
   [[ -n $SERVER_PID ]] || return 0
-  stop_pid "$SERVER_PID" 50
+  stop_pid "$SERVER_PID" 5000
   SERVER_PID=
   if [[ -n $WATCHDOG_PID ]]; then
     kill "$WATCHDOG_PID" 2>/dev/null

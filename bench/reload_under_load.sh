@@ -58,7 +58,7 @@ cleanup() {
   local rc=$? p
   for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${BG_PIDS[@]}"; do wait "$p" 2>/dev/null; done
-  [[ -n $SERVER_PID ]] && stop_pid "$SERVER_PID" 30
+  [[ -n $SERVER_PID ]] && stop_pid "$SERVER_PID" 3000
   rm -rf "$TMP_DIR"
   exit "$rc"
 }
@@ -134,9 +134,8 @@ CHECKS=(
 
 # launch: sipdnsd with its control socket, on 127.0.0.1:$PORT.
 launch() { exec "$SIPDNSD" --listen "127.0.0.1:$PORT" --zones "$ZDIR" --control "$SOCK"; }
-start_sipdnsd "$LOG" launch
-# Watchdog: the server must not outlive this script if it is killed outright.
-start_watchdog "$SERVER_PID" 600
+# Its watchdog (5 minutes at most): the server must not outlive this script if it is killed.
+WATCHDOG_ROUNDS=600 start_sipdnsd "$LOG" launch
 BG_PIDS+=("$WATCHDOG_PID")
 
 # ---- the loops ------------------------------------------------------------------------------
