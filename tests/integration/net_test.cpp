@@ -15,6 +15,8 @@
 #include "compile/snapshot.hpp"
 #include "net/address.hpp"
 #include "net/server.hpp"
+#include "support/dns_packet.hpp"
+#include "support/raw_client.hpp"
 
 using namespace sipdns;
 
@@ -22,27 +24,13 @@ namespace {
 
 // A query for www.example.org A (outside every zone, so REFUSED whatever the snapshot).
 std::vector<uint8_t> query(uint16_t id) {
-  std::vector<uint8_t> q = {uint8_t(id >> 8), uint8_t(id), 0, 0, 0, 1, 0, 0, 0, 0, 0, 0};
-  for (const char* l : {"www", "example", "org"}) {
-    q.push_back(uint8_t(std::strlen(l)));
-    q.insert(q.end(), l, l + std::strlen(l));
-  }
-  q.insert(q.end(), {0, 0, 1, 0, 1});
+  auto q = test::query("www.example.org", test::type::a);
+  test::put16(q, 0, id);
   return q;
 }
 
 // Reads exactly n bytes with a bounded wait; false on timeout, EOF or error.
-bool read_n(int fd, uint8_t* p, size_t n) {
-  while (n > 0) {
-    pollfd pfd{fd, POLLIN, 0};
-    if (poll(&pfd, 1, 3000) <= 0) return false;
-    ssize_t r = ::read(fd, p, n);
-    if (r <= 0) return false;
-    p += r;
-    n -= size_t(r);
-  }
-  return true;
-}
+bool read_n(int fd, uint8_t* p, size_t n) { return test::read_n(fd, p, n, 3000); }
 
 // True when the peer closes within the bounded wait.
 bool sees_eof(int fd) {
