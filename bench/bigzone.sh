@@ -57,12 +57,7 @@ ensure_packages bind9-dnsutils knot nsd iproute2 procps && stop_new_services || 
   echo "bigzone.sh: could not install the packages it needs" >&2
   exit 1
 }
-for bin in "$SIPDNSD" "$SIPDNS"; do
-  [[ -x $bin ]] || {
-    echo "bigzone.sh: $bin not found; build first: cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j2" >&2
-    exit 1
-  }
-done
+require_built "$SIPDNSD" "$SIPDNS"
 
 # ---- processes ------------------------------------------------------------------------------
 

@@ -38,12 +38,7 @@ ensure_packages dnsperf bind9-dnsutils iproute2 procps || {
   echo "reload_under_load.sh: could not install the packages it needs" >&2
   exit 1
 }
-for bin in "$SIPDNSD" "$SIPDNS"; do
-  [[ -x $bin ]] || {
-    echo "reload_under_load.sh: $bin not found; build first (cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j2)" >&2
-    exit 1
-  }
-done
+require_built "$SIPDNSD" "$SIPDNS"
 if ! [[ $RATE =~ ^[0-9]+$ && $DURATION =~ ^[0-9]+$ ]] || ((DURATION < 1 || DURATION > 120)); then
   echo "reload_under_load.sh: RATE must be a number, SECONDS_ 1..120" >&2
   exit 2

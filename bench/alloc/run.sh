@@ -33,10 +33,7 @@ ensure_packages gcc libc6-dev dnsperf bind9-dnsutils iproute2 procps || {
   echo "alloc/run.sh: could not install the packages it needs" >&2
   exit 1
 }
-[[ -x $SIPDNSD ]] || {
-  echo "alloc/run.sh: $SIPDNSD not found; build first (cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j2)" >&2
-  exit 1
-}
+require_built "$SIPDNSD"
 LIB=$(bench/alloc/build.sh) || exit 1
 LIB=$(realpath "$LIB")
 

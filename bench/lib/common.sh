@@ -24,6 +24,16 @@ ensure_packages() {
 
 source "$(dirname "${BASH_SOURCE[0]}")/../../tests/support/harness.sh"
 
+# require_built BIN...: exits with how to build when one of the binaries is missing.
+require_built() {
+  local bin
+  for bin in "$@"; do
+    [[ -x $bin ]] && continue
+    echo "$BENCH_NAME: $bin not found; build first (cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j2)" >&2
+    exit 1
+  done
+}
+
 # machine_info: sets cpu (model name), cores, date (UTC, ISO 8601) and commit (git describe).
 machine_info() {
   cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
