@@ -19,17 +19,22 @@
 
 namespace sipdns::test {
 
-// A port on which both a UDP and a TCP socket could bind just now (the server may still lose
-// a race for it; sipdnsd_process then tries another).
-inline uint16_t free_port() {
-  fd_guard u(::socket(AF_INET, SOCK_DGRAM, 0));
+// A port on which both a UDP and a TCP socket could bind on the IPv4 address `ip` just now
+// (50 tries), 0 when none was found. Whoever binds it later may still lose a race for it:
+// sipdnsd_process then tries another.
+inline uint16_t free_port(const char* ip = "127.0.0.1") {
   sockaddr_in a = loopback(0);
-  if (::bind(u.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return 0;
-  socklen_t len = sizeof a;
-  ::getsockname(u.fd, reinterpret_cast<sockaddr*>(&a), &len);
-  fd_guard t(::socket(AF_INET, SOCK_STREAM, 0));
-  if (::bind(t.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return 0;
-  return ntohs(a.sin_port);
+  if (::inet_pton(AF_INET, ip, &a.sin_addr) != 1) return 0;
+  for (int i = 0; i < 50; ++i) {
+    fd_guard u(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    a.sin_port = 0;
+    if (::bind(u.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) continue;
+    socklen_t len = sizeof a;
+    if (::getsockname(u.fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) continue;
+    fd_guard t(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (::bind(t.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return ntohs(a.sin_port);
+  }
+  return 0;
 }
 
 // sipdnsd (the binary named by $SIPDNSD, else build/server/sipdnsd) with `--listen
