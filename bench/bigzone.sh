@@ -57,12 +57,7 @@ ensure_packages bind9-dnsutils knot nsd iproute2 procps && stop_new_services || 
   echo "bigzone.sh: could not install the packages it needs" >&2
   exit 1
 }
-for bin in "$SIPDNSD" "$SIPDNS"; do
-  [[ -x $bin ]] || {
-    echo "bigzone.sh: $bin not found; build first: cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j2" >&2
-    exit 1
-  }
-done
+require_built "$SIPDNSD" "$SIPDNS"
 
 # ---- processes ------------------------------------------------------------------------------
 
@@ -73,7 +68,7 @@ WATCHDOG_PID=
 # stop_server: SIGTERM by PID, SIGKILL after 5 s; bounded.
 stop_server() {
   [[ -n $SERVER_PID ]] || return 0
-  stop_pid "$SERVER_PID" 50
+  stop_pid "$SERVER_PID" 5000
   SERVER_PID=
   if [[ -n $WATCHDOG_PID ]]; then
     kill "$WATCHDOG_PID" 2>/dev/null

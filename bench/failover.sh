@@ -25,7 +25,7 @@ DEADLINE_MS=10000
 
 BENCH_NAME=failover.sh
 source bench/lib/common.sh
-# After common.sh: the test library's own now_ms, pick_port, start_watchdog win.
+# Both source tests/support/harness.sh: one now_ms, pick_port, start_watchdog.
 source tests/integration/health/health_lib.sh
 
 SRV=_sip._tcp.$ZONE

@@ -38,12 +38,7 @@ ensure_packages dnsperf bind9-dnsutils iproute2 procps || {
   echo "reload_under_load.sh: could not install the packages it needs" >&2
   exit 1
 }
-for bin in "$SIPDNSD" "$SIPDNS"; do
-  [[ -x $bin ]] || {
-    echo "reload_under_load.sh: $bin not found; build first (cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j2)" >&2
-    exit 1
-  }
-done
+require_built "$SIPDNSD" "$SIPDNS"
 if ! [[ $RATE =~ ^[0-9]+$ && $DURATION =~ ^[0-9]+$ ]] || ((DURATION < 1 || DURATION > 120)); then
   echo "reload_under_load.sh: RATE must be a number, SECONDS_ 1..120" >&2
   exit 2
@@ -58,7 +53,7 @@ cleanup() {
   local rc=$? p
   for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${BG_PIDS[@]}"; do wait "$p" 2>/dev/null; done
-  [[ -n $SERVER_PID ]] && stop_pid "$SERVER_PID" 30
+  [[ -n $SERVER_PID ]] && stop_pid "$SERVER_PID" 3000
   rm -rf "$TMP_DIR"
   exit "$rc"
 }
@@ -134,9 +129,8 @@ CHECKS=(
 
 # launch: sipdnsd with its control socket, on 127.0.0.1:$PORT.
 launch() { exec "$SIPDNSD" --listen "127.0.0.1:$PORT" --zones "$ZDIR" --control "$SOCK"; }
-start_sipdnsd "$LOG" launch
-# Watchdog: the server must not outlive this script if it is killed outright.
-start_watchdog "$SERVER_PID" 600
+# Its watchdog (5 minutes at most): the server must not outlive this script if it is killed.
+WATCHDOG_ROUNDS=600 start_sipdnsd "$LOG" launch
 BG_PIDS+=("$WATCHDOG_PID")
 
 # ---- the loops ------------------------------------------------------------------------------

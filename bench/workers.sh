@@ -32,7 +32,7 @@ source bench/lib/perf_data.sh
 [[ $DURATION =~ ^[1-9][0-9]*$ && $DURATION -le 60 ]] || { echo "workers.sh: DURATION 1..60" >&2; exit 2; }
 [[ $CLIENTS =~ ^[1-9][0-9]*$ && $CLIENTS -le 64 ]] || { echo "workers.sh: CLIENTS 1..64" >&2; exit 2; }
 ensure_packages dnsperf || exit 1
-[[ -x $SIPDNSD && -x $SIPDNS ]] || { echo "workers.sh: build first (tools/dev.sh test or cmake)" >&2; exit 1; }
+require_built "$SIPDNSD" "$SIPDNS"
 
 TMP=$(mktemp -d /tmp/sipdns-workers.XXXXXX)
 SERVER_PID=

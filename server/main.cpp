@@ -1,17 +1,16 @@
 // sipdnsd: wires the zone runtime, the prober, the control socket and the libuv front end.
 #include <uv.h>
 
-#include <sys/resource.h>
-
 #include <csignal>
 #include <cstdio>
-#include <sstream>
 #include <string>
 
 #include "control/control_socket.hpp"
 #include "control/runtime.hpp"
+#include "daemon/commands.hpp"
+#include "daemon/fd_limit.hpp"
+#include "daemon/options.hpp"
 #include "health/monitor.hpp"
-#include "net/options.hpp"
 #include "net/reload.hpp"
 #include "net/server.hpp"
 #include "net/signal.hpp"
@@ -25,70 +24,20 @@ namespace {
 // How long health changes may gather before one rebuild; small against the 2 s failover bound.
 constexpr uint64_t health_settle_ms = 20;
 
-// The control protocol: one command per connection, reply lines (see control_socket.hpp).
-std::vector<std::string> run_command(const std::string& line, control::runtime& rt,
-                                     net::reloader& rebuild) {
-  std::istringstream in(line);
-  std::string cmd, arg;
-  in >> cmd >> arg;
-  if (cmd == "status") {
-    auto lines = rt.status_lines();
-    if (std::string rrl = rrl::status_line(); !rrl.empty()) lines.push_back(rrl);
-    return lines;
-  }
-  if ((cmd == "drain" || cmd == "undrain") && !arg.empty()) {
-    std::string reply = rt.drain(arg, cmd == "drain");
-    if (reply.starts_with("ok")) {
-      std::fprintf(stderr, "sipdnsd: %s\n", reply.substr(4).c_str());
-      rebuild.request();
-    }
-    return {reply};
-  }
-  if (cmd == "reload") {
-    rt.request_reload();
-    rebuild.request();
-    return {"ok: reload requested"};
-  }
-  return {"error: unknown command \"" + line + "\"; expected status, drain HOST, undrain HOST, reload"};
-}
-
-// Every TCP connection is a file descriptor, and the usual soft limit (1024) is far below what
-// --tcp-max-connections may ask for: raise it to the hard limit, and warn when even that is
-// too small (the kernel would then refuse connections with EMFILE before our cap applies).
-void raise_fd_limit(const net::options& opts) {
-  rlimit lim{};
-  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
-  if (lim.rlim_cur < lim.rlim_max) {
-    rlimit want = lim;
-    want.rlim_cur = lim.rlim_max;
-    if (::setrlimit(RLIMIT_NOFILE, &want) == 0) lim = want;
-  }
-  // Listeners, the control socket, probes, zone files and the loops' own descriptors.
-  constexpr rlim_t reserve = 128;
-  const rlim_t need = rlim_t(opts.server.tcp_max_connections) * opts.workers + reserve;
-  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < need)
-    std::fprintf(stderr,
-                 "sipdnsd: warning: --tcp-max-connections %zu x %zu worker(s) needs about %llu "
-                 "file descriptors but RLIMIT_NOFILE is %llu; connections beyond that are "
-                 "refused (raise it with ulimit -n or LimitNOFILE=)\n",
-                 opts.server.tcp_max_connections, opts.workers, (unsigned long long)need,
-                 (unsigned long long)lim.rlim_cur);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   // A client that resets its TCP connection must cost us an EPIPE, not the process.
   std::signal(SIGPIPE, SIG_IGN);
 
-  net::options opts;
+  daemon::options opts;
   std::string err;
-  if (!net::parse_options(argc, argv, opts, err)) {
+  if (!daemon::parse_options(argc, argv, opts, err)) {
     std::fprintf(stderr, "sipdnsd: error: %s\n(see sipdnsd --help)\n", err.c_str());
     return 2;
   }
   if (opts.help) {
-    std::fputs(net::usage_text, stdout);
+    std::fputs(daemon::usage_text().c_str(), stdout);
     return 0;
   }
   if (opts.version) {
@@ -98,7 +47,7 @@ int main(int argc, char** argv) {
   for (const std::string& w : opts.warnings)
     std::fprintf(stderr, "sipdnsd: warning: %s\n", w.c_str());
 
-  raise_fd_limit(opts);
+  daemon::raise_fd_limit(opts);
 
   uv_loop_t loop;
   if (int r = uv_loop_init(&loop); r < 0) {
@@ -192,7 +141,7 @@ int main(int argc, char** argv) {
       if (!opts.control.empty()) {
         control = control::control_socket::open(
             &loop, opts.control,
-            [&](const std::string& line) { return run_command(line, rt, rebuild); }, err);
+            [&](const std::string& line) { return daemon::run_command(line, rt, rebuild); }, err);
         if (!control) std::fprintf(stderr, "sipdnsd: error: control socket %s\n", err.c_str());
       }
       if (!sighup || !sigint || !sigterm || (!opts.control.empty() && !control)) {

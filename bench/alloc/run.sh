@@ -33,10 +33,7 @@ ensure_packages gcc libc6-dev dnsperf bind9-dnsutils iproute2 procps || {
   echo "alloc/run.sh: could not install the packages it needs" >&2
   exit 1
 }
-[[ -x $SIPDNSD ]] || {
-  echo "alloc/run.sh: $SIPDNSD not found; build first (cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j2)" >&2
-  exit 1
-}
+require_built "$SIPDNSD"
 LIB=$(bench/alloc/build.sh) || exit 1
 LIB=$(realpath "$LIB")
 
@@ -46,7 +43,7 @@ SERVER_PID=
 WATCHDOG_PID=
 cleanup() {
   local rc=$?
-  [[ -n $SERVER_PID ]] && stop_pid "$SERVER_PID" 30
+  [[ -n $SERVER_PID ]] && stop_pid "$SERVER_PID" 3000
   [[ -n $WATCHDOG_PID ]] && { kill "$WATCHDOG_PID" 2>/dev/null; wait "$WATCHDOG_PID" 2>/dev/null; }
   rm -rf "$TMP_DIR"
   exit "$rc"
@@ -95,7 +92,6 @@ QLINES=$(wc -l <"$QFILE")
 # launch: sipdnsd under the counting library, on 127.0.0.1:$PORT.
 launch() { LD_PRELOAD=$LIB exec "$SIPDNSD" --listen "127.0.0.1:$PORT" --zones "$TMP_DIR/zones"; }
 start_sipdnsd "$LOG" launch
-start_watchdog "$SERVER_PID" 1200
 dig @127.0.0.1 -p "$PORT" +norec +time=2 +tries=1 _sip._tcp.uctest.local SRV | grep -q 'status: NOERROR' || {
   echo "alloc/run.sh: sipdnsd does not answer; log:" >&2
   cat "$LOG" >&2

@@ -11,25 +11,24 @@ if ((${#cases[@]} == 0)); then
 fi
 
 # run_case PATH: runs sipdnsd on one zone path until it exits or reports serving (at most
-# 10 s); sets OUT (its output), rc (exit status, or "serving"). A port taken meanwhile by a
-# parallel test (a warnings-only case gets as far as binding) is retried on another one.
+# 10 s); sets OUT (its output), rc (exit status, or "serving", or "timeout"). A port taken
+# meanwhile by a parallel test (a warnings-only case gets as far as binding) is retried on
+# another one (start_on_free_port).
+CASE_PATH=
+launch_case() { exec "$SIPDNSD" --listen "127.0.0.1:$PORT" --zones "$CASE_PATH"; }
 run_case() {
-  local port log=$TMP_DIR/case.log pid attempt
-  for ((attempt = 0; attempt < 5; attempt++)); do
-    port=$(pick_port) || exit 1
-    : >"$log"  # truncated before the start, so a previous case's output is never read
-    "$SIPDNSD" --listen "127.0.0.1:$port" --zones "$1" >>"$log" 2>&1 &
-    pid=$!
-    start_watchdog "$pid"
-    rc=timeout
-    settled() { ! kill -0 "$pid" 2>/dev/null || grep -q 'sipdnsd: serving' "$log"; }
-    if poll_until 10000 settled; then
-      if grep -q 'sipdnsd: serving' "$log"; then rc=serving; else wait "$pid"; rc=$?; fi
-    fi
-    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; wait "$pid" 2>/dev/null; fi
-    OUT=$(cat "$log")
-    grep -qi 'address already in use' <<<"$OUT" || break
-  done
+  local log=$TMP_DIR/case.log
+  CASE_PATH=$1
+  start_on_free_port "$log" launch_case
+  case $? in
+    0) rc=serving ;;
+    1) rc=$STOP_STATUS ;;
+    2) rc=timeout ;;
+    *) exit 1 ;;
+  esac
+  if [[ -n $SERVER_PID ]]; then kill -KILL "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; fi
+  SERVER_PID=
+  OUT=$(cat "$log")
 }
 
 # The golden diagnostics (<case>.expected, for a file or a directory case), when present,

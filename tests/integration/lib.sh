@@ -31,91 +31,20 @@ if [[ ! -x $SIPDNSD ]]; then
   exit 1
 fi
 
-# ---- time and waiting -----------------------------------------------------------------------
-
-# Milliseconds since the epoch (bash 5's EPOCHREALTIME, no fork).
-now_ms() {
-  local t=${EPOCHREALTIME/[.,]/}
-  echo $((t / 1000))
-}
-
-# poll_until MS COMMAND...: runs COMMAND every 50 ms until it succeeds or MS milliseconds have
-# passed. Sets POLL_MS to the time it took (from the call) and returns COMMAND's last status.
-POLL_MS=0
-poll_until() {
-  local limit=$1
-  shift
-  poll_since "$(now_ms)" "$limit" "$@"
-}
-
-# poll_since START_MS LIMIT_MS COMMAND...: like poll_until, but elapsed time counts from
-# START_MS (e.g. the moment a peer was killed).
-poll_since() {
-  local start=$1 limit=$2 now
-  shift 2
-  while :; do
-    if "$@"; then
-      POLL_MS=$(($(now_ms) - start))
-      return 0
-    fi
-    now=$(now_ms)
-    if ((now - start >= limit)); then
-      POLL_MS=$((now - start))
-      return 1
-    fi
-    sleep 0.05
-  done
-}
-
-# holds_for MS COMMAND...: COMMAND succeeds on every try (every 50 ms, at least twice) for MS
-# milliseconds: "stays so", e.g. a drained peer across several probe rounds. Returns 1 at the
-# first failure.
-holds_for() {
-  local limit=$1 start tries=0
-  shift
-  start=$(now_ms)
-  while ((tries < 2 || $(now_ms) - start < limit)); do
-    "$@" || return 1
-    tries=$((tries + 1))
-    sleep 0.05
-  done
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../support/harness.sh"
 
 # ---- processes ------------------------------------------------------------------------------
 
 server_alive() { [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; }
 server_gone() { ! server_alive; }
-# Started: it said "serving", or it exited.
-server_settled() { grep -q 'sipdnsd: serving' "$SERVER_LOG" || server_gone; }
 
 # Stops the server (if any) by PID; bounded: SIGTERM, then SIGKILL after 3 s.
 stop_server() {
   [[ -n $SERVER_PID ]] || return 0
-  if kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null
-    poll_until 3000 server_gone
-    kill -0 "$SERVER_PID" 2>/dev/null && kill -KILL "$SERVER_PID" 2>/dev/null
-  fi
-  wait "$SERVER_PID" 2>/dev/null
-  SERVER_STATUS=$?
+  stop_pid "$SERVER_PID" 3000
+  SERVER_STATUS=$STOP_STATUS
   SERVER_PID=
   return 0
-}
-
-# If this script is killed outright (CTest's timeout uses SIGKILL, so no trap runs), the
-# server must not outlive it: a small poller kills it within half a second, and in any case
-# after 10 minutes.
-start_watchdog() {
-  local target=$1 parent=$$
-  (
-    for ((n = 0; n < 1200; n++)); do
-      kill -0 "$parent" 2>/dev/null || break
-      kill -0 "$target" 2>/dev/null || exit 0
-      sleep 0.5  # paces the watchdog (no assertion follows)
-    done
-    kill -KILL "$target" 2>/dev/null
-  ) >/dev/null 2>&1 &
-  EXTRA_PIDS="${EXTRA_PIDS:-} $!"
 }
 
 cleanup() {
@@ -134,43 +63,21 @@ have_ipv6() {
   [[ -r /proc/net/if_inet6 ]] && grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6
 }
 
-source "$(dirname "${BASH_SOURCE[0]}")/../../tools/lib/pick_port.sh"
-
 # start_server [sipdnsd args...]
 # Default zone arguments: --zones zones/ --zones tests/data/good/. Listens on 127.0.0.1:$PORT
 # and, when the machine has ::1, on [::1]:$PORT. Waits (at most 10 s) for the "serving" line.
 # Retries on another port if the one picked was taken meanwhile (tests run in parallel).
+START_ARGS=()
 start_server() {
-  local args=("$@") attempt
-  ((${#args[@]})) || args=(--zones zones/ --zones tests/data/good/)
-  for ((attempt = 0; attempt < 5; attempt++)); do
-    PORT=$(pick_port) || exit 1
-    local listen=(--listen "127.0.0.1:$PORT")
-    have_ipv6 && listen+=(--listen "[::1]:$PORT")
-    # Truncate here, not in the child's redirection: the child may not have run yet when we
-    # look for "serving", and a previous server's log must not be mistaken for this one's.
-    : >"$SERVER_LOG"
-    "$SIPDNSD" "${listen[@]}" "${args[@]}" >>"$SERVER_LOG" 2>&1 &
-    SERVER_PID=$!
-    start_watchdog "$SERVER_PID"
-    poll_until 10000 server_settled
-    grep -q 'sipdnsd: serving' "$SERVER_LOG" && return 0
-    if kill -0 "$SERVER_PID" 2>/dev/null; then
-      echo "FATAL: sipdnsd did not report 'serving' within 10 s; log:" >&2
-      cat "$SERVER_LOG" >&2
-      exit 1
-    fi
-    wait "$SERVER_PID" 2>/dev/null
-    SERVER_PID=
-    grep -qi 'address already in use' "$SERVER_LOG" && continue  # UDP says "Address", TCP (libuv) "address"
-    echo "FATAL: sipdnsd exited during start-up; log:" >&2
-    cat "$SERVER_LOG" >&2
-    exit 1
-  done
-  echo "FATAL: could not start sipdnsd on a free port" >&2
-  exit 1
+  START_ARGS=("$@")
+  ((${#START_ARGS[@]})) || START_ARGS=(--zones zones/ --zones tests/data/good/)
+  start_sipdnsd "$SERVER_LOG" launch_server
 }
-
+launch_server() {
+  local listen=(--listen "127.0.0.1:$PORT")
+  have_ipv6 && listen+=(--listen "[::1]:$PORT")
+  exec "$SIPDNSD" "${listen[@]}" "${START_ARGS[@]}"
+}
 
 # log_has TEXT: the server log contains a fixed string.
 log_has() { grep -qF -- "$1" "$SERVER_LOG"; }

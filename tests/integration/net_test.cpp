@@ -1,4 +1,4 @@
-// The net module in-process: option parsing, and a server on an ephemeral loopback port that
+// The net module in-process: listen addresses, and a server on an ephemeral loopback port that
 // answers over UDP and TCP and then closes every handle (uv_loop_close() == 0).
 #include <arpa/inet.h>
 #include <doctest/doctest.h>
@@ -14,41 +14,23 @@
 
 #include "compile/snapshot.hpp"
 #include "net/address.hpp"
-#include "net/options.hpp"
 #include "net/server.hpp"
+#include "support/dns_packet.hpp"
+#include "support/raw_client.hpp"
 
 using namespace sipdns;
 
 namespace {
 
-bool parse(std::vector<const char*> args, net::options& o, std::string& err) {
-  args.insert(args.begin(), "sipdnsd");
-  return net::parse_options(int(args.size()), args.data(), o, err);
-}
-
 // A query for www.example.org A (outside every zone, so REFUSED whatever the snapshot).
 std::vector<uint8_t> query(uint16_t id) {
-  std::vector<uint8_t> q = {uint8_t(id >> 8), uint8_t(id), 0, 0, 0, 1, 0, 0, 0, 0, 0, 0};
-  for (const char* l : {"www", "example", "org"}) {
-    q.push_back(uint8_t(std::strlen(l)));
-    q.insert(q.end(), l, l + std::strlen(l));
-  }
-  q.insert(q.end(), {0, 0, 1, 0, 1});
+  auto q = test::query("www.example.org", test::type::a);
+  test::put16(q, 0, id);
   return q;
 }
 
 // Reads exactly n bytes with a bounded wait; false on timeout, EOF or error.
-bool read_n(int fd, uint8_t* p, size_t n) {
-  while (n > 0) {
-    pollfd pfd{fd, POLLIN, 0};
-    if (poll(&pfd, 1, 3000) <= 0) return false;
-    ssize_t r = ::read(fd, p, n);
-    if (r <= 0) return false;
-    p += r;
-    n -= size_t(r);
-  }
-  return true;
-}
+bool read_n(int fd, uint8_t* p, size_t n) { return test::read_n(fd, p, n, 3000); }
 
 // True when the peer closes within the bounded wait.
 bool sees_eof(int fd) {
@@ -85,113 +67,6 @@ TEST_CASE("listen addresses") {
     CAPTURE(bad);
     CHECK_FALSE(net::parse_endpoint(bad, err));
     CHECK_FALSE(err.empty());
-  }
-}
-
-TEST_CASE("command line") {
-  std::string err;
-  SUBCASE("defaults") {
-    net::options o;
-    REQUIRE(parse({}, o, err));
-    REQUIRE(o.server.listen.size() == 1);
-    CHECK(net::to_string(o.server.listen[0].sa()) == "127.0.0.1:5353");
-    CHECK(o.zones == std::vector<std::string>{"zones/"});
-    CHECK(o.server.tcp_idle_timeout_ms == 10'000);
-    CHECK(o.server.tcp_max_connections == 256);
-    CHECK(o.server.tcp_max_per_client == 32);
-    CHECK(o.server.tcp_read_timeout_ms == 3000);
-    CHECK(o.server.tcp_write_timeout_ms == 5000);
-    CHECK(o.server.udp_coalesce_us == 200);
-    CHECK_FALSE(o.server.rrl.enabled());  // RRL is off unless --rrl-rate is given
-    CHECK(o.server.rrl.slip == 2);
-    CHECK(o.server.rrl.window == 5);
-    CHECK(o.server.rrl.ipv4_prefix == 24);
-    CHECK(o.server.rrl.ipv6_prefix == 56);
-    CHECK(o.server.rrl.exempt.empty());  // not even loopback
-  }
-  SUBCASE("rate limiting flags") {
-    net::options o;
-    REQUIRE(parse({"--rrl-rate", "20", "--rrl-slip=0", "--rrl-window", "15",
-                   "--rrl-ipv4-prefix", "32", "--rrl-ipv6-prefix", "64", "--rrl-table-size",
-                   "1024", "--rrl-exempt", "10.0.0.0/8", "--rrl-exempt", "2001:db8::1"},
-                  o, err));
-    CHECK(o.server.rrl.enabled());
-    CHECK(o.server.rrl.rate == 20);
-    CHECK(o.server.rrl.slip == 0);
-    CHECK(o.server.rrl.window == 15);
-    CHECK(o.server.rrl.ipv4_prefix == 32);
-    CHECK(o.server.rrl.ipv6_prefix == 64);
-    CHECK(o.server.rrl.table_size == 1024);
-    CHECK(o.warnings.empty());
-    REQUIRE(o.server.rrl.exempt.size() == 2);
-    CHECK(rrl::to_string(o.server.rrl.exempt[0]) == "10.0.0.0/8");
-    CHECK(rrl::to_string(o.server.rrl.exempt[1]) == "2001:db8::1/128");
-    CHECK_FALSE(parse({"--rrl-exempt", "10.0.0.1/8"}, o, err));
-    CHECK(err == "--rrl-exempt: \"10.0.0.1/8\" has host bits set; did you mean 10.0.0.0/8?");
-  }
-  SUBCASE("rate limiting tuned but not turned on: a warning, not silence") {
-    net::options o;
-    REQUIRE(parse({"--rrl-slip", "1", "--rrl-exempt", "10.0.0.0/8"}, o, err));
-    CHECK_FALSE(o.server.rrl.enabled());
-    REQUIRE(o.warnings.size() == 1);
-    CHECK(o.warnings[0] ==
-          "--rrl-slip has no effect without --rrl-rate: response rate limiting is off");
-    net::options off;
-    REQUIRE(parse({"--rrl-rate", "0", "--rrl-slip", "1"}, off, err));  // explicitly off: fine
-    CHECK(off.warnings.empty());
-  }
-  SUBCASE("repeated and valued flags") {
-    net::options o;
-    REQUIRE(parse({"--listen", "127.0.0.1:1", "--listen=[::1]:2", "--zones", "a", "--zones=b",
-                   "--tcp-idle-timeout", "3", "--tcp-max-connections", "4",
-                   "--udp-coalesce-us", "0", "--tcp-max-per-client", "5",
-                   "--tcp-read-timeout=2", "--tcp-write-timeout", "7"},
-                  o, err));
-    CHECK(o.server.tcp_max_per_client == 5);
-    CHECK(o.server.tcp_read_timeout_ms == 2000);
-    CHECK(o.server.tcp_write_timeout_ms == 7000);
-    CHECK(o.server.listen.size() == 2);
-    CHECK(o.zones == std::vector<std::string>{"a", "b"});
-    CHECK(o.server.tcp_idle_timeout_ms == 3000);
-    CHECK(o.server.tcp_max_connections == 4);
-    CHECK(o.server.udp_coalesce_us == 0);
-  }
-  SUBCASE("help and version") {
-    net::options o;
-    REQUIRE(parse({"--help", "--version"}, o, err));
-    CHECK(o.help);
-    CHECK(o.version);
-  }
-  SUBCASE("errors name the flag") {
-    for (auto args : std::vector<std::vector<const char*>>{{"--listen"},
-                                                           {"--listen", "nope"},
-                                                           {"--tcp-idle-timeout", "0"},
-                                                           {"--tcp-idle-timeout", "-1"},
-                                                           {"--tcp-max-connections", "x"},
-                                                           {"--udp-coalesce-us", "1001"},
-                                                           {"--rrl-rate", "-1"},
-                                                           {"--rrl-rate", "1000001"},
-                                                           {"--rrl-slip", "11"},
-                                                           {"--rrl-window", "0"},
-                                                           {"--rrl-ipv4-prefix", "33"},
-                                                           {"--rrl-ipv6-prefix", "0"},
-                                                           {"--rrl-table-size", "63"},
-                                                           {"--rrl-exempt", "nope"},
-                                                           {"--rrl-exempt"},
-                                                           {"--rrl-bogus", "1"},
-                                                           {"--tcp-max-per-client", "0"},
-                                                           {"--tcp-max-per-client"},
-                                                           {"--tcp-read-timeout", "0"},
-                                                           {"--tcp-read-timeout", "3601"},
-                                                           {"--tcp-write-timeout", "x"},
-                                                           {"--tcp-write-timeout", "-5"},
-                                                           {"--zones", ""},
-                                                           {"--bogus"}}) {
-      net::options o;
-      CAPTURE(args[0]);
-      CHECK_FALSE(parse(args, o, err));
-      CHECK(err.find(args[0]) != std::string::npos);
-    }
   }
 }
 

@@ -18,37 +18,9 @@
 // Last: ldns's C headers define macros (false) that break <optional> in C++20.
 #include <ldns/ldns.h>
 
-namespace {
-// Counted only while `counting` is set, i.e. inside respond(): the rest of the process
-// (libFuzzer, ldns, this file) may allocate freely.
-bool counting = false;
-size_t allocations = 0;
-}  // namespace
-
-// The whole family, so that every new and delete meet the same malloc (ASan reports a
-// mismatch when a replaced delete frees what its own new[] or nothrow new allocated).
-namespace {
-void* counted(std::size_t n) noexcept {
-  if (counting) ++allocations;
-  return std::malloc(n ? n : 1);
-}
-}  // namespace
-void* operator new(std::size_t n) {
-  if (void* p = counted(n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) {
-  if (void* p = counted(n)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted(n); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+// The allocation counter; its gate, test::counting, is set only around respond() (below): the
+// rest of the process (libFuzzer, ldns, this file) may allocate freely.
+#include "support/alloc_counter.hpp"
 
 namespace {
 using namespace sipdns;
@@ -90,12 +62,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::span<const uint8_t> query(data, size);
   const std::span<uint8_t> udp(udp_out.get(), wire::our_edns_size), tcp(tcp_out.get(), 65535);
 
-  allocations = 0;
-  counting = true;
+  test::allocations = 0;
+  test::counting = true;
   size_t u = answer::respond(snap, query, udp, answer::transport::udp);
   size_t t = answer::respond(snap, query, tcp, answer::transport::tcp);
-  counting = false;
-  FUZZ_CHECK(allocations == 0);
+  test::counting = false;
+  FUZZ_CHECK(test::allocations == 0);
 
   check_response(query, udp, u, wire::our_edns_size);
   check_response(query, tcp, t, 65535);

@@ -34,34 +34,17 @@ PATH=$PATH:/usr/sbin
 # lib.sh's cleanup stops sipdnsd; NSD and Knot are stopped here first (on every exit path).
 diff_cleanup() {
   local rc=$?
-  stop_pid "$NSD_PID" nsd quiet
-  stop_pid "$KNOTD_PID" knotd quiet
+  stop_ref "$NSD_PID" nsd quiet
+  stop_ref "$KNOTD_PID" knotd quiet
   (exit "$rc")
   cleanup
 }
 trap diff_cleanup EXIT
 
-# If this script is killed outright (CTest's timeout sends SIGKILL), NSD and Knot must not
-# outlive it: SIGTERM first, so that NSD's main process takes its children down with it.
-ref_watchdog() {
-  local target=$1 parent=$$
-  (
-    for ((n = 0; n < 1200; n++)); do
-      kill -0 "$parent" 2>/dev/null || break
-      kill -0 "$target" 2>/dev/null || exit 0
-      sleep 0.5
-    done
-    kill -TERM "$target" 2>/dev/null
-    sleep 2
-    kill -KILL "$target" 2>/dev/null
-  ) >/dev/null 2>&1 &
-  EXTRA_PIDS="${EXTRA_PIDS:-} $!"
-}
-
-# stop_pid PID NAME [quiet]: SIGTERM, then SIGKILL after 3 s; fails the test if NAME died on
-# its own (unless quiet).
-stop_pid() {
-  local pid=$1 name=$2 quiet=${3:-} i
+# stop_ref PID NAME [quiet]: stops NSD or Knot by PID (SIGTERM, then SIGKILL after 3 s); fails
+# the test if NAME died on its own (unless quiet).
+stop_ref() {
+  local pid=$1 name=$2 quiet=${3:-}
   [[ -n $pid ]] || return 0
   if ! kill -0 "$pid" 2>/dev/null; then
     wait "$pid" 2>/dev/null
@@ -70,14 +53,7 @@ stop_pid() {
     fail "$name died during the test"
     return 0
   fi
-  kill -TERM "$pid" 2>/dev/null
-  for ((i = 0; i < 30; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
-  return 0
+  stop_pid "$pid" 3000
 }
 
 # wait_zones PORT ORIGIN...: bounded wait (10 s) until the server at PORT answers each zone's
@@ -109,13 +85,15 @@ start_ref() {
     esac
     pid=$!
     printf -v "${name^^}_PID" %s "$pid"   # from now on diff_cleanup stops it
-    ref_watchdog "$pid"
+    # If this script is killed outright, SIGTERM first: NSD's main process takes its
+    # children down with it.
+    start_watchdog "$pid" 1200 term
     if wait_zones "$port" "${ORIGINS[@]}"; then
       printf -v "${name^^}_PORT" %s "$port"
       echo "$name serving ${ORIGINS[*]} on 127.0.0.1:$port (pid $pid)"
       return 0
     fi
-    stop_pid "$pid" "$name" quiet
+    stop_ref "$pid" "$name" quiet
     printf -v "${name^^}_PID" %s ""
     grep -qi 'address already in use' "$log" && continue
     echo "FATAL: $name did not serve ${ORIGINS[*]} within 10 s; log:" >&2
@@ -234,8 +212,8 @@ else
   fail "canary: www.diff.test A 192.0.2.80 not found in diff.test.toml"
 fi
 
-stop_pid "$NSD_PID" nsd
+stop_ref "$NSD_PID" nsd
 NSD_PID=
-stop_pid "$KNOTD_PID" knotd
+stop_ref "$KNOTD_PID" knotd
 KNOTD_PID=
 finish

@@ -35,21 +35,8 @@ fi
 
 # ---- peers ----------------------------------------------------------------------------------
 
-# Kills process group $1 if this script goes away (see lib.sh start_watchdog). The leader's
-# PID is checked as well as the group: right after the start, setsid may not have run yet.
-start_group_watchdog() {
-  local pgid=$1 parent=$$
-  (
-    for ((n = 0; n < 1200; n++)); do
-      kill -0 "$parent" 2>/dev/null || break
-      kill -0 "$pgid" 2>/dev/null || kill -0 -- "-$pgid" 2>/dev/null || exit 0
-      sleep 0.5  # paces the watchdog (no assertion follows)
-    done
-    kill -KILL -- "-$pgid" 2>/dev/null
-    kill -KILL "$pgid" 2>/dev/null
-  ) >/dev/null 2>&1 {HEALTH_LOCK_FD}>&- &
-  EXTRA_PIDS="${EXTRA_PIDS:-} $!"
-}
+# Peers' watchdogs (support/harness.sh start_watchdog PGID 1200 group) must not hold the lock.
+WATCHDOG_CLOSE_FD=$HEALTH_LOCK_FD
 
 # port_busy PROTO ADDR PORT: something listens there (proto udp or tcp).
 port_busy() {
@@ -81,7 +68,7 @@ start_peer() {
   setsid "$@" >>"$TMP_DIR/$name.log" 2>&1 </dev/null {HEALTH_LOCK_FD}>&- &
   PEER_PID[$name]=$!
   disown "$!"
-  start_group_watchdog "${PEER_PID[$name]}"
+  start_watchdog "${PEER_PID[$name]}" 1200 group
 }
 
 # signal_peer SIGNAL PID: the whole process group, or the leader alone if setsid has not

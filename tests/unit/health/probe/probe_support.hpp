@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "health/probe/probe.hpp"
+#include "support/sipdnsd_process.hpp"
 
 namespace probe_test {
 
@@ -68,18 +69,11 @@ class bound_socket {
   uint16_t port_ = 0;
 };
 
-// A port that was free a moment ago on `ip` for both TCP and UDP.
+// A port that was free a moment ago on `ip` for both TCP and UDP (tests/support/).
 inline uint16_t free_port(const char* ip) {
-  for (int i = 0; i < 50; ++i) {
-    bound_socket t(ip, SOCK_STREAM, false);
-    int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_storage ss = v4(ip, t.port());
-    bool ok = bind(u, reinterpret_cast<sockaddr*>(&ss), sizeof(sockaddr_in)) == 0;
-    ::close(u);
-    if (ok) return t.port();
-  }
-  FAIL("no free port");
-  return 0;
+  uint16_t port = sipdns::test::free_port(ip);
+  if (port == 0) FAIL("no free port");
+  return port;
 }
 
 // True once someone holds ip:port (our own bind attempt fails with EADDRINUSE).

@@ -5,10 +5,12 @@
 
 #include "net/server.hpp"
 
-namespace sipdns::net {
+namespace sipdns::daemon {
 
+// What the daemon was asked to run: the network layer's own configuration plus what only the
+// daemon wires (zones, the control socket, the number of loops).
 struct options {
-  server_config server;
+  net::server_config server;
   std::vector<std::string> zones;  // files or directories, in the order given
   std::string control;             // Unix socket for status/drain/reload; empty = none
   size_t workers = 1;              // DNS event loops (threads), each with its own sockets
@@ -22,6 +24,7 @@ struct options {
 // Returns false with a message in `err` on a usage error.
 bool parse_options(int argc, const char* const* argv, options& out, std::string& err);
 
-extern const char* const usage_text;
+// The --help text, made from the same table that parse_options reads.
+const std::string& usage_text();
 
-}  // namespace sipdns::net
+}  // namespace sipdns::daemon

@@ -1,0 +1,230 @@
+// Parsing of sipdnsd's flags; no option is kept as a string to be parsed later. One table
+// describes every flag: its value, its range and its help lines; parse_options and usage_text
+// both read it, so the help cannot drift from what is parsed.
+#include "daemon/options.hpp"
+
+#include <charconv>
+#include <string_view>
+
+#include "rrl/limiter.hpp"
+
+namespace sipdns::daemon {
+
+namespace {
+
+bool parse_number(std::string_view s, uint64_t max, uint64_t& out) {
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return !s.empty() && ec == std::errc{} && end == s.data() + s.size() && out <= max;
+}
+
+// One flag. A flag with `arg` takes a value: a number in [min, max] (`what` names it in
+// errors) handed to `number`, or else the text handed to `text`, which may refuse it. A flag
+// without `arg` is a switch, handed to `text` with an empty value.
+struct option_def {
+  std::string_view name{}, alias{}, arg{};
+  std::string_view help{};  // lines of the usage text, '\n' between them
+  uint64_t min = 0, max = 0;
+  const char* what = nullptr;
+  void (*number)(options&, uint64_t) = nullptr;
+  bool (*text)(options&, std::string_view, std::string& err) = nullptr;
+};
+
+// A text value that may not be empty ("--zones: empty path").
+bool non_empty(std::string_view flag, std::string_view value, std::string& err) {
+  if (value.empty()) err = std::string(flag) + ": empty path";
+  return !value.empty();
+}
+
+constexpr option_def option_table[] = {
+    {.name = "--listen", .arg = "ADDR:PORT",
+     .help = "UDP and TCP listen address, repeatable; IPv6 as [::1]:5353\n"
+             "(default 127.0.0.1:5353)",
+     .text = [](options& o, std::string_view v, std::string& err) {
+       auto ep = net::parse_endpoint(v, err);
+       if (!ep) err = "--listen: " + err;
+       else o.server.listen.push_back(*ep);
+       return bool(ep);
+     }},
+    {.name = "--zones", .arg = "PATH",
+     .help = "zone file or directory of *.toml files, repeatable\n(default zones/)",
+     .text = [](options& o, std::string_view v, std::string& err) {
+       if (!non_empty("--zones", v, err)) return false;
+       o.zones.emplace_back(v);
+       return true;
+     }},
+    {.name = "--tcp-idle-timeout", .arg = "SECONDS",
+     .help = "close idle TCP connections after this long (default 10)",
+     .min = 1, .max = 86400, .what = "seconds",
+     .number = [](options& o, uint64_t n) { o.server.tcp_idle_timeout_ms = n * 1000; }},
+    {.name = "--tcp-max-connections", .arg = "N",
+     .help = "concurrent TCP connections per worker; when full, a new one\n"
+             "closes the least recently active (default 256)",
+     .min = 0, .max = 1'000'000, .what = "a number",
+     .number = [](options& o, uint64_t n) { o.server.tcp_max_connections = size_t(n); }},
+    {.name = "--tcp-max-per-client", .arg = "N",
+     .help = "concurrent TCP connections per IPv4 address or IPv6 /64\n"
+             "per worker; more are closed at once (default 32)",
+     .min = 1, .max = 1'000'000, .what = "a number",
+     .number = [](options& o, uint64_t n) { o.server.tcp_max_per_client = size_t(n); }},
+    {.name = "--tcp-read-timeout", .arg = "SECONDS",
+     .help = "close a TCP connection whose query frame stays incomplete\nthis long (default 3)",
+     .min = 1, .max = 3600, .what = "seconds",
+     .number = [](options& o, uint64_t n) { o.server.tcp_read_timeout_ms = n * 1000; }},
+    {.name = "--tcp-write-timeout", .arg = "SECONDS",
+     .help = "close a TCP connection whose response stays unsent this\n"
+             "long: a client that does not read (default 5)",
+     .min = 1, .max = 3600, .what = "seconds",
+     .number = [](options& o, uint64_t n) { o.server.tcp_write_timeout_ms = n * 1000; }},
+    {.name = "--udp-coalesce-us", .arg = "N",
+     .help = "under load (16+ queries queued), wait N microseconds before\n"
+             "reading again: less CPU per query for at most N us more\n"
+             "latency; 0 = off (default 200, 0..1000)",
+     .min = 0, .max = 1000, .what = "microseconds",
+     .number = [](options& o, uint64_t n) { o.server.udp_coalesce_us = uint32_t(n); }},
+    {.name = "--rrl-rate", .arg = "N",
+     .help = "response rate limiting of UDP replies: at most N per second\n"
+             "per client prefix and answer (or NXDOMAIN zone, or errors);\n"
+             "0 = off (default 0, 0..1000000). TCP is never limited",
+     .min = 0, .max = 1'000'000, .what = "replies per second",
+     .number = [](options& o, uint64_t n) { o.server.rrl.rate = uint32_t(n); }},
+    {.name = "--rrl-slip", .arg = "N",
+     .help = "every Nth limited reply is sent truncated (TC=1) so real\n"
+             "clients retry over TCP, the others are dropped; 0 = drop\n"
+             "all, 1 = truncate all (default 2, 0..10)",
+     .min = 0, .max = 10, .what = "a number",
+     .number = [](options& o, uint64_t n) { o.server.rrl.slip = uint32_t(n); }},
+    {.name = "--rrl-window", .arg = "SECONDS",
+     .help = "a client stays limited until its rate averaged over this\n"
+             "long is under N (default 5, 1..3600)",
+     .min = 1, .max = 3600, .what = "seconds",
+     .number = [](options& o, uint64_t n) { o.server.rrl.window = uint32_t(n); }},
+    {.name = "--rrl-ipv4-prefix", .arg = "BITS",
+     .help = "IPv4 clients sharing this prefix share a limit (default 24)",
+     .min = 1, .max = 32, .what = "prefix bits",
+     .number = [](options& o, uint64_t n) { o.server.rrl.ipv4_prefix = uint8_t(n); }},
+    {.name = "--rrl-ipv6-prefix", .arg = "BITS",
+     .help = "same for IPv6 (default 56)",
+     .min = 1, .max = 128, .what = "prefix bits",
+     .number = [](options& o, uint64_t n) { o.server.rrl.ipv6_prefix = uint8_t(n); }},
+    {.name = "--rrl-exempt", .arg = "PREFIX",
+     .help = "never limit these clients (10.0.0.0/8, 2001:db8::/32, or an\n"
+             "address), repeatable",
+     .text = [](options& o, std::string_view v, std::string& err) {
+       auto p = rrl::parse_prefix(v, err);
+       if (!p) err = "--rrl-exempt: " + err;
+       else o.server.rrl.exempt.push_back(*p);
+       return bool(p);
+     }},
+    {.name = "--rrl-table-size", .arg = "N",
+     .help = "clients x answers tracked per UDP socket (default 65536,\n"
+             "64..16777216; 24 bytes each)",
+     .min = 64, .max = 16'777'216, .what = "entries",
+     .number = [](options& o, uint64_t n) { o.server.rrl.table_size = uint32_t(n); }},
+    {.name = "--workers", .arg = "N",
+     .help = "DNS event loops, one thread each, spread by SO_REUSEPORT\n(default 1)",
+     .min = 1, .max = 64, .what = "a number",
+     .number = [](options& o, uint64_t n) { o.workers = size_t(n); }},
+    {.name = "--control", .arg = "PATH",
+     .help = "Unix socket for the sipdns command: status, drain,\n"
+             "undrain, reload (default: none)",
+     .text = [](options& o, std::string_view v, std::string& err) {
+       if (!non_empty("--control", v, err)) return false;
+       o.control = std::string(v);
+       return true;
+     }},
+    {.name = "--help", .alias = "-h", .help = "show this help",
+     .text = [](options& o, std::string_view, std::string&) { return o.help = true; }},
+    {.name = "--version", .alias = "-V", .help = "show the version",
+     .text = [](options& o, std::string_view, std::string&) { return o.version = true; }},
+};
+
+const option_def* find_option(std::string_view arg) {
+  for (const option_def& d : option_table)
+    if (arg == d.name || (!d.alias.empty() && arg == d.alias)) return &d;
+  return nullptr;
+}
+
+// One value for `d`; false with `err` naming the flag when it is refused.
+bool apply(const option_def& d, std::string_view value, options& out, std::string& err) {
+  if (!d.number) return d.text(out, value, err);
+  uint64_t n = 0;
+  if (!parse_number(value, d.max, n) || n < d.min) {
+    err = std::string(d.name) + ": expected " + d.what + " in " + std::to_string(d.min) + ".." +
+          std::to_string(d.max) + ", got \"" + std::string(value) + "\"";
+    return false;
+  }
+  d.number(out, n);
+  return true;
+}
+
+std::string make_usage() {
+  constexpr size_t column = 26;  // help text starts after "  " + column + " "
+  std::string u =
+      "usage: sipdnsd [options]\n"
+      "\n"
+      "Authoritative DNS server for SIP/H.323 cluster discovery.\n"
+      "\n";
+  for (const option_def& d : option_table) {
+    std::string flag(d.name);
+    if (!d.arg.empty()) flag.append(" ").append(d.arg);
+    u.append("  ").append(flag).append(flag.size() < column ? column - flag.size() : 0, ' ');
+    u += ' ';
+    for (char c : d.help) {
+      u += c;
+      if (c == '\n') u.append(column + 3, ' ');
+    }
+    u += '\n';
+  }
+  u += "\n"
+       "Signals: SIGHUP reloads the zones (the old ones keep serving if the new ones have\n"
+       "errors); SIGINT and SIGTERM stop the server.\n";
+  return u;
+}
+
+}  // namespace
+
+const std::string& usage_text() {
+  static const std::string text = make_usage();
+  return text;
+}
+
+bool parse_options(int argc, const char* const* argv, options& out, std::string& err) {
+  bool rrl_rate_given = false;
+  std::string rrl_tuning;  // the first other --rrl-* flag, for the warning below
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    std::string_view value;
+    bool has_inline = false;
+    if (auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_inline = true;
+    }
+    const option_def* d = find_option(arg);
+    if (!d) {
+      err = "unknown argument \"" + std::string(argv[i]) + "\"";
+      return false;
+    }
+    if (!d->arg.empty() && !has_inline) {
+      if (i + 1 >= argc) {
+        err = std::string(arg) + " needs a value";
+        return false;
+      }
+      value = argv[++i];
+    }
+    if (!apply(*d, value, out, err)) return false;
+    if (arg == "--rrl-rate") rrl_rate_given = true;
+    else if (arg.starts_with("--rrl-") && rrl_tuning.empty()) rrl_tuning = std::string(arg);
+  }
+  if (!rrl_tuning.empty() && !rrl_rate_given)
+    out.warnings.push_back(rrl_tuning +
+                           " has no effect without --rrl-rate: response rate limiting is off");
+  if (out.server.listen.empty()) {
+    std::string ignored;
+    out.server.listen.push_back(*net::parse_endpoint("127.0.0.1:5353", ignored));
+  }
+  if (out.zones.empty()) out.zones.push_back("zones/");
+  return true;
+}
+
+}  // namespace sipdns::daemon
