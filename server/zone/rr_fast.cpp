@@ -144,7 +144,7 @@ bool put_txt(std::string_view rest, std::string& out) {
 
 bool parse_plain_record(std::string_view text, std::string_view origin, uint32_t default_ttl,
                         record& out) {
-  namespace rt = wire::rr_type;
+  namespace rrt = wire::rr_type;
   // Owner, then optionally a TTL, then optionally IN, then the type (in that order only: ldns
   // reads a first character that is a digit as a TTL, then a class or the type).
   size_t i = 0;
@@ -166,27 +166,27 @@ bool parse_plain_record(std::string_view text, std::string_view origin, uint32_t
   if (iequals(type_text, "IN")) type_text = next();
   uint16_t type;
   if (iequals(type_text, "A"))
-    type = rt::a;
+    type = rrt::a;
   else if (iequals(type_text, "AAAA"))
-    type = rt::aaaa;
+    type = rrt::aaaa;
   else if (iequals(type_text, "CNAME"))
-    type = rt::cname;
+    type = rrt::cname;
   else if (iequals(type_text, "NS"))
-    type = rt::ns;
+    type = rrt::ns;
   else if (iequals(type_text, "PTR"))
-    type = rt::ptr;
+    type = rrt::ptr;
   else if (iequals(type_text, "MX"))
-    type = rt::mx;
+    type = rrt::mx;
   else if (iequals(type_text, "SRV"))
-    type = rt::srv;
+    type = rrt::srv;
   else if (iequals(type_text, "TXT"))
-    type = rt::txt;
+    type = rrt::txt;
   else
     return false;
 
   std::string_view rest = text.substr(i);
   out.rdata.clear();
-  if (type == rt::txt) {
+  if (type == rrt::txt) {
     if (!put_txt(rest, out.rdata)) return false;
   } else {
     std::array<std::string_view, max_tokens> rd;
@@ -194,21 +194,21 @@ bool parse_plain_record(std::string_view text, std::string_view origin, uint32_t
     if (!split(rest, rd, m)) return false;
     bool ok = false;
     switch (type) {
-      case rt::a:
+      case rrt::a:
         ok = m == 1 && put_address<4>(rd[0], AF_INET, out.rdata);
         break;
-      case rt::aaaa:
+      case rrt::aaaa:
         ok = m == 1 && put_address<16>(rd[0], AF_INET6, out.rdata);
         break;
-      case rt::cname:
-      case rt::ns:
-      case rt::ptr:
+      case rrt::cname:
+      case rrt::ns:
+      case rrt::ptr:
         ok = m == 1 && put_name(rd[0], origin, out.rdata);
         break;
-      case rt::mx:
+      case rrt::mx:
         ok = m == 2 && put16(rd[0], out.rdata) && put_name(rd[1], origin, out.rdata);
         break;
-      case rt::srv:
+      case rrt::srv:
         ok = m == 4 && put16(rd[0], out.rdata) && put16(rd[1], out.rdata) &&
              put16(rd[2], out.rdata) && put_name(rd[3], origin, out.rdata);
         break;
