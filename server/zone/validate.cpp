@@ -1,6 +1,6 @@
 // Whole-set validation on the derived records, so explicit and cluster-made data are judged
 // by the same rules a resolver would apply.
-#include "zone/checks.hpp"
+#include "zone/validate.hpp"
 
 #include <map>
 #include <set>
@@ -221,7 +221,7 @@ class checker {
 
 }  // namespace
 
-std::vector<expanded_zone> check_set(zone_set& set, std::vector<diagnostic>& diags) {
+std::vector<expanded_zone> validate_set(zone_set& set, std::vector<diagnostic>& diags) {
   return checker(set, diags).run();
 }
 
