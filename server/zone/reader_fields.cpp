@@ -59,7 +59,8 @@ size_t reader::error_count() const {
 
 void reader::check_keys(const toml::table& t, const table_schema& schema) {
   for (auto&& [k, v] : t) {
-    auto known = [&](const field& f) { return f.key == k.str(); };
+    std::string_view key = k.str();  // named: clang 14 cannot capture a structured binding
+    auto known = [key](const field& f) { return f.key == key; };
     if (std::any_of(schema.fields.begin(), schema.fields.end(), known)) continue;
     std::string msg = "unknown key " + quoted(k.str()) + " " + std::string(schema.where);
     std::string_view best;
