@@ -74,7 +74,7 @@ void add_peer(const zone::zone& z, size_t zi, size_t ci, size_t pi, std::vector<
     peer_check& k = out[i];
     std::string services;
     for (zone::service s : k.services)
-      services += (services.empty() ? "" : "+") + std::string(zone::info(s).key);
+      services.append(services.empty() ? "" : "+").append(zone::info(s).key);
     k.key = wire::name_to_text(z.origin) + " " + wire::name_to_text(p.host) + " " + services +
             " " + to_text(k.kind) + " " + to_text(k.transport) + " " + std::to_string(k.port);
   }
@@ -99,7 +99,7 @@ check_spec to_spec(const peer_check& c) {
   s.key = c.key;
   s.label = c.host;
   for (size_t i = 0; i < c.services.size(); ++i)
-    s.label += (i ? "+" : " ") + std::string(zone::info(c.services[i]).key);
+    s.label.append(i ? "+" : " ").append(zone::info(c.services[i]).key);
   s.probe_text = std::string(to_text(c.kind)) + "/" + to_text(c.transport) + " " +
                  std::to_string(c.port);
   probe_target& t = s.target;

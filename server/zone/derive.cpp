@@ -60,7 +60,7 @@ class builder {
   builder(const zone_set& set, const peer_filter& usable, const peer_filter& withheld)
       : set_(set), usable_(usable), withheld_(withheld) {
     for (const auto& z : set.zones) {
-      out_.push_back({z.origin, z.soa, z.records});
+      out_.push_back({z.origin, z.soa, z.records, {}, {}});
       marks_.emplace_back(z.records.size());
       for (const auto& r : z.records)
         if (r.type == wire::rr_type::ptr) explicit_ptr_.insert(r.owner);

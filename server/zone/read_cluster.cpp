@@ -13,7 +13,7 @@ void reader::read_cluster(const toml::table& t, size_t index) {
   const table_schema& ts = cluster_schema;
   cluster c;
   c.where = pos(t);
-  std::string label = "#" + std::to_string(index);
+  std::string label = std::string(1, '#').append(std::to_string(index));
   scope s{"", "[[cluster]]"};
   check_keys(t, ts);
   read_cluster_name(t, c, label, s);

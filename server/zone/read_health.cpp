@@ -20,7 +20,7 @@ std::string without_tls(const health_config& h, const cluster& c) {
     if (!tr) continue;
     if (*tr == probe_transport::tls) return {};
     if (used.find(to_text(*tr)) == std::string::npos)
-      used += (used.empty() ? "" : "/") + std::string(to_text(*tr));
+      used.append(used.empty() ? "" : "/").append(to_text(*tr));
   }
   if (used.empty()) used = h.transport ? to_text(*h.transport) : "tcp";
   return "probe \"sip-options\" runs over " + used + " here, not TLS";

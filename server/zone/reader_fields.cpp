@@ -26,7 +26,11 @@ size_t edit_distance(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string quoted(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  return out.append(1, '"').append(s).append(1, '"');
+}
 
 const char* type_text(const toml::node& n) {
   switch (n.type()) {

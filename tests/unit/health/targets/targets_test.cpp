@@ -38,7 +38,7 @@ std::string text(const health::peer_check& c) {
   if (c.ipv6) {
     s += "v6";
   } else {
-    for (int i = 0; i < 4; ++i) s += (i ? "." : "") + std::to_string(c.address[size_t(i)]);
+    for (int i = 0; i < 4; ++i) s.append(i ? "." : "").append(std::to_string(c.address[size_t(i)]));
   }
   return s;
 }
