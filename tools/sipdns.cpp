@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "compile/snapshot.hpp"
+#include "wire/c_ptr.hpp"
 #include "wire/constants.hpp"
 #include "wire/name.hpp"
 #include "zone/derive.hpp"
@@ -88,8 +89,8 @@ std::string to_text(const zone::record& r) {
   if (ldns_wire2rr(&rr, reinterpret_cast<const uint8_t*>(wire.data()), wire.size(), &pos,
                    LDNS_SECTION_ANSWER) != LDNS_STATUS_OK)
     return "; unprintable record";
-  std::unique_ptr<ldns_rr, decltype(&ldns_rr_free)> owned(rr, ldns_rr_free);
-  std::unique_ptr<char, decltype(&free)> text(ldns_rr2str(rr), free);
+  wire::c_ptr<ldns_rr, ldns_rr_free> owned(rr);
+  wire::c_string text(ldns_rr2str(rr));
   std::string out(text.get());
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
@@ -108,31 +109,37 @@ int export_zones(const std::vector<std::string>& paths) {
   return 0;
 }
 
+// Closes the control socket on every return path.
+struct fd_owner {
+  int fd;
+  explicit fd_owner(int f) : fd(f) {}
+  ~fd_owner() {
+    if (fd >= 0) ::close(fd);
+  }
+  fd_owner(const fd_owner&) = delete;
+  fd_owner& operator=(const fd_owner&) = delete;
+};
+
 // Sends one command line to sipdnsd's control socket and prints the reply.
 int control(const std::string& path, const std::string& line) {
-  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  fd_owner sock(::socket(AF_UNIX, SOCK_STREAM, 0));
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  if (fd < 0 || path.size() >= sizeof addr.sun_path) {
+  if (sock.fd < 0 || path.size() >= sizeof addr.sun_path) {
     std::fprintf(stderr, "sipdns: bad control socket path %s\n", path.c_str());
     return 2;
   }
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) {
+  if (::connect(sock.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) {
     std::fprintf(stderr, "sipdns: cannot reach sipdnsd at %s: %s (is it running with --control?)\n",
                  path.c_str(), std::strerror(errno));
-    ::close(fd);
     return 1;
   }
   std::string msg = line + "\n";
-  if (::write(fd, msg.data(), msg.size()) != ssize_t(msg.size())) {
-    ::close(fd);
-    return 1;
-  }
+  if (::write(sock.fd, msg.data(), msg.size()) != ssize_t(msg.size())) return 1;
   std::string reply;
   char buf[4096];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) reply.append(buf, size_t(n));
-  ::close(fd);
+  for (ssize_t n; (n = ::read(sock.fd, buf, sizeof buf)) > 0;) reply.append(buf, size_t(n));
   std::fputs(reply.c_str(), stdout);
   return reply.starts_with("error") ? 1 : 0;
 }

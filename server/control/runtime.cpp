@@ -11,9 +11,9 @@
 #include <cstring>
 #include <exception>
 
+#include "health/targets.hpp"
 #include "wire/constants.hpp"
 #include "wire/name.hpp"
-#include "zone/checks_list.hpp"
 #include "zone/derive.hpp"
 #include "zone/loader.hpp"
 
@@ -24,57 +24,6 @@ std::string lower_fqdn(std::string host) {
   for (char& c : host) c = char(std::tolower(static_cast<unsigned char>(c)));
   if (host.empty() || host.back() != '.') host += '.';
   return host;
-}
-
-const char* kind_text(zone::probe_kind k) {
-  switch (k) {
-    case zone::probe_kind::tcp: return "tcp";
-    case zone::probe_kind::tls: return "tls";
-    case zone::probe_kind::sip_options: return "sip-options";
-    case zone::probe_kind::stun: return "stun";
-  }
-  return "?";
-}
-
-const char* transport_text(zone::probe_transport t) {
-  switch (t) {
-    case zone::probe_transport::udp: return "udp";
-    case zone::probe_transport::tcp: return "tcp";
-    case zone::probe_transport::tls: return "tls";
-  }
-  return "?";
-}
-
-health::check_spec to_spec(const zone::check& c) {
-  health::check_spec s;
-  s.key = c.key;
-  s.label = c.host;
-  for (size_t i = 0; i < c.services.size(); ++i)
-    s.label += (i ? "+" : " ") + std::string(zone::info(c.services[i]).key);
-  s.probe_text = std::string(kind_text(c.kind)) + "/" + transport_text(c.transport) + " " +
-                 std::to_string(c.port);
-  health::probe_target& t = s.target;
-  if (c.ipv6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&t.address);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons(c.port);
-    std::memcpy(&a->sin6_addr, c.address.data(), 16);
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&t.address);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(c.port);
-    std::memcpy(&a->sin_addr, c.address.data(), 4);
-  }
-  t.host = c.host;
-  t.kind = c.kind;
-  t.transport = c.transport;
-  t.timeout_ms = c.config->timeout_ms;
-  t.up_codes = c.config->up_codes;
-  t.tls_verify = c.config->tls_verify;
-  t.tls_ca_file = c.config->tls_ca_file;
-  t.tls_name = c.config->tls_name;
-  s.time = {c.config->interval_ms, c.config->fall, c.config->rise};
-  return s;
 }
 
 // Only ever compared with this process's own earlier fingerprints: std::hash (word at a
@@ -114,7 +63,7 @@ size_t runtime::zone_count() const {
 void runtime::configure_prober(const zone::zone_set& set) {
   if (!prober_) return;
   std::vector<health::check_spec> specs;
-  for (const zone::check& c : zone::list_checks(set)) specs.push_back(to_spec(c));
+  for (const health::peer_check& c : health::list_checks(set)) specs.push_back(health::to_spec(c));
   prober_->configure(std::move(specs));
 }
 
@@ -161,8 +110,8 @@ compile::snapshot_ptr runtime::build(std::string& log) {
     drained = drained_;
   }
   // Which checks decide each peer: (zone, cluster, peer) -> checks.
-  std::map<std::tuple<size_t, size_t, size_t>, std::vector<zone::check>> by_peer;
-  for (zone::check& c : zone::list_checks(*set))
+  std::map<std::tuple<size_t, size_t, size_t>, std::vector<health::peer_check>> by_peer;
+  for (health::peer_check& c : health::list_checks(*set))
     by_peer[{c.zone, c.cluster, c.peer}].push_back(std::move(c));
 
   auto withheld = [&](const zone::peer_ref& ref, std::optional<zone::service>) {
@@ -172,7 +121,7 @@ compile::snapshot_ptr runtime::build(std::string& log) {
   auto usable = [&](const zone::peer_ref& ref, std::optional<zone::service> svc) {
     auto it = by_peer.find({ref.zone, ref.cluster, ref.peer});
     if (it == by_peer.end()) return true;  // not health-checked
-    for (const zone::check& c : it->second) {
+    for (const health::peer_check& c : it->second) {
       bool applies = !svc || std::find(c.services.begin(), c.services.end(), *svc) !=
                                  c.services.end();
       if (!applies) continue;

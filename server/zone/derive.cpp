@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "wire/constants.hpp"
+#include "wire/prefetch.hpp"
 #include "zone/index_table.hpp"
 #include "zone/names.hpp"
 
@@ -59,7 +60,7 @@ class builder {
   builder(const zone_set& set, const peer_filter& usable, const peer_filter& withheld)
       : set_(set), usable_(usable), withheld_(withheld) {
     for (const auto& z : set.zones) {
-      out_.push_back({z.origin, z.soa, z.records});
+      out_.push_back({z.origin, z.soa, z.records, {}, {}});
       marks_.emplace_back(z.records.size());
       for (const auto& r : z.records)
         if (r.type == wire::rr_type::ptr) explicit_ptr_.insert(r.owner);
@@ -227,18 +228,13 @@ class builder {
     auto rdata_hash = [&](const record& r) { return hash_bytes(r.rdata, hash_bytes(r.owner, r.type)); };
     size_t kept = 0;
     // Set hashes are computed and their slots prefetched a few records ahead (not moved yet).
-    constexpr size_t ahead = 8;
-    uint64_t hashes[ahead];
     auto set_hash = [&](size_t i) {
       uint64_t h = hash_bytes(recs[i].owner, recs[i].type);
       sets.prefetch(h);
       return h;
     };
-    for (size_t i = 0; i < recs.size() && i < ahead; ++i) hashes[i] = set_hash(i);
-    for (size_t i = 0; i < recs.size(); ++i) {
+    wire::for_each_prefetched(recs.size(), set_hash, [&](size_t i, uint64_t h) {
       const record& r = recs[i];
-      uint64_t h = hashes[i % ahead];
-      if (i + ahead < recs.size()) hashes[i % ahead] = set_hash(i + ahead);
       auto same_set = [&](uint32_t k) { return recs[k].type == r.type && recs[k].owner == r.owner; };
       auto [first, fresh] = sets.insert(h, uint32_t(kept), same_set);
       if (!fresh) {
@@ -248,7 +244,7 @@ class builder {
           multi[first] = {1, rr_bytes(recs[first])};
         }
         auto same = [&](uint32_t k) { return same_set(k) && recs[k].rdata == r.rdata; };
-        if (!rdatas.insert(rdata_hash(r), uint32_t(kept), same).second) continue;  // identical
+        if (!rdatas.insert(rdata_hash(r), uint32_t(kept), same).second) return;  // identical
         auto& [n, bytes] = multi[first];
         ++n;
         bytes += rr_bytes(r);
@@ -257,7 +253,7 @@ class builder {
       if (kept != i) recs[kept] = std::move(recs[i]);
       recs[first].ttl = std::min(recs[first].ttl, recs[kept].ttl);
       ++kept;
-    }
+    });
     recs.resize(kept);
     for (size_t k = 0; k < kept; ++k) recs[k].ttl = recs[set_of[k]].ttl;
     for (const auto& [first, set] : multi) {

@@ -48,7 +48,7 @@ class index_table {
   }
 
   // A hint: the slot `hash` starts at will be wanted soon (a pass over a million keys hashes a
-  // few ahead and prefetches their slots, so their cache misses overlap).
+  // few ahead and prefetches their slots, so their cache misses overlap: wire/prefetch.hpp).
   void prefetch(uint64_t hash) const {
     if (!slots_.empty()) __builtin_prefetch(&slots_[uint32_t(hash) & mask_], 1);
   }

@@ -5,7 +5,7 @@
 #include <exception>
 #include <filesystem>
 
-#include "zone/checks.hpp"
+#include "zone/validate.hpp"
 #include "zone/reader.hpp"
 
 namespace sipdns::zone {
@@ -46,7 +46,7 @@ load_result load(const std::vector<std::string>& paths) {
       for (const auto& file : expand(p, result.diagnostics))
         if (auto z = detail::read_zone_file(file, result.diagnostics))
           set.zones.push_back(std::move(*z));
-    std::vector<expanded_zone> expanded = detail::check_set(set, result.diagnostics);
+    std::vector<expanded_zone> expanded = detail::validate_set(set, result.diagnostics);
     if (!has_errors(result.diagnostics)) {
       result.zones = std::move(set);
       result.expanded = std::move(expanded);

@@ -8,7 +8,8 @@
 namespace sipdns::zone {
 namespace {
 
-// Ports from RFC 3263 / RFC 5630 (SIP), H.225 (H.323) and the Expressway guide Appendix 2.
+// Ports from RFC 3263 / RFC 5630 (SIP), H.225 (H.323) and the Cisco Expressway Cluster Creation
+// and Maintenance Deployment Guide, Appendix 2.
 constexpr service_info services[service_count] = {
     {service::sip_tcp, "sip+tcp", "_sip._tcp", 5060, "SIP+D2T", 12},
     {service::sips_tcp, "sips+tcp", "_sips._tcp", 5061, "SIPS+D2T", 10},

@@ -87,7 +87,7 @@ struct peer {
 };
 
 // How a cluster's peers are health-checked (the prober in server/health/ reads this; the list
-// of probes to run comes from list_checks in zone/checks_list.hpp).
+// of probes to run comes from health::list_checks in health/targets.hpp).
 enum class probe_kind : uint8_t { tcp, tls, sip_options, stun };
 enum class probe_transport : uint8_t { udp, tcp, tls };
 // What a health-filtered RRset holds when the filter leaves it empty (see derive.hpp).

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 
 #include <array>
+#include <utility>
 
 #include "wire/constants.hpp"
 
@@ -140,11 +141,46 @@ bool put_txt(std::string_view rest, std::string& out) {
   return strings > 0;
 }
 
+// The types this path reads, by their mnemonic; 0 for any other.
+uint16_t plain_type(std::string_view text) {
+  namespace rrt = wire::rr_type;
+  constexpr std::pair<std::string_view, uint16_t> types[] = {
+      {"A", rrt::a},    {"AAAA", rrt::aaaa}, {"CNAME", rrt::cname}, {"NS", rrt::ns},
+      {"PTR", rrt::ptr}, {"MX", rrt::mx},    {"SRV", rrt::srv},     {"TXT", rrt::txt}};
+  for (auto [name, type] : types)
+    if (iequals(text, name)) return type;
+  return 0;
+}
+
+// The rdata of one of plain_type's types from the text after the type.
+bool put_rdata(uint16_t type, std::string_view rest, std::string_view origin, std::string& out) {
+  namespace rrt = wire::rr_type;
+  if (type == rrt::txt) return put_txt(rest, out);
+  std::array<std::string_view, max_tokens> rd;
+  size_t m = 0;
+  if (!split(rest, rd, m)) return false;
+  switch (type) {
+    case rrt::a:
+      return m == 1 && put_address<4>(rd[0], AF_INET, out);
+    case rrt::aaaa:
+      return m == 1 && put_address<16>(rd[0], AF_INET6, out);
+    case rrt::cname:
+    case rrt::ns:
+    case rrt::ptr:
+      return m == 1 && put_name(rd[0], origin, out);
+    case rrt::mx:
+      return m == 2 && put16(rd[0], out) && put_name(rd[1], origin, out);
+    case rrt::srv:
+      return m == 4 && put16(rd[0], out) && put16(rd[1], out) && put16(rd[2], out) &&
+             put_name(rd[3], origin, out);
+  }
+  return false;
+}
+
 }  // namespace
 
 bool parse_plain_record(std::string_view text, std::string_view origin, uint32_t default_ttl,
                         record& out) {
-  namespace rt = wire::rr_type;
   // Owner, then optionally a TTL, then optionally IN, then the type (in that order only: ldns
   // reads a first character that is a digit as a TTL, then a class or the type).
   size_t i = 0;
@@ -164,57 +200,10 @@ bool parse_plain_record(std::string_view text, std::string_view origin, uint32_t
     type_text = next();
   }
   if (iequals(type_text, "IN")) type_text = next();
-  uint16_t type;
-  if (iequals(type_text, "A"))
-    type = rt::a;
-  else if (iequals(type_text, "AAAA"))
-    type = rt::aaaa;
-  else if (iequals(type_text, "CNAME"))
-    type = rt::cname;
-  else if (iequals(type_text, "NS"))
-    type = rt::ns;
-  else if (iequals(type_text, "PTR"))
-    type = rt::ptr;
-  else if (iequals(type_text, "MX"))
-    type = rt::mx;
-  else if (iequals(type_text, "SRV"))
-    type = rt::srv;
-  else if (iequals(type_text, "TXT"))
-    type = rt::txt;
-  else
-    return false;
-
-  std::string_view rest = text.substr(i);
+  uint16_t type = plain_type(type_text);
+  if (type == 0) return false;
   out.rdata.clear();
-  if (type == rt::txt) {
-    if (!put_txt(rest, out.rdata)) return false;
-  } else {
-    std::array<std::string_view, max_tokens> rd;
-    size_t m = 0;
-    if (!split(rest, rd, m)) return false;
-    bool ok = false;
-    switch (type) {
-      case rt::a:
-        ok = m == 1 && put_address<4>(rd[0], AF_INET, out.rdata);
-        break;
-      case rt::aaaa:
-        ok = m == 1 && put_address<16>(rd[0], AF_INET6, out.rdata);
-        break;
-      case rt::cname:
-      case rt::ns:
-      case rt::ptr:
-        ok = m == 1 && put_name(rd[0], origin, out.rdata);
-        break;
-      case rt::mx:
-        ok = m == 2 && put16(rd[0], out.rdata) && put_name(rd[1], origin, out.rdata);
-        break;
-      case rt::srv:
-        ok = m == 4 && put16(rd[0], out.rdata) && put16(rd[1], out.rdata) &&
-             put16(rd[2], out.rdata) && put_name(rd[3], origin, out.rdata);
-        break;
-    }
-    if (!ok) return false;
-  }
+  if (!put_rdata(type, text.substr(i), origin, out.rdata)) return false;
   out.owner.clear();
   if (!put_name(owner, origin, out.owner)) return false;
   out.type = type;

@@ -1,11 +1,9 @@
-// ldns-backed parsing of explicit records; ldns objects live in unique_ptr with their deleters.
+// ldns-backed parsing of explicit records; ldns objects live in wire::c_ptr (wire/c_ptr.hpp).
 #include "zone/rr_parse.hpp"
 
 #include <ldns/ldns.h>
 
-#include <cstdlib>
-#include <memory>
-
+#include "wire/c_ptr.hpp"
 #include "wire/constants.hpp"
 #include "zone/names.hpp"
 #include "zone/rr_fast.hpp"
@@ -13,20 +11,9 @@
 namespace sipdns::zone::detail {
 namespace {
 
-struct rr_free {
-  void operator()(ldns_rr* p) const { ldns_rr_free(p); }
-};
-struct rdf_free {
-  void operator()(ldns_rdf* p) const { ldns_rdf_deep_free(p); }
-};
-struct buffer_free {
-  void operator()(ldns_buffer* p) const { ldns_buffer_free(p); }
-};
-struct c_free {
-  void operator()(char* p) const { std::free(p); }
-};
-using rr_ptr = std::unique_ptr<ldns_rr, rr_free>;
-using rdf_ptr = std::unique_ptr<ldns_rdf, rdf_free>;
+using rr_ptr = wire::c_ptr<ldns_rr, ldns_rr_free>;
+using rdf_ptr = wire::c_ptr<ldns_rdf, ldns_rdf_deep_free>;
+using buffer_ptr = wire::c_ptr<ldns_buffer, ldns_buffer_free>;
 
 // Types whose embedded domain names are lookup keys for the compiler, so they are stored
 // lower-cased (RFC 4343 makes the comparison case-insensitive anyway).
@@ -43,7 +30,7 @@ std::string rdf_bytes(const ldns_rdf* rdf) {
 }  // namespace
 
 std::string type_name(uint16_t type) {
-  std::unique_ptr<char, c_free> s(ldns_rr_type2str(ldns_rr_type(type)));
+  wire::c_string s(ldns_rr_type2str(ldns_rr_type(type)));
   return s ? std::string(s.get()) : "TYPE" + std::to_string(type);
 }
 
@@ -129,7 +116,7 @@ parsed_record parse_record_ldns(std::string_view text, std::string_view origin,
     }
   }
   // RFC 3597 rdata, uncompressed: ldns_rdf2buffer_wire never compresses.
-  std::unique_ptr<ldns_buffer, buffer_free> buf(ldns_buffer_new(512));
+  buffer_ptr buf(ldns_buffer_new(512));
   if (ldns_rr_rdata2buffer_wire(buf.get(), raw) != LDNS_STATUS_OK)
     return {std::nullopt, "cannot encode rdata"};
   r.rdata.assign(reinterpret_cast<const char*>(ldns_buffer_begin(buf.get())),

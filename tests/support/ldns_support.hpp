@@ -8,17 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "wire/c_ptr.hpp"
 #include "zone/derive.hpp"
 
 namespace sipdns::test {
 
-struct rr_free { void operator()(ldns_rr* r) const { ldns_rr_free(r); } };
-struct pkt_free { void operator()(ldns_pkt* p) const { ldns_pkt_free(p); } };
-struct rdf_free { void operator()(ldns_rdf* p) const { ldns_rdf_deep_free(p); } };
-struct buffer_free { void operator()(ldns_buffer* b) const { ldns_buffer_free(b); } };
-using rr_ptr = std::unique_ptr<ldns_rr, rr_free>;
-using pkt_ptr = std::unique_ptr<ldns_pkt, pkt_free>;
-using rdf_ptr = std::unique_ptr<ldns_rdf, rdf_free>;
+using rr_ptr = wire::c_ptr<ldns_rr, ldns_rr_free>;
+using pkt_ptr = wire::c_ptr<ldns_pkt, ldns_pkt_free>;
+using rdf_ptr = wire::c_ptr<ldns_rdf, ldns_rdf_deep_free>;
 
 inline std::string lower(std::string s) {
   for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
@@ -49,7 +46,7 @@ inline zone::record make_record(const std::string& text, const std::string& orig
   for (size_t i = 0; i < ldns_rr_rd_count(raw); ++i)
     if (ldns_rdf_get_type(ldns_rr_rdf(raw, i)) == LDNS_RDF_TYPE_DNAME)
       ldns_dname2canonical(ldns_rr_rdf(raw, i));
-  std::unique_ptr<ldns_buffer, buffer_free> buf(ldns_buffer_new(512));
+  wire::c_ptr<ldns_buffer, ldns_buffer_free> buf(ldns_buffer_new(512));
   ldns_rr_rdata2buffer_wire(buf.get(), raw);
   r.rdata.assign(reinterpret_cast<const char*>(ldns_buffer_begin(buf.get())),
                  ldns_buffer_position(buf.get()));

@@ -13,9 +13,30 @@
 #include <utility>
 #include <vector>
 
-#include "zone/model.hpp"
-
 namespace sipdns::health {
+
+// The probe's own vocabulary; health/targets.cpp translates the zone model's into it.
+enum class probe_kind : uint8_t { tcp, tls, sip_options, stun };
+enum class probe_transport : uint8_t { udp, tcp, tls };
+
+// As in zone files and logs: "sip-options", "udp".
+constexpr const char* to_text(probe_kind k) {
+  switch (k) {
+    case probe_kind::tcp: return "tcp";
+    case probe_kind::tls: return "tls";
+    case probe_kind::sip_options: return "sip-options";
+    case probe_kind::stun: return "stun";
+  }
+  return "?";
+}
+constexpr const char* to_text(probe_transport t) {
+  switch (t) {
+    case probe_transport::udp: return "udp";
+    case probe_transport::tcp: return "tcp";
+    case probe_transport::tls: return "tls";
+  }
+  return "?";
+}
 
 enum class outcome : uint8_t {
   up,
@@ -34,9 +55,9 @@ struct probe_result {
 struct probe_target {
   sockaddr_storage address{};  // IP and port to contact (always from the zone file)
   std::string host;            // peer FQDN without trailing dot: SNI, SIP URIs
-  zone::probe_kind kind = zone::probe_kind::tcp;
-  zone::probe_transport transport = zone::probe_transport::tcp;
-  uint32_t timeout_ms = 500;
+  probe_kind kind = probe_kind::tcp;
+  probe_transport transport = probe_transport::tcp;
+  uint32_t timeout_ms = 500;  // the zone file's default is 400 (zone::health_config)
   std::vector<std::pair<uint16_t, uint16_t>> up_codes = {{200, 699}};
   bool tls_verify = false;
   std::string tls_ca_file;

@@ -53,11 +53,11 @@ void probe_runner::start(const probe_target& target, callback done) {
   const bool address_ok = sockaddr_length(target.address) != 0 && port_of(target.address) != 0;
   // Plain TCP and TLS checks are connections; the others use the configured transport.
   const bool wants_tls =
-      target.kind == zone::probe_kind::tls ||
-      (target.kind != zone::probe_kind::tcp && target.transport == zone::probe_transport::tls);
+      target.kind == probe_kind::tls ||
+      (target.kind != probe_kind::tcp && target.transport == probe_transport::tls);
   const bool datagram =
-      (target.kind == zone::probe_kind::sip_options || target.kind == zone::probe_kind::stun) &&
-      target.transport == zone::probe_transport::udp;
+      (target.kind == probe_kind::sip_options || target.kind == probe_kind::stun) &&
+      target.transport == probe_transport::udp;
 
   std::string err;
   std::unique_ptr<tls_session> tls;
@@ -78,12 +78,12 @@ void probe_runner::start(const probe_target& target, callback done) {
   }
 
   std::unique_ptr<exchange> ex;
-  const auto app_transport = wants_tls  ? zone::probe_transport::tls
-                             : datagram ? zone::probe_transport::udp
-                                        : zone::probe_transport::tcp;
-  if (target.kind == zone::probe_kind::sip_options) {
+  const auto app_transport = wants_tls  ? probe_transport::tls
+                             : datagram ? probe_transport::udp
+                                        : probe_transport::tcp;
+  if (target.kind == probe_kind::sip_options) {
     ex = std::make_unique<sip_exchange>(target, app_transport, m.rng);
-  } else if (target.kind == zone::probe_kind::stun) {
+  } else if (target.kind == probe_kind::stun) {
     ex = std::make_unique<stun_exchange>(m.rng);
   }
   if (datagram) {

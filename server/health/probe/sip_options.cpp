@@ -50,13 +50,13 @@ std::string hex(uint64_t v, int digits) {
   return s;
 }
 
-const char* transport_token(zone::probe_transport t, bool upper) {
+const char* transport_token(probe_transport t, bool upper) {
   switch (t) {
-    case zone::probe_transport::udp:
+    case probe_transport::udp:
       return upper ? "UDP" : "udp";
-    case zone::probe_transport::tcp:
+    case probe_transport::tcp:
       return upper ? "TCP" : "tcp";
-    case zone::probe_transport::tls:
+    case probe_transport::tls:
       return upper ? "TLS" : "tls";
   }
   return "udp";
@@ -195,7 +195,7 @@ sip_ids make_sip_ids(std::mt19937_64& rng) {
   return ids;
 }
 
-std::string build_options_request(const probe_target& target, zone::probe_transport transport,
+std::string build_options_request(const probe_target& target, probe_transport transport,
                                   const sockaddr_storage& local, const sip_ids& ids) {
   const std::string host = !target.host.empty() ? target.host : uri_host(target.address);
   const std::string port = std::to_string(port_of(target.address));
@@ -209,7 +209,7 @@ std::string build_options_request(const probe_target& target, zone::probe_transp
   r += "Via: SIP/2.0/" + std::string(transport_token(transport, true)) + " " + me_port +
        ";branch=" + ids.branch;
   // RFC 3581: ask for the response to come back to the port we sent from.
-  if (transport == zone::probe_transport::udp) r += ";rport";
+  if (transport == probe_transport::udp) r += ";rport";
   r += "\r\n";
   r += "Max-Forwards: 70\r\n";
   r += "From: <sip:sipdns-probe@" + me + ">;tag=" + ids.from_tag + "\r\n";
@@ -233,7 +233,7 @@ probe_result sip_verdict(const sip_response& r,
   return {outcome::down, r.phrase.empty() ? code : code + " " + r.phrase, 0, std::nullopt};
 }
 
-sip_exchange::sip_exchange(const probe_target& target, zone::probe_transport transport,
+sip_exchange::sip_exchange(const probe_target& target, probe_transport transport,
                            std::mt19937_64& rng)
     : target_(target), transport_(transport), ids_(make_sip_ids(rng)) {}
 

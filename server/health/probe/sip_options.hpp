@@ -53,7 +53,7 @@ struct sip_ids {
 sip_ids make_sip_ids(std::mt19937_64& rng);
 
 // The request text for `target` over `transport`, sent from `local`.
-std::string build_options_request(const probe_target& target, zone::probe_transport transport,
+std::string build_options_request(const probe_target& target, probe_transport transport,
                                   const sockaddr_storage& local, const sip_ids& ids);
 
 // Maps a final response to the probe's verdict: 503 is draining, up_codes are up.
@@ -62,7 +62,7 @@ probe_result sip_verdict(const sip_response& r,
 
 class sip_exchange final : public exchange {
  public:
-  sip_exchange(const probe_target& target, zone::probe_transport transport, std::mt19937_64& rng);
+  sip_exchange(const probe_target& target, probe_transport transport, std::mt19937_64& rng);
   std::string request(const sockaddr_storage& local) override;
   verdict on_stream(std::string& buffer) override;
   verdict on_datagram(std::string_view datagram) override;
@@ -73,7 +73,7 @@ class sip_exchange final : public exchange {
   verdict consider(const sip_response& r) const;
 
   probe_target target_;
-  zone::probe_transport transport_;
+  probe_transport transport_;
   sip_ids ids_;
   std::string call_id_;
 };

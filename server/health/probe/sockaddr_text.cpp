@@ -17,7 +17,9 @@ std::string ip_text(const sockaddr_storage& sa) {
 }
 
 std::string uri_host(const sockaddr_storage& sa) {
-  return sa.ss_family == AF_INET6 ? "[" + ip_text(sa) + "]" : ip_text(sa);
+  if (sa.ss_family != AF_INET6) return ip_text(sa);
+  std::string out(1, '[');
+  return out.append(ip_text(sa)).append(1, ']');
 }
 
 uint16_t port_of(const sockaddr_storage& sa) {

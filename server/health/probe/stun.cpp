@@ -89,7 +89,7 @@ verdict stun_exchange::consider(const stun_reply& r) const {
   if (r.type == stun_binding_success) return probe_result{outcome::up, "ok", 0, std::nullopt};
   if (r.type == stun_binding_error) {
     std::string reason = "STUN error";
-    if (r.error_code) reason += " " + std::to_string(*r.error_code);
+    if (r.error_code) reason.append(1, ' ').append(std::to_string(*r.error_code));
     return probe_result{outcome::down, reason, 0, std::nullopt};
   }
   return std::nullopt;  // an indication or a request from the peer

@@ -54,18 +54,17 @@ SSL_CTX* tls_context_cache::get(bool verify, const std::string& ca_file, std::st
 tls_session::tls_session(SSL_CTX* ctx, const std::string& sni, const std::string& verify_name) {
   ERR_clear_error();
   ssl_.reset(SSL_new(ctx));
-  rbio_ = BIO_new(BIO_s_mem());
-  wbio_ = BIO_new(BIO_s_mem());
-  if (!ssl_ || rbio_ == nullptr || wbio_ == nullptr) {
-    BIO_free(rbio_);
-    BIO_free(wbio_);
-    rbio_ = wbio_ = nullptr;
+  wire::c_ptr<BIO, BIO_free> rbio(BIO_new(BIO_s_mem()));
+  wire::c_ptr<BIO, BIO_free> wbio(BIO_new(BIO_s_mem()));
+  if (!ssl_ || !rbio || !wbio) {
     ssl_.reset();
     error_ = "TLS: " + last_ssl_error();
     return;
   }
   // An empty memory BIO must say "retry", not EOF, while we wait for the socket.
-  BIO_set_mem_eof_return(rbio_, -1);
+  BIO_set_mem_eof_return(rbio.get(), -1);
+  rbio_ = rbio.release();  // from here on owned by ssl_
+  wbio_ = wbio.release();
   SSL_set_bio(ssl_.get(), rbio_, wbio_);
   SSL_set_connect_state(ssl_.get());
   if (!sni.empty() && !is_ip_literal(sni)) SSL_set_tlsext_host_name(ssl_.get(), sni.c_str());

@@ -9,16 +9,12 @@
 #include <string_view>
 #include <utility>
 
+#include "wire/c_ptr.hpp"
+
 namespace sipdns::health::detail {
 
-struct ssl_ctx_free {
-  void operator()(SSL_CTX* c) const noexcept { SSL_CTX_free(c); }
-};
-struct ssl_free {
-  void operator()(SSL* s) const noexcept { SSL_free(s); }
-};
-using ssl_ctx_ptr = std::unique_ptr<SSL_CTX, ssl_ctx_free>;
-using ssl_ptr = std::unique_ptr<SSL, ssl_free>;
+using ssl_ctx_ptr = wire::c_ptr<SSL_CTX, SSL_CTX_free>;
+using ssl_ptr = wire::c_ptr<SSL, SSL_free>;
 
 // One SSL_CTX per (verify, CA file): loading a CA bundle is expensive and the same few
 // combinations serve every peer. A failed load is not cached, so fixing the file is enough.

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "wire/c_ptr.hpp"
 #include "zone/derive.hpp"
 #include "zone/loader.hpp"
 
@@ -41,8 +42,8 @@ inline std::string text_of(const zone::record& r) {
                    LDNS_SECTION_ANSWER) != LDNS_STATUS_OK ||
       pos != wire.size())
     return "unparsable";
-  std::unique_ptr<ldns_rr, decltype(&ldns_rr_free)> owned(rr, ldns_rr_free);
-  std::unique_ptr<char, decltype(&std::free)> text(ldns_rr2str(rr), std::free);
+  wire::c_ptr<ldns_rr, ldns_rr_free> owned(rr);
+  wire::c_string text(ldns_rr2str(rr));
   std::string out(text.get());
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
@@ -50,7 +51,7 @@ inline std::string text_of(const zone::record& r) {
 
 inline std::string wire_of(const std::string& text) {
   ldns_rdf* r = ldns_dname_new_frm_str(text.c_str());
-  std::unique_ptr<ldns_rdf, decltype(&ldns_rdf_deep_free)> owned(r, ldns_rdf_deep_free);
+  wire::c_ptr<ldns_rdf, ldns_rdf_deep_free> owned(r);
   return std::string(reinterpret_cast<const char*>(ldns_rdf_data(r)), ldns_rdf_size(r));
 }
 

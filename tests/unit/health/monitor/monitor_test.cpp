@@ -65,8 +65,8 @@ health::check_spec tcp_check(const std::string& key, const tcp_peer& peer) {
   s.probe_text = "tcp/tcp";
   std::memcpy(&s.target.address, &peer.address(), sizeof(sockaddr_in));
   s.target.host = key;
-  s.target.kind = zone::probe_kind::tcp;
-  s.target.transport = zone::probe_transport::tcp;
+  s.target.kind = health::probe_kind::tcp;
+  s.target.transport = health::probe_transport::tcp;
   s.target.timeout_ms = 300;
   s.time = {100, 2, 2};  // interval 100 ms, fall 2, rise 2
   return s;

@@ -12,7 +12,7 @@
 using namespace sipdns::health;
 using namespace sipdns::health::detail;
 using probe_test::v4;
-using sipdns::zone::probe_transport;
+using sipdns::health::probe_transport;
 
 namespace {
 

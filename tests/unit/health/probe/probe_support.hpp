@@ -284,8 +284,8 @@ class loop_fixture {
   uv_loop_t loop_{};
 };
 
-inline health::probe_target target(const sockaddr_storage& addr, zone::probe_kind kind,
-                                   zone::probe_transport transport, uint32_t timeout_ms = 2000) {
+inline health::probe_target target(const sockaddr_storage& addr, health::probe_kind kind,
+                                   health::probe_transport transport, uint32_t timeout_ms = 2000) {
   health::probe_target t;
   t.address = addr;
   t.host = "peer1.lab.test";

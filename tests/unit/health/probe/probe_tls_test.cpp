@@ -5,8 +5,8 @@
 
 using namespace probe_test;
 using sipdns::health::outcome;
-using sipdns::zone::probe_kind;
-using sipdns::zone::probe_transport;
+using sipdns::health::probe_kind;
+using sipdns::health::probe_transport;
 
 namespace {
 

@@ -1,6 +1,6 @@
 // Whole-set validation on the derived records, so explicit and cluster-made data are judged
 // by the same rules a resolver would apply.
-#include "zone/checks.hpp"
+#include "zone/validate.hpp"
 
 #include <map>
 #include <set>
@@ -13,7 +13,10 @@
 namespace sipdns::zone::detail {
 namespace {
 
-std::string quoted_name(std::string_view n) { return "\"" + wire::name_to_text(n) + "\""; }
+std::string quoted_name(std::string_view n) {
+  std::string out(1, '"');
+  return out.append(wire::name_to_text(n)).append(1, '"');
+}
 
 // What the checks ask of one expanded zone: whether a name has a CNAME, an A or an AAAA, for
 // the names they ask about (SRV/MX/NS targets, peer hosts) only, so that a big zone costs one
@@ -221,7 +224,7 @@ class checker {
 
 }  // namespace
 
-std::vector<expanded_zone> check_set(zone_set& set, std::vector<diagnostic>& diags) {
+std::vector<expanded_zone> validate_set(zone_set& set, std::vector<diagnostic>& diags) {
   return checker(set, diags).run();
 }
 

@@ -11,6 +11,6 @@ namespace sipdns::zone::detail {
 
 // Drops zones whose origin an earlier file already defined; appends what it finds to `diags`.
 // Returns the records it judged, derive(set) with every peer usable, for load() to pass on.
-std::vector<expanded_zone> check_set(zone_set& set, std::vector<diagnostic>& diags);
+std::vector<expanded_zone> validate_set(zone_set& set, std::vector<diagnostic>& diags);
 
 }  // namespace sipdns::zone::detail
