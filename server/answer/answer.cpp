@@ -19,6 +19,7 @@ struct writer {
   std::span<const uint8_t> in;
   std::span<uint8_t> out;
   size_t limit;
+  loop_state& state;
   // Query flags echoed in the reply: the opcode, RD and CD (RFC 1035 4.1.1, RFC 4035 3.2.2).
   uint16_t echoed = wire::flag::opcode_mask | wire::flag::rd | wire::flag::cd;
 
@@ -78,11 +79,8 @@ struct writer {
     uint8_t* dst = out.data() + pos;
     const uint8_t* src = reinterpret_cast<const uint8_t*>(snap.bytes.data() + b.bytes);
     if (b.rotate_count > 1) {
-      // Round-robin without touching the snapshot: copy the RRset starting at record r. The
-      // counter belongs to the answering loop's thread, so it needs no atomic and survives
-      // snapshot swaps (a health change must not restart every rotation at the first record).
-      static thread_local uint32_t rotation = 0;
-      uint32_t r = rotation++ % b.rotate_count;
+      // Round-robin without touching the snapshot: copy the RRset starting at record r.
+      uint32_t r = state.rotation++ % b.rotate_count;
       size_t begin = b.rotate_begin, stride = b.rotate_stride;
       size_t len = stride * b.rotate_count, head = r * stride;
       std::memcpy(dst, src, begin);
@@ -147,13 +145,13 @@ const compile::body* lookup(const compile::snapshot& snap, const wire::query& q)
 }  // namespace
 
 size_t respond(const compile::snapshot& snap, std::span<const uint8_t> in,
-               std::span<uint8_t> out, transport t) {
+               std::span<uint8_t> out, transport t, loop_state& state) noexcept {
   wire::query q;
   wire::parse_status st = wire::parse_query(in, q);
   if (st == wire::parse_status::drop) return 0;
   size_t limit = t == transport::tcp ? 65535 : wire::udp_limit(q);
   if (limit > out.size()) limit = out.size();
-  writer w{q, in, out, limit};
+  writer w{q, in, out, limit, state};
   using wire::rcode;
   switch (st) {
     case wire::parse_status::formerr: return w.simple(uint16_t(rcode::formerr));

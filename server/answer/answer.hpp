@@ -11,10 +11,17 @@ namespace sipdns::answer {
 
 enum class transport { udp, tcp };
 
+// What an answering loop keeps from one query to the next: where the next round-robin answer
+// starts. One per loop thread (so no atomic), and it outlives snapshot swaps: a health change
+// must not restart every rotation at the first record.
+struct loop_state {
+  uint32_t rotation = 0;
+};
+
 // Writes the response to `query` into `out` (which must hold at least 65535 bytes for TCP,
 // and wire::our_edns_size for UDP). Returns the response length, or 0 when the packet must be
 // dropped without a reply (shorter than a header, or QR=1).
 size_t respond(const compile::snapshot& snap, std::span<const uint8_t> query,
-               std::span<uint8_t> out, transport t);
+               std::span<uint8_t> out, transport t, loop_state& state) noexcept;
 
 }  // namespace sipdns::answer

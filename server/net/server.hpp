@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "answer/answer.hpp"
 #include "compile/snapshot.hpp"
 #include "net/address.hpp"
 #include "net/handle.hpp"
@@ -70,6 +71,8 @@ class server {
 
   void set_snapshot(compile::snapshot_ptr snap) noexcept;
   const compile::snapshot& snapshot() const noexcept { return *snap_; }
+  // This loop's answering state (round-robin position), shared by its UDP and TCP paths.
+  answer::loop_state& answer_state() noexcept { return answer_state_; }
 
   uv_loop_t* loop() const noexcept { return loop_; }
   const server_config& config() const noexcept { return cfg_; }
@@ -100,6 +103,7 @@ class server {
   server_config cfg_;
   compile::snapshot_ptr current_;
   const compile::snapshot* snap_;
+  answer::loop_state answer_state_;
   std::unique_ptr<uint8_t[]> recv_;
   std::unique_ptr<uint8_t[]> out_;
   std::vector<handle_ptr<udp_listener>> udp_;

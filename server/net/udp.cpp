@@ -142,7 +142,7 @@ size_t udp_listener::read_batch() noexcept {
     // Truncated datagrams are not queries we can answer.
     if (hdr.msg_flags & MSG_TRUNC) continue;
     size_t n = answer::respond(server_.snapshot(), {in_[i].data(), in_msgs_[i].msg_len},
-                               out_[replies], answer::transport::udp);
+                               out_[replies], answer::transport::udp, server_.answer_state());
     if (n == 0) continue;
     if (limiter) {
       auto* peer = reinterpret_cast<const sockaddr*>(&peer_[i]);

@@ -1,5 +1,6 @@
 // DNS numbers used across modules (RFC 1035, RFC 6891 and the RR type registry).
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 namespace sipdns::wire {

@@ -64,8 +64,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   test::allocations = 0;
   test::counting = true;
-  size_t u = answer::respond(snap, query, udp, answer::transport::udp);
-  size_t t = answer::respond(snap, query, tcp, answer::transport::tcp);
+  static answer::loop_state state;  // libFuzzer runs the target on one thread
+  size_t u = answer::respond(snap, query, udp, answer::transport::udp, state);
+  size_t t = answer::respond(snap, query, tcp, answer::transport::tcp, state);
   test::counting = false;
   FUZZ_CHECK(test::allocations == 0);
 

@@ -70,9 +70,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   FUZZ_CHECK(snap != nullptr);
   std::vector<uint8_t> out(65535);
+  answer::loop_state state;
   for (const zone::expanded_zone& z : r.expanded) {
     std::vector<uint8_t> q = soa_query(z.origin);
-    size_t n = answer::respond(*snap, q, out, answer::transport::tcp);
+    size_t n = answer::respond(*snap, q, out, answer::transport::tcp, state);
     FUZZ_CHECK(n >= q.size() && n <= out.size());
     FUZZ_CHECK((out[3] & 0xF) == 0);  // NOERROR: the apex of a loaded zone exists
   }

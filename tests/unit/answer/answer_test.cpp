@@ -47,9 +47,10 @@ std::vector<std::string> zone_lines() {
 struct fixture {
   compile::snapshot_ptr snap = compile::build({test::make_zone("uctest.local.", zone_lines())});
   std::array<uint8_t, 65535> out{};
+  answer::loop_state state;
 
   size_t raw(const std::vector<uint8_t>& q, answer::transport t = answer::transport::udp) {
-    return answer::respond(*snap, q, out, t);
+    return answer::respond(*snap, q, out, t, state);
   }
   test::pkt_ptr ask(const std::vector<uint8_t>& q,
                     answer::transport t = answer::transport::udp) {

@@ -41,9 +41,10 @@ struct fixture {
       "info HINFO \"pc\" \"linux\"", "dangling CNAME nothere", "out CNAME www.example.org.",
       "sub NS ns.sub", "ns.sub A 192.0.2.53", "*.sub A 192.0.2.99"})});
   std::array<uint8_t, 65535> out{};
+  answer::loop_state state;
 
   test::pkt_ptr ask(const std::vector<uint8_t>& q) {
-    size_t n = answer::respond(*snap, q, out, answer::transport::udp);
+    size_t n = answer::respond(*snap, q, out, answer::transport::udp, state);
     REQUIRE(n > 0);
     auto p = test::parse_packet(out.data(), n);
     REQUIRE(p);  // ldns accepts every response, compression pointers included
@@ -181,7 +182,7 @@ TEST_CASE("an unknown opcode gets NOTIMP with every flag clear but QR and the op
   q[2] = uint8_t(15 << 3 | 0x04 | 0x02 | 0x01);
   q[3] = uint8_t(0x80 | 0x40 | 0x20 | 0x10);
   std::array<uint8_t, 512> out{};
-  size_t n = answer::respond(*f.snap, q, out, answer::transport::udp);
+  size_t n = answer::respond(*f.snap, q, out, answer::transport::udp, f.state);
   REQUIRE(n >= 12);
   CHECK(out[2] == uint8_t(0x80 | 15 << 3));
   CHECK(out[3] == 4);  // NOTIMP, RA, Z, AD and CD clear

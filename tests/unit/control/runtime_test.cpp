@@ -88,8 +88,9 @@ struct fixture {
 
   std::vector<std::string> answer(const std::string& name, ldns_rr_type type) {
     std::array<uint8_t, 65535> out{};
+    answer::loop_state state;
     size_t n = answer::respond(*serving, test::make_query(name, type, 4096), out,
-                               answer::transport::tcp);
+                               answer::transport::tcp, state);
     REQUIRE(n > 0);
     test::pkt_ptr p = test::parse_packet(out.data(), n);
     REQUIRE(p);
@@ -97,8 +98,9 @@ struct fixture {
   }
   uint32_t serial() {
     std::array<uint8_t, 65535> out{};
+    answer::loop_state state;
     size_t n = answer::respond(*serving, test::make_query("rt.test.", LDNS_RR_TYPE_SOA), out,
-                               answer::transport::udp);
+                               answer::transport::udp, state);
     REQUIRE(n > 0);
     test::pkt_ptr p = test::parse_packet(out.data(), n);
     REQUIRE(p);

@@ -39,7 +39,8 @@ reply answer_for(const std::string& name, ldns_rr_type type = LDNS_RR_TYPE_A,
                  uint16_t edns = 0) {
   reply r;
   auto q = test::make_query(name, type, edns);
-  r.len = answer::respond(snap(), q, r.bytes, answer::transport::udp);
+  answer::loop_state state;
+  r.len = answer::respond(snap(), q, r.bytes, answer::transport::udp, state);
   REQUIRE(r.len > 0);
   return r;
 }
