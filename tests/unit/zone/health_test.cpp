@@ -3,22 +3,14 @@
 #include <doctest/doctest.h>
 
 #include "zone_support.hpp"
+#include "support/zone_load.hpp"
 
 using namespace sipdns;
 using test::rrset;
+using test::load_ok;
 using V = std::vector<std::string>;
 
 namespace {
-
-zone::zone_set load_ok(const std::vector<std::string>& paths) {
-  zone::load_result r = zone::load(paths);
-  std::string all;
-  for (const auto& d : r.diagnostics) all += zone::format(d) + "\n";
-  INFO(all);
-  REQUIRE(r.diagnostics.empty());
-  REQUIRE(r.zones);
-  return std::move(*r.zones);
-}
 
 const zone::zone& find(const zone::zone_set& set, const std::string& origin) {
   for (const auto& z : set.zones)

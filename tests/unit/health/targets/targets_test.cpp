@@ -8,21 +8,13 @@
 
 #include "health/targets.hpp"
 #include "zone/loader.hpp"
+#include "support/zone_load.hpp"
 
 using namespace sipdns;
+using test::load_ok;
 using V = std::vector<std::string>;
 
 namespace {
-
-zone::zone_set load_ok(const std::vector<std::string>& paths) {
-  zone::load_result r = zone::load(paths);
-  std::string all;
-  for (const auto& d : r.diagnostics) all += zone::format(d) + "\n";
-  INFO(all);
-  REQUIRE(r.diagnostics.empty());
-  REQUIRE(r.zones);
-  return std::move(*r.zones);
-}
 
 struct temp_zone {
   std::filesystem::path path;
