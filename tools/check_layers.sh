@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The layering of server/ and tools/, checked on every #include "module/...": a file may include
+# its own module and the modules listed for it below, nothing else. Run by ctest (`layers`);
+# a wrong include fails the suite with file:line. The list mirrors the target_link_libraries of
+# each module's CMakeLists.txt: change both together.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# module: the modules it may use (its own is always allowed).
+declare -A ALLOWED=(
+  [wire]=""
+  [zone]="wire"
+  [compile]="zone wire"
+  [answer]="compile wire"
+  [rrl]="wire"
+  [net]="answer compile rrl wire"
+  [health/probe]="wire"
+  [health]="health/probe zone wire"
+  [control]="health health/probe compile net zone wire"
+  [daemon]="control health net rrl compile zone wire"
+  [main]="daemon control health net rrl answer compile zone wire"
+  [tools]="compile zone wire"
+)
+
+# The module of a path relative to server/ (longest match: health/probe before health).
+module_of() {
+  case $1 in
+    health/probe/*) echo health/probe ;;
+    */*) echo "${1%%/*}" ;;
+    *) echo "" ;;
+  esac
+}
+
+bad=0
+check_file() {  # FILE MODULE
+  local file=$1 self=$2 line target used
+  while IFS=: read -r line target; do
+    used=$(module_of "$target")
+    [[ -z $used || $used == "$self" ]] && continue
+    [[ " ${ALLOWED[$self]} " == *" $used "* ]] && continue
+    echo "$file:$line: $self may not include \"$target\" (allowed: ${ALLOWED[$self]:-none})" >&2
+    bad=1
+  done < <(grep -n '^#include "' "$file" | sed -E 's/^([0-9]+):#include "([^"]+)".*/\1:\2/')
+}
+
+for f in $(find server -name '*.cpp' -o -name '*.hpp' | sort); do
+  rel=${f#server/}
+  if [[ $rel == main.cpp ]]; then self=main; else self=$(module_of "$rel"); fi
+  if [[ -z ${ALLOWED[$self]+set} ]]; then
+    echo "$f: module '$self' is not in tools/check_layers.sh's list" >&2
+    bad=1
+    continue
+  fi
+  check_file "$f" "$self"
+done
+for f in tools/*.cpp; do check_file "$f" tools; done
+
+((bad == 0)) && echo "layers: every #include follows the module list"
+exit $bad
