@@ -1,6 +1,5 @@
 // Builds the immutable snapshot: indexes names and pre-encodes every answer (RFC 1034 4.3.2).
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <map>
 #include <span>
@@ -568,8 +567,6 @@ snapshot_ptr build_snapshot(const std::vector<zone::expanded_zone>& zones) {
     if (const node* p = snap->find(reinterpret_cast<const uint8_t*>(parent.data()), parent.size()))
       snap->nodes[size_t(p - snap->nodes.data())].wildcard = i + 1;
   }
-  static std::atomic<uint64_t> generation{0};
-  snap->generation = ++generation;
   return snap;
 }
 

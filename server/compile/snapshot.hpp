@@ -87,7 +87,6 @@ class snapshot {
   std::vector<uint16_t> cuts;
   std::string names;                 // every node's name
   std::vector<std::pair<uint16_t, uint32_t>> types;  // (qtype, body) per node
-  uint64_t generation = 0;
 
   // Open-addressing hash table over `nodes` (index + 1; 0 = empty); size is a power of two.
   std::vector<uint32_t> table;

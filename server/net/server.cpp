@@ -13,7 +13,6 @@ server::server(uv_loop_t* loop, server_config cfg, compile::snapshot_ptr snap)
       cfg_(std::move(cfg)),
       current_(std::move(snap)),
       snap_(current_.get()),
-      recv_(new uint8_t[buffer_size]),
       out_(new uint8_t[out_size]) {}
 
 server::~server() { close(); }

@@ -1,8 +1,9 @@
 // The DNS front end of one event loop: UDP and TCP listeners sharing one snapshot and buffers.
 //
 // Design: everything runs on the loop thread. A query is answered synchronously inside the
-// read callback, from `recv_buffer()` into `out_buffer()`, both allocated once per server, so
-// steady-state serving allocates nothing. The snapshot is held as a shared_ptr; the read path
+// read callback, from the listener's or connection's own receive buffers into the UDP
+// listener's reply slots or `out_buffer()`, all allocated once, so steady-state serving
+// allocates nothing. The snapshot is held as a shared_ptr; the read path
 // dereferences a raw pointer to it, and `set_snapshot` (called on the loop thread, e.g. from a
 // uv_queue_work completion) replaces both, so no lock is ever taken.
 #pragma once
@@ -77,8 +78,6 @@ class server {
   uv_loop_t* loop() const noexcept { return loop_; }
   const server_config& config() const noexcept { return cfg_; }
 
-  // Per-server scratch space for the read path (see the design note above).
-  std::span<uint8_t> recv_buffer() noexcept { return {recv_.get(), buffer_size}; }
   // TCP answers are framed in place here, back to back (see out_size).
   std::span<uint8_t> out_buffer() noexcept { return {out_.get(), out_size}; }
 
@@ -91,7 +90,6 @@ class server {
   void unlink(tcp_connection* c) noexcept;
   // A complete query arrived on `c`: it becomes the most recently active.
   void touch(tcp_connection* c) noexcept;
-  size_t connection_count() const noexcept { return connections_; }
 
   static constexpr size_t buffer_size = 65536;
   // Room for two maximal framed TCP responses: a connection gathers the answers to every
@@ -104,7 +102,6 @@ class server {
   compile::snapshot_ptr current_;
   const compile::snapshot* snap_;
   answer::loop_state answer_state_;
-  std::unique_ptr<uint8_t[]> recv_;
   std::unique_ptr<uint8_t[]> out_;
   std::vector<handle_ptr<udp_listener>> udp_;
   std::vector<handle_ptr<tcp_listener>> tcp_;

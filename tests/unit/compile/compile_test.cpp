@@ -141,9 +141,3 @@ TEST_CASE("an answer that cannot fit one message is a located build error") {
                     "." + std::to_string(i % 256));
   CHECK_THROWS_AS(build(lines), compile::build_error);
 }
-
-TEST_CASE("each build is a new generation") {
-  auto a = build({});
-  auto b = build({});
-  CHECK(b->generation > a->generation);
-}
