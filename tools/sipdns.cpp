@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "compile/snapshot.hpp"
+#include "compile/build.hpp"
 #include "wire/c_ptr.hpp"
 #include "wire/constants.hpp"
 #include "wire/name.hpp"

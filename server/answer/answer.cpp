@@ -11,8 +11,8 @@ namespace {
 
 using wire::put16;
 namespace rt = wire::rr_type;
-
-constexpr size_t opt_size = 11;
+namespace at = wire::header;
+using wire::opt_size;
 
 struct writer {
   const wire::query& q;
@@ -20,6 +20,7 @@ struct writer {
   std::span<uint8_t> out;
   size_t limit;
   loop_state& state;
+  wire::reply_info& info;
   // Query flags echoed in the reply: the opcode, RD and CD (RFC 1035 4.1.1, RFC 4035 3.2.2).
   uint16_t echoed = wire::flag::opcode_mask | wire::flag::rd | wire::flag::cd;
 
@@ -27,17 +28,17 @@ struct writer {
   // letter case survives (RFC 4343). Returns the length written.
   size_t header(uint16_t rcode, bool aa, bool echo_question) {
     uint8_t* h = out.data();
-    put16(h, q.id);
+    put16(h + at::id, q.id);
     // QR and the echoed flags; RA never set: we are not a resolver.
     uint16_t flags = wire::flag::qr | (q.flags & echoed);
     if (aa) flags |= wire::flag::aa;
-    put16(h + 2, uint16_t(flags | (rcode & 0xF)));
-    put16(h + 4, echo_question ? 1 : 0);
-    put16(h + 6, 0), put16(h + 8, 0), put16(h + 10, 0);
-    if (!echo_question) return wire::header_size;
+    put16(h + at::flags, uint16_t(flags | (rcode & wire::flag::rcode_mask)));
+    put16(h + at::qdcount, echo_question ? 1 : 0);
+    put16(h + at::ancount, 0), put16(h + at::nscount, 0), put16(h + at::arcount, 0);
+    if (!echo_question) return info.question_end = wire::header_size;
     std::memcpy(h + wire::header_size, in.data() + wire::header_size,
                 q.question_end - wire::header_size);
-    return q.question_end;
+    return info.question_end = uint16_t(q.question_end);
   }
 
   // RFC 6891 section 6.1: our OPT, echoing DO (RFC 3225 section 3); extended rcode bits.
@@ -48,9 +49,10 @@ struct writer {
     put16(p + 3, wire::our_edns_size);
     p[5] = uint8_t(rcode >> 4);
     p[6] = 0;  // version 0
-    put16(p + 7, q.edns_do ? 0x8000 : 0);
+    put16(p + 7, q.edns_do ? wire::edns_do : 0);
     put16(p + 9, 0);
-    put16(out.data() + 10, uint16_t(wire::get16(out.data() + 10) + 1));
+    uint8_t* arcount = out.data() + at::arcount;
+    put16(arcount, uint16_t(wire::get16(arcount) + 1));
     return pos + opt_size;
   }
 
@@ -60,8 +62,22 @@ struct writer {
     return pos;
   }
 
+  // What the body is, for the caller's accounting (rrl/): its kind, and the QNAME suffix it
+  // speaks for (the zone of an NXDOMAIN, the cut of a referral, else the QNAME itself).
+  void describe(const compile::body& b) {
+    using wire::reply_kind;
+    info.kind = b.rcode == uint8_t(wire::rcode::nxdomain) ? reply_kind::nxdomain
+                : !b.authoritative                       ? reply_kind::referral
+                : b.ancount == 0                         ? reply_kind::nodata
+                                                         : reply_kind::answer;
+    info.qtype = q.qtype;
+    size_t scope = b.scope_len ? b.scope_len : q.qname_len;
+    info.name_at = uint16_t(wire::header_size + q.qname_len - scope);
+  }
+
   size_t body(const compile::snapshot& snap, const compile::body& b) {
     size_t pos = header(b.rcode, b.authoritative, true);
+    describe(b);
     size_t reserve = q.has_edns ? opt_size : 0;
     size_t room = limit > pos + reserve ? limit - pos - reserve : 0;
     size_t used = b.size;
@@ -72,7 +88,11 @@ struct writer {
       while (arcount > 0 && snap.cut(b, arcount) > room) --arcount;
       used = snap.cut(b, arcount);
       if (used > room) {
-        put16(out.data() + 2, uint16_t(wire::get16(out.data() + 2) | wire::flag::tc));
+        // Nothing of the body goes out: the reply names the QNAME only (as RRL always
+        // keyed a truncated reply).
+        info.name_at = wire::header_size;
+        uint8_t* flags = out.data() + at::flags;
+        put16(flags, uint16_t(wire::get16(flags) | wire::flag::tc));
         return q.has_edns ? opt(pos, b.rcode) : pos;
       }
     }
@@ -99,11 +119,11 @@ struct writer {
       size_t target = f->target == to::body     ? body_start + f->value
                       : f->target == to::suffix ? wire::header_size + q.qname_len - f->value
                                                 : wire::header_size;
-      put16(dst + f->pos, uint16_t(0xC000 | target));
+      put16(dst + f->pos, uint16_t(wire::pointer_tag | target));
     }
-    put16(out.data() + 6, b.ancount);
-    put16(out.data() + 8, b.nscount);
-    put16(out.data() + 10, arcount);
+    put16(out.data() + at::ancount, b.ancount);
+    put16(out.data() + at::nscount, b.nscount);
+    put16(out.data() + at::arcount, arcount);
     pos += used;
     return q.has_edns ? opt(pos, b.rcode) : pos;
   }
@@ -145,13 +165,15 @@ const compile::body* lookup(const compile::snapshot& snap, const wire::query& q)
 }  // namespace
 
 size_t respond(const compile::snapshot& snap, std::span<const uint8_t> in,
-               std::span<uint8_t> out, transport t, loop_state& state) noexcept {
+               std::span<uint8_t> out, transport t, loop_state& state,
+               wire::reply_info& info) noexcept {
+  info = {};
   wire::query q;
   wire::parse_status st = wire::parse_query(in, q);
   if (st == wire::parse_status::drop) return 0;
-  size_t limit = t == transport::tcp ? 65535 : wire::udp_limit(q);
+  size_t limit = t == transport::tcp ? wire::max_message : wire::udp_limit(q);
   if (limit > out.size()) limit = out.size();
-  writer w{q, in, out, limit, state};
+  writer w{q, in, out, limit, state, info};
   using wire::rcode;
   switch (st) {
     case wire::parse_status::formerr: return w.simple(uint16_t(rcode::formerr));

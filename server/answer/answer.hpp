@@ -6,6 +6,7 @@
 #include <span>
 
 #include "compile/snapshot.hpp"
+#include "wire/reply.hpp"
 
 namespace sipdns::answer {
 
@@ -20,8 +21,16 @@ struct loop_state {
 
 // Writes the response to `query` into `out` (which must hold at least 65535 bytes for TCP,
 // and wire::our_edns_size for UDP). Returns the response length, or 0 when the packet must be
-// dropped without a reply (shorter than a header, or QR=1).
+// dropped without a reply (shorter than a header, or QR=1). `info` says what the reply is
+// (kind, the name it speaks for, where its question ends), for the UDP path's RRL.
 size_t respond(const compile::snapshot& snap, std::span<const uint8_t> query,
-               std::span<uint8_t> out, transport t, loop_state& state) noexcept;
+               std::span<uint8_t> out, transport t, loop_state& state,
+               wire::reply_info& info) noexcept;
+// The same, for callers that account nothing (TCP, tests).
+inline size_t respond(const compile::snapshot& snap, std::span<const uint8_t> query,
+                      std::span<uint8_t> out, transport t, loop_state& state) noexcept {
+  wire::reply_info ignored;
+  return respond(snap, query, out, t, state, ignored);
+}
 
 }  // namespace sipdns::answer

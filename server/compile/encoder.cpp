@@ -3,16 +3,17 @@
 
 #include <stdexcept>
 
-#include "compile/snapshot.hpp"
+#include "compile/build.hpp"
 #include "wire/constants.hpp"
 #include "wire/name.hpp"
-#include "zone/rr_parse.hpp"
+#include "zone/type_name.hpp"
 
 namespace sipdns::compile {
 namespace {
 
 // A pointer must fit 14 bits; the question before the body is at most 12 + 255 + 4 bytes.
-constexpr size_t max_pointer_target = 0x3FFF - (wire::header_size + wire::max_name + 4);
+constexpr size_t max_pointer_target =
+    wire::max_pointer - (wire::header_size + wire::max_name + wire::question_fixed_size);
 
 }  // namespace
 
@@ -95,10 +96,10 @@ void encoder::put_rr(const zone::record& r, uint32_t ttl, std::string_view owner
     put_raw(tail);
   }
   size_t rdlen = out_.size() - rdata_start;
-  if (rdlen > 0xFFFF || out_.size() > 0xFFFF)
+  if (rdlen > UINT16_MAX || out_.size() > wire::max_message)
     throw build_error({r.where, zone::severity::error,
                        "an answer with " + wire::name_to_text(r.owner) + " " +
-                           zone::detail::type_name(r.type) +
+                           zone::type_name(r.type) +
                            " would exceed 65535 bytes, more than one DNS message can carry"});
   wire::put16(reinterpret_cast<uint8_t*>(out_.data()) + rdlen_at, uint16_t(rdlen));
 }

@@ -3,8 +3,11 @@
 // Design: a snapshot is built once (zone load, reload, health change) and never modified
 // afterwards; round-robin rotation uses a counter of the answering loop (answer/), which
 // outlives snapshot swaps and changes only the order in which slices are copied. It is
-// shared as shared_ptr<const snapshot>; a reload builds a new one and each event loop swaps
-// its pointer on its own thread, so the read path takes no lock.
+// shared as shared_ptr<const snapshot>; a reload builds a new one (compile/build.hpp) and each
+// event loop swaps its pointer on its own thread, so the read path takes no lock.
+//
+// This header is what the read path (answer/, net/) sees of compile/: the data and `find`,
+// built on wire/ only; the zone model stays on the builder's side (layers: tools/check_layers.sh).
 //
 // Each precompiled answer is a "body": the answer, authority and additional records that
 // follow the question, encoded with compression, stored as slices of shared pools. Compression pointers that target the
@@ -13,13 +16,12 @@
 #pragma once
 #include <cstdint>
 #include <memory>
-#include <stdexcept>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
-#include "wire/constants.hpp"
-#include "zone/derive.hpp"
-#include "zone/diagnostic.hpp"
+#include "wire/name.hpp"
 
 namespace sipdns::compile {
 
@@ -47,6 +49,10 @@ struct body {
   uint16_t ancount = 0, nscount = 0, arcount = 0;
   uint8_t rcode = 0;                 // wire::rcode value (BADVERS never comes from a body)
   bool authoritative = true;         // AA bit (false for referrals)
+  // The name a negative answer or a referral speaks for, as the length of the QNAME suffix
+  // naming it: the zone apex (NXDOMAIN) or the cut (referral); 0 for answers to the QNAME
+  // itself. answer/ reports it with the reply (RRL keys NXDOMAIN by zone, referrals by cut).
+  uint8_t scope_len = 0;
   // Round-robin: the answer RRs in [rotate_begin, rotate_begin + rotate_count*rotate_stride)
   // are equal-sized and start at a different one on each use.
   uint16_t rotate_begin = 0, rotate_count = 0, rotate_stride = 0;
@@ -94,16 +100,12 @@ class snapshot {
 
 using snapshot_ptr = std::shared_ptr<const snapshot>;
 
-// An answer that cannot be built, located at the zone record that made it too big, so the
-// caller reports it like any zone error ("file:line:column: error: ...").
-struct build_error : std::runtime_error {
-  explicit build_error(zone::diagnostic d)
-      : std::runtime_error(zone::format(d)), diagnostic(std::move(d)) {}
-  zone::diagnostic diagnostic;
-};
-
-// Builds a snapshot. Throws build_error when an answer would not fit one DNS message (e.g. a
-// CNAME whose target RRset alone nearly fills one), std::runtime_error on internal limits.
-snapshot_ptr build(const std::vector<zone::expanded_zone>& zones);
+// The hash of `table` (FNV-1a over the lower-cased wire name): the builder fills the table
+// with it, find() probes with it.
+inline uint64_t name_hash(const uint8_t* p, size_t n) {
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
+  return h;
+}
 
 }  // namespace sipdns::compile

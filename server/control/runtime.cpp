@@ -11,6 +11,7 @@
 #include <cstring>
 #include <exception>
 
+#include "compile/build.hpp"
 #include "health/targets.hpp"
 #include "wire/constants.hpp"
 #include "wire/name.hpp"

@@ -18,6 +18,7 @@
 
 #include "compile/snapshot.hpp"
 #include "health/monitor.hpp"
+#include "zone/derive.hpp"
 #include "zone/model.hpp"
 
 namespace sipdns::control {

@@ -141,14 +141,15 @@ size_t udp_listener::read_batch() noexcept {
     const msghdr& hdr = in_msgs_[i].msg_hdr;
     // Truncated datagrams are not queries we can answer.
     if (hdr.msg_flags & MSG_TRUNC) continue;
+    wire::reply_info info;
     size_t n = answer::respond(server_.snapshot(), {in_[i].data(), in_msgs_[i].msg_len},
-                               out_[replies], answer::transport::udp, server_.answer_state());
+                               out_[replies], answer::transport::udp, server_.answer_state(), info);
     if (n == 0) continue;
     if (limiter) {
       auto* peer = reinterpret_cast<const sockaddr*>(&peer_[i]);
-      rrl::verdict v = limiter->check(peer, {out_[replies].data(), n}, now_s);
+      rrl::verdict v = limiter->check(peer, {out_[replies].data(), n}, info, now_s);
       if (v == rrl::verdict::drop) continue;
-      if (v == rrl::verdict::slip) n = rrl::limiter::truncate({out_[replies].data(), n});
+      if (v == rrl::verdict::slip) n = rrl::limiter::truncate({out_[replies].data(), n}, info);
     }
     out_iov_[replies] = {out_[replies].data(), n};
     mmsghdr& m = out_msgs_[replies];

@@ -1,4 +1,4 @@
-// Response rate limiting: reply classification, the credit table, slip and episode logging.
+// Response rate limiting: reply keys, the credit table, slip and episode logging.
 #include "rrl/limiter.hpp"
 
 #include <arpa/inet.h>
@@ -30,18 +30,16 @@ registry& reg() {
   return r;
 }
 
-// Where QNAME ends (the offset of its terminal zero byte), or 0 when the reply has no
-// well-formed question. The question is the client's, echoed verbatim, so uncompressed.
-size_t qname_end(std::span<const uint8_t> r) {
-  if (r.size() < wire::header_size || get16(r.data() + 4) == 0) return 0;
-  size_t pos = wire::header_size;
-  while (pos < r.size() && pos - wire::header_size < wire::max_name) {
-    uint8_t len = r[pos];
-    if (len == 0) return pos + 4 < r.size() ? pos : 0;  // QTYPE and QCLASS follow
-    if (len > wire::max_label) return 0;
-    pos += 1 + len;
+// BIND's classes: NODATA counts as an answer for its name.
+response_class class_of(wire::reply_kind kind) {
+  switch (kind) {
+    case wire::reply_kind::answer:
+    case wire::reply_kind::nodata: return response_class::answer;
+    case wire::reply_kind::nxdomain: return response_class::nxdomain;
+    case wire::reply_kind::referral: return response_class::referral;
+    case wire::reply_kind::error: break;
   }
-  return 0;
+  return response_class::error;
 }
 
 // The splitmix64 finaliser: spreads the FNV state over every bit of the bucket index.
@@ -62,6 +60,15 @@ void mask_bits(uint8_t* bytes, size_t size, unsigned length) {
     unsigned bits = length > i * 8 ? length - unsigned(i * 8) : 0;
     if (bits < 8) bytes[i] &= uint8_t(0xFF00 >> bits);
   }
+}
+
+// "text" with its quotes, built by appends (GCC 12 reports a false -Wrestrict on
+// "\"" + std::string(...)).
+std::string quoted(std::string_view text) {
+  std::string q(1, '"');
+  q += text;
+  q += '"';
+  return q;
 }
 
 }  // namespace
@@ -92,7 +99,7 @@ std::optional<prefix> parse_prefix(std::string_view text, std::string& err) {
   } else if (inet_pton(AF_INET6, a.c_str(), p.bytes) == 1) {
     p.family = AF_INET6;
   } else {
-    err = "\"" + std::string(text) + "\" is not an address or ADDRESS/LENGTH prefix";
+    err = quoted(text) + " is not an address or ADDRESS/LENGTH prefix";
     return std::nullopt;
   }
   unsigned max = p.family == AF_INET ? 32 : 128;
@@ -101,7 +108,7 @@ std::optional<prefix> parse_prefix(std::string_view text, std::string& err) {
     auto [end, ec] = std::from_chars(len_text.data(), len_text.data() + len_text.size(), len);
     if (len_text.empty() || ec != std::errc{} || end != len_text.data() + len_text.size() ||
         len > max) {
-      err = "\"" + std::string(text) + "\": prefix length must be 0.." + std::to_string(max);
+      err = quoted(text) + ": prefix length must be 0.." + std::to_string(max);
       return std::nullopt;
     }
   }
@@ -111,7 +118,7 @@ std::optional<prefix> parse_prefix(std::string_view text, std::string& err) {
   mask_bits(masked, max / 8, len);
   if (std::memcmp(masked, p.bytes, max / 8) != 0) {
     std::memcpy(p.bytes, masked, 16);
-    err = "\"" + std::string(text) + "\" has host bits set; did you mean " + to_string(p) + "?";
+    err = quoted(text) + " has host bits set; did you mean " + to_string(p) + "?";
     return std::nullopt;
   }
   return p;
@@ -203,46 +210,27 @@ limiter::entry& limiter::find(uint64_t key, uint32_t now_s) noexcept {
   return *victim;
 }
 
-verdict limiter::check(const sockaddr* peer, std::span<const uint8_t> r, uint32_t now_s) noexcept {
+verdict limiter::check(const sockaddr* peer, std::span<const uint8_t> r,
+                       const wire::reply_info& info, uint32_t now_s) noexcept {
   for (const prefix& p : cfg_.exempt)
     if (p.contains(peer)) return verdict::send;
-  if (r.size() < wire::header_size) return verdict::send;
 
-  // Classify from the reply itself: the header's rcode, AA and counts, and the question.
-  const uint16_t flags = get16(r.data() + 2);
-  const uint8_t rcode = flags & 0xF;
-  const uint16_t ancount = get16(r.data() + 6), nscount = get16(r.data() + 8);
-  const size_t qend = qname_end(r);
-  response_class cls = response_class::error;
-  size_t name_from = qend ? wire::header_size : 0;  // 0 = no name in the key
-  if (rcode == uint8_t(wire::rcode::nxdomain)) {
-    cls = response_class::nxdomain;
-  } else if (rcode == uint8_t(wire::rcode::noerror) && (flags & wire::flag::aa)) {
-    cls = response_class::answer;
-  } else if (rcode == uint8_t(wire::rcode::noerror) &&
-             (nscount > 0 || (flags & wire::flag::tc))) {
-    cls = response_class::referral;
-  } else {
-    name_from = 0;  // errors: one key per client prefix, whatever names are asked
-  }
-  // NXDOMAIN and referrals are keyed by the zone or the cut, not the name asked, so that
-  // random subdomains (a.example., b.example., ...) share one key (BIND does the same). The
-  // first authority record's owner is a compression pointer into QNAME: its suffix.
-  if (qend && (cls == response_class::nxdomain || cls == response_class::referral) &&
-      ancount == 0 && nscount > 0 && qend + 6 < r.size()) {
-    const uint8_t* owner = r.data() + qend + 5;
-    size_t target = size_t(get16(owner) & 0x3FFF);
-    if ((owner[0] & 0xC0) == 0xC0 && target >= wire::header_size && target <= qend)
-      name_from = target;
-  }
+  // The answer path says what the reply is and which name it speaks for: the QNAME for
+  // answers, the zone for NXDOMAIN and the cut for referrals, so that random subdomains
+  // (a.example., b.example., ...) share one key (BIND does the same). Errors: one key per
+  // client prefix, whatever names are asked.
+  const response_class cls = class_of(info.kind);
+  const size_t name_end = info.question_end - wire::question_fixed_size;  // past the root
+  const bool named = cls != response_class::error && info.name_at >= wire::header_size &&
+                     info.name_at < name_end && info.question_end <= r.size();
 
   uint8_t client[17];
   client_key(peer, client);
   uint64_t h = seed_ ^ (uint64_t(cls) + 1) * 0x9e3779b97f4a7c15ULL;
   for (uint8_t c : client) h = (h ^ c) * fnv_prime;
-  if (name_from)
-    for (size_t i = name_from; i <= qend; ++i) h = (h ^ lower(r[i])) * fnv_prime;
-  if (cls == response_class::answer && qend) h = (h ^ get16(r.data() + qend + 1)) * fnv_prime;
+  if (named)
+    for (size_t i = info.name_at; i < name_end; ++i) h = (h ^ lower(r[i])) * fnv_prime;
+  if (cls == response_class::answer && named) h = (h ^ info.qtype) * fnv_prime;
   uint64_t key = mix(h);
   if (key == 0) key = 1;
 
@@ -266,14 +254,15 @@ verdict limiter::check(const sockaddr* peer, std::span<const uint8_t> r, uint32_
   return slip ? verdict::slip : verdict::drop;
 }
 
-size_t limiter::truncate(std::span<uint8_t> r) noexcept {
-  if (r.size() < wire::header_size) return r.size();
-  size_t qend = qname_end(r);
-  size_t len = qend ? qend + 5 : wire::header_size;
-  put16(r.data() + 2, uint16_t(get16(r.data() + 2) | wire::flag::tc));
-  put16(r.data() + 4, qend ? 1 : 0);
-  put16(r.data() + 6, 0), put16(r.data() + 8, 0), put16(r.data() + 10, 0);
-  return len;
+size_t limiter::truncate(std::span<uint8_t> r, const wire::reply_info& info) noexcept {
+  namespace at = wire::header;
+  if (r.size() < wire::header_size || info.question_end > r.size()) return r.size();
+  uint8_t* flags = r.data() + at::flags;
+  put16(flags, uint16_t(get16(flags) | wire::flag::tc));
+  put16(r.data() + at::qdcount, info.question_end > wire::header_size ? 1 : 0);
+  put16(r.data() + at::ancount, 0), put16(r.data() + at::nscount, 0);
+  put16(r.data() + at::arcount, 0);
+  return info.question_end;
 }
 
 void limiter::note_limited(const uint8_t client[17], uint32_t now_s, bool slipped) noexcept {

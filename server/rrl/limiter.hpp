@@ -28,6 +28,8 @@
 #include <string_view>
 #include <vector>
 
+#include "wire/reply.hpp"
+
 namespace sipdns::rrl {
 
 // An address prefix such as 10.1.2.0/24 or 2001:db8::/56 (for --rrl-exempt).
@@ -83,13 +85,16 @@ class limiter {
   limiter(const limiter&) = delete;
   limiter& operator=(const limiter&) = delete;
 
-  // The verdict for `reply` (a response we wrote, `len` bytes) to `peer` at `now_s` (seconds
-  // of a monotonic clock).
-  verdict check(const sockaddr* peer, std::span<const uint8_t> reply, uint32_t now_s) noexcept;
+  // The verdict for `reply` (a response we wrote) to `peer` at `now_s` (seconds of a
+  // monotonic clock). `info` is what answer::respond said of it: the key's class and name
+  // come from there (the name's bytes from the reply's question), nothing is parsed.
+  verdict check(const sockaddr* peer, std::span<const uint8_t> reply,
+                const wire::reply_info& info, uint32_t now_s) noexcept;
 
   // Rewrites `reply` in place into the slip form: same ID, flags and rcode with TC set, the
-  // question echoed, no records (no OPT either). Returns the new length.
-  static size_t truncate(std::span<uint8_t> reply) noexcept;
+  // question echoed (it ends at info.question_end), no records (no OPT either). Returns the
+  // new length.
+  static size_t truncate(std::span<uint8_t> reply, const wire::reply_info& info) noexcept;
 
   // Ends (and logs) the limiting episodes of prefixes not limited for `window` seconds. Call
   // about once a second; cheap (a scan of a few slots).

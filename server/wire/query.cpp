@@ -30,7 +30,7 @@ size_t skip_name(std::span<const uint8_t> p, size_t pos) {
   while (pos < p.size()) {
     uint8_t len = p[pos];
     if (len == 0) return pos + 1;
-    if ((len & 0xC0) == 0xC0) return pos + 2 <= p.size() ? pos + 2 : 0;
+    if ((len & pointer_tag >> 8) == pointer_tag >> 8) return pos + 2 <= p.size() ? pos + 2 : 0;
     if (len > max_label) return 0;
     pos += 1 + size_t(len);
     seen += 1 + size_t(len);
@@ -54,14 +54,14 @@ bool options_well_formed(std::span<const uint8_t> p, size_t pos, size_t end) {
 parse_status parse_query(std::span<const uint8_t> p, query& q) {
   q = query{};
   if (p.size() < header_size) return parse_status::drop;
-  q.id = get16(p.data());
-  q.flags = get16(p.data() + 2);
+  q.id = get16(p.data() + header::id);
+  q.flags = get16(p.data() + header::flags);
   if (q.flags & flag::qr) return parse_status::drop;  // never answer a response
-  uint16_t qdcount = get16(p.data() + 4);
-  uint16_t ancount = get16(p.data() + 6);
-  uint16_t nscount = get16(p.data() + 8);
-  uint16_t arcount = get16(p.data() + 10);
-  uint8_t opcode = (q.flags >> 11) & 0xF;
+  uint16_t qdcount = get16(p.data() + header::qdcount);
+  uint16_t ancount = get16(p.data() + header::ancount);
+  uint16_t nscount = get16(p.data() + header::nscount);
+  uint16_t arcount = get16(p.data() + header::arcount);
+  bool query_opcode = (q.flags & flag::opcode_mask) == 0;
 
   // The whole message is walked whatever the opcode or QDCOUNT, so that every reply,
   // NOTIMP and FORMERR included, carries an OPT when the query had one (RFC 6891 section 7).
@@ -69,7 +69,7 @@ parse_status parse_query(std::span<const uint8_t> p, query& q) {
   size_t pos = header_size;
   if (qdcount == 1) {
     size_t qlen = read_qname(p, header_size);
-    if (qlen == 0 || header_size + qlen + 4 > p.size()) {
+    if (qlen == 0 || header_size + qlen + question_fixed_size > p.size()) {
       malformed = true;
     } else {
       q.qname_len = qlen;
@@ -77,15 +77,15 @@ parse_status parse_query(std::span<const uint8_t> p, query& q) {
       name_lower(q.qname_lower, qlen);
       q.qtype = get16(p.data() + header_size + qlen);
       q.qclass = get16(p.data() + header_size + qlen + 2);
-      q.question_end = pos = header_size + qlen + 4;
+      q.question_end = pos = header_size + qlen + question_fixed_size;
       q.question_ok = true;
     }
   } else {
     // Several questions are skipped only to reach a possible OPT; none is echoed.
     for (uint32_t i = 0; i < qdcount && !malformed; ++i) {
       pos = skip_name(p, pos);
-      if (pos == 0 || pos + 4 > p.size()) malformed = true;
-      else pos += 4;
+      if (pos == 0 || pos + question_fixed_size > p.size()) malformed = true;
+      else pos += question_fixed_size;
     }
   }
 
@@ -96,15 +96,15 @@ parse_status parse_query(std::span<const uint8_t> p, query& q) {
     bool additional = i >= uint32_t(ancount) + nscount;
     size_t owner = pos;
     pos = skip_name(p, pos);
-    if (pos == 0 || pos + 10 > p.size()) {
+    if (pos == 0 || pos + rr_fixed_size > p.size()) {
       malformed = true;
       break;
     }
     uint16_t type = get16(p.data() + pos);
     uint16_t rclass = get16(p.data() + pos + 2);
-    uint32_t ttl = uint32_t(get16(p.data() + pos + 4)) << 16 | get16(p.data() + pos + 6);
+    uint32_t ttl = get32(p.data() + pos + 4);
     uint16_t rdlen = get16(p.data() + pos + 8);
-    pos += 10;
+    pos += rr_fixed_size;
     if (pos + rdlen > p.size()) {
       malformed = true;
       break;
@@ -115,7 +115,7 @@ parse_status parse_query(std::span<const uint8_t> p, query& q) {
         q.has_edns = true;
         q.edns_udp_size = rclass < udp_min_size ? udp_min_size : rclass;
         q.edns_version = uint8_t(ttl >> 16);
-        q.edns_do = (ttl & 0x8000) != 0;
+        q.edns_do = (ttl & edns_do) != 0;
       }
       if (!first || !additional || p[owner] != 0 || !options_well_formed(p, pos, pos + rdlen)) {
         q.edns_do = false;  // nothing of a malformed OPT is echoed
@@ -128,7 +128,7 @@ parse_status parse_query(std::span<const uint8_t> p, query& q) {
 
   // RFC 1035 4.1.1: anything but QUERY is not implemented (NOTIFY/UPDATE come later), whatever
   // the rest of the message holds.
-  if (opcode != 0) return parse_status::notimp;
+  if (!query_opcode) return parse_status::notimp;
   if (malformed) return parse_status::formerr;
   // RFC 6891 section 6.1.3: an unknown EDNS version is answered BADVERS before anything else,
   // since the version may change what the rest of the message means.

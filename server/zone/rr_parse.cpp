@@ -28,12 +28,18 @@ std::string rdf_bytes(const ldns_rdf* rdf) {
 }
 
 }  // namespace
+}  // namespace sipdns::zone::detail
+
+namespace sipdns::zone {
 
 std::string type_name(uint16_t type) {
   wire::c_string s(ldns_rr_type2str(ldns_rr_type(type)));
   return s ? std::string(s.get()) : "TYPE" + std::to_string(type);
 }
 
+}  // namespace sipdns::zone
+
+namespace sipdns::zone::detail {
 namespace {
 
 // The checks both paths share, once owner, type, TTL and rdata are known.

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "zone/model.hpp"
+#include "zone/type_name.hpp"
 
 namespace sipdns::zone::detail {
 
@@ -22,8 +23,5 @@ parsed_record parse_record(std::string_view text, std::string_view origin, uint3
 // The same through ldns only: the reference the fast path is tested against.
 parsed_record parse_record_ldns(std::string_view text, std::string_view origin,
                                 uint32_t default_ttl);
-
-// Presentation name of a type ("SRV", "TYPE65400").
-std::string type_name(uint16_t type);
 
 }  // namespace sipdns::zone::detail

@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "compile/snapshot.hpp"
+#include "compile/build.hpp"
 #include "net/address.hpp"
 #include "net/server.hpp"
 #include "support/dns_packet.hpp"

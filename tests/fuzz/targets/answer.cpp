@@ -12,6 +12,7 @@
 
 #include "answer/answer.hpp"
 #include "check.hpp"
+#include "compile/build.hpp"
 #include "wire/constants.hpp"
 #include "zone/loader.hpp"
 

@@ -7,6 +7,7 @@
 #include <new>
 
 #include "answer/answer.hpp"
+#include "compile/build.hpp"
 #include "support/alloc_counter.hpp"
 #include "support/ldns_support.hpp"
 

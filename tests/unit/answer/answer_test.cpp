@@ -5,6 +5,7 @@
 #include <array>
 
 #include "answer/answer.hpp"
+#include "compile/build.hpp"
 #include "support/ldns_support.hpp"
 #include "wire/constants.hpp"
 #include "wire/query.hpp"

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "answer/answer.hpp"
+#include "compile/build.hpp"
 #include "support/ldns_support.hpp"
 
 using namespace sipdns;

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "compile/snapshot.hpp"
+#include "compile/build.hpp"
 #include "support/ldns_support.hpp"
 #include "wire/constants.hpp"
 

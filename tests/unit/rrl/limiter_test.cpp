@@ -1,5 +1,5 @@
-// The RRL limiter driven by real replies (answer::respond on a real snapshot), hand-made
-// client addresses and an injected clock in seconds.
+// The RRL limiter driven by real replies (answer::respond on a real snapshot, with what it
+// says of each reply), hand-made client addresses and an injected clock in seconds.
 #include <arpa/inet.h>
 #include <doctest/doctest.h>
 
@@ -11,6 +11,7 @@
 #include <string>
 
 #include "answer/answer.hpp"
+#include "compile/build.hpp"
 #include "rrl/limiter.hpp"
 #include "support/alloc_counter.hpp"
 #include "support/ldns_support.hpp"
@@ -29,10 +30,11 @@ const compile::snapshot& snap() {
   return *s;
 }
 
-// The reply sipdnsd would send over UDP for NAME TYPE.
+// The reply sipdnsd would send over UDP for NAME TYPE, and what respond() said of it.
 struct reply {
   std::array<uint8_t, wire::our_edns_size> bytes{};
   size_t len = 0;
+  wire::reply_info info;
   std::span<const uint8_t> span() const { return {bytes.data(), len}; }
 };
 reply answer_for(const std::string& name, ldns_rr_type type = LDNS_RR_TYPE_A,
@@ -40,7 +42,7 @@ reply answer_for(const std::string& name, ldns_rr_type type = LDNS_RR_TYPE_A,
   reply r;
   auto q = test::make_query(name, type, edns);
   answer::loop_state state;
-  r.len = answer::respond(snap(), q, r.bytes, answer::transport::udp, state);
+  r.len = answer::respond(snap(), q, r.bytes, answer::transport::udp, state, r.info);
   REQUIRE(r.len > 0);
   return r;
 }
@@ -73,7 +75,7 @@ struct tally {
 tally ask(rrl::limiter& l, const char* client, const reply& r, uint32_t now, int n) {
   tally t;
   auto peer = addr(client);
-  for (int i = 0; i < n; ++i) switch (l.check(sa(peer), r.span(), now)) {
+  for (int i = 0; i < n; ++i) switch (l.check(sa(peer), r.span(), r.info, now)) {
       case verdict::send: ++t.sent; break;
       case verdict::slip: ++t.slipped; break;
       case verdict::drop: ++t.dropped; break;
@@ -202,7 +204,7 @@ TEST_CASE("exempt prefixes are never limited") {
 TEST_CASE("the slip reply: TC set, question echoed, no records, no OPT") {
   auto r = answer_for("_sip._udp.uctest.local.", LDNS_RR_TYPE_SRV, 1232);
   reply t = r;
-  t.len = rrl::limiter::truncate({t.bytes.data(), t.len});
+  t.len = rrl::limiter::truncate({t.bytes.data(), t.len}, t.info);
   auto pkt = test::parse_packet(t.bytes.data(), t.len);
   REQUIRE(pkt);
   CHECK(ldns_pkt_tc(pkt.get()));
@@ -218,7 +220,7 @@ TEST_CASE("the slip reply: TC set, question echoed, no records, no OPT") {
   CHECK(t.len == 12 + 24 + 4);  // header, QNAME, QTYPE and QCLASS
   // A header without a question (FORMERR for garbage) stays a bare header.
   std::array<uint8_t, 12> bare{0, 1, 0x80, 1, 0, 0, 0, 0, 0, 0, 0, 0};
-  CHECK(rrl::limiter::truncate(bare) == 12);
+  CHECK(rrl::limiter::truncate(bare, wire::reply_info{}) == 12);
   CHECK((bare[2] & 0x02) != 0);
 }
 
@@ -267,7 +269,8 @@ TEST_CASE("the table is fixed: checking allocates nothing, whatever the number o
   size_t sent = 0;
   for (uint32_t s = 0; s < 3; ++s)
     for (const auto& cl : clients)
-      for (const auto& r : replies) sent += l.check(sa(cl), r.span(), s) == verdict::send;
+      for (const auto& r : replies)
+        sent += l.check(sa(cl), r.span(), r.info, s) == verdict::send;
   CHECK(test::allocations.load() == before);
   CHECK(sent == 3 * clients.size() * replies.size());  // each key asked once a second
 }
