@@ -7,29 +7,31 @@
 #include <string>
 #include <vector>
 
-#include "net/handle.hpp"
+#include "uv/handle.hpp"
+#include "uv/owner.hpp"
 
 namespace sipdns::control {
 
-class control_socket {
+class control_socket final : public uv::handle_owner {
  public:
   // Handles one command line; returns the reply lines. Runs on the loop thread.
   using handler = std::function<std::vector<std::string>(const std::string& line)>;
 
   // Returns nullptr with `err` set when the socket cannot be created.
-  static net::handle_ptr<control_socket> open(uv_loop_t* loop, const std::string& path,
-                                              handler h, std::string& err);
-  control_socket(const control_socket&) = delete;
-  control_socket& operator=(const control_socket&) = delete;
+  static uv::handle_ptr<control_socket> open(uv_loop_t* loop, const std::string& path, handler h,
+                                             std::string& err);
   void close() noexcept;
 
+  static constexpr size_t max_line = 1024;  // a longer command closes the connection
+
  private:
-  struct client;
+  class client;
   control_socket(std::string path, handler h) : path_(std::move(path)), handler_(std::move(h)) {}
-  ~control_socket() = default;
+  ~control_socket() override = default;
   static void on_connection(uv_stream_t* server, int status) noexcept;
 
   uv_pipe_t pipe_{};
+  client* clients_ = nullptr;  // open connections, newest first
   std::string path_;
   handler handler_;
 };

@@ -9,18 +9,18 @@
 
 namespace sipdns::daemon {
 
-std::vector<std::string> run_command(const std::string& line, control::runtime& rt,
-                                     net::reloader& rebuild) {
+std::vector<std::string> run_command(const std::string& line, control::runtime& runtime,
+                                     net::reloader& rebuild, const rrl::tally* rrl_totals) {
   std::istringstream in(line);
   std::string cmd, arg;
   in >> cmd >> arg;
   if (cmd == "status") {
-    auto lines = rt.status_lines();
-    if (std::string rrl = rrl::status_line(); !rrl.empty()) lines.push_back(rrl);
+    auto lines = runtime.status_lines();
+    if (rrl_totals) lines.push_back(rrl::status_line(rrl_totals->read()));
     return lines;
   }
   if ((cmd == "drain" || cmd == "undrain") && !arg.empty()) {
-    std::string reply = rt.drain(arg, cmd == "drain");
+    std::string reply = runtime.drain(arg, cmd == "drain");
     if (reply.starts_with("ok")) {
       std::fprintf(stderr, "sipdnsd: %s\n", reply.substr(4).c_str());
       rebuild.request();
@@ -28,7 +28,7 @@ std::vector<std::string> run_command(const std::string& line, control::runtime& 
     return {reply};
   }
   if (cmd == "reload") {
-    rt.request_reload();
+    runtime.request_reload();
     rebuild.request();
     return {"ok: reload requested"};
   }

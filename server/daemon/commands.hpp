@@ -5,12 +5,14 @@
 
 #include "control/runtime.hpp"
 #include "net/reload.hpp"
+#include "rrl/limiter.hpp"
 
 namespace sipdns::daemon {
 
 // The control protocol: one command per connection, reply lines (see control_socket.hpp).
-// A drain, undrain or reload asks `rebuild` for a new snapshot.
-std::vector<std::string> run_command(const std::string& line, control::runtime& rt,
-                                     net::reloader& rebuild);
+// A drain, undrain or reload asks `rebuild` for a new snapshot. `rrl_totals` is the daemon's rate
+// limiting totals, null when RRL is off (status then has no rrl line).
+std::vector<std::string> run_command(const std::string& line, control::runtime& runtime,
+                                     net::reloader& rebuild, const rrl::tally* rrl_totals);
 
 }  // namespace sipdns::daemon

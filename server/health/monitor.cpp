@@ -6,14 +6,18 @@
 namespace sipdns::health {
 
 monitor::monitor(notify_fn notify) : notify_(std::move(notify)) {
-  uv_loop_init(&loop_);
-  uv_async_init(&loop_, &wake_, [](uv_async_t* a) noexcept {
-    static_cast<monitor*>(a->data)->on_wake();
-  });
-  wake_.data = this;
-  uv_timer_init(&loop_, &timer_);
-  timer_.data = this;
-  runner_ = std::make_unique<probe_runner>(&loop_);
+  int status = loop_.init();
+  if (status == 0) wake_ = uv::async::open(loop_.get(), [this] { on_wake(); }, status);
+  if (status == 0) timer_ = uv::timer::open(loop_.get(), [this] { schedule(); }, status);
+  if (status < 0) {
+    error_ = std::string("health prober: ") + uv_strerror(status);
+    std::lock_guard lock(mu_);
+    stop_ = true;  // configure() ignores checks; stop() has no thread to join
+    wake_.reset();
+    timer_.reset();
+    return;  // ~loop closes what was opened
+  }
+  runner_ = std::make_unique<probe_runner>(loop_.get());
   thread_ = std::thread([this] { run(); });
 }
 
@@ -24,16 +28,15 @@ void monitor::stop() {
   {
     std::lock_guard lock(mu_);
     stop_ = true;
-    uv_async_send(&wake_);
+    if (wake_) (void)wake_->send();  // fails only on a closing handle: then it is stopping
   }
   thread_.join();
 }
 
 void monitor::run() noexcept {
-  uv_run(&loop_, UV_RUN_DEFAULT);
+  loop_.run();
   runner_.reset();
-  uv_run(&loop_, UV_RUN_DEFAULT);  // let the runner's own handles close
-  if (uv_loop_close(&loop_) != 0) std::fprintf(stderr, "sipdnsd: health: prober loop not empty\n");
+  loop_.run();  // let the runner's own handles close; ~monitor closes the loop
 }
 
 void monitor::configure(std::vector<check_spec> checks) {
@@ -42,7 +45,7 @@ void monitor::configure(std::vector<check_spec> checks) {
     if (stop_) return;  // the loop is gone; nothing will probe again
     pending_ = std::move(checks);
     has_pending_ = true;
-    uv_async_send(&wake_);  // under the lock, so stop() cannot close the handle meanwhile
+    (void)wake_->send();  // under the lock, so on_wake cannot close the handle meanwhile
   }
 }
 
@@ -53,8 +56,9 @@ uint64_t monitor::jitter(uint32_t span_ms) noexcept {
 void monitor::on_wake() noexcept {
   if (stop_) {
     runner_->close_all();
-    uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
-    uv_close(reinterpret_cast<uv_handle_t*>(&wake_), nullptr);
+    std::lock_guard lock(mu_);
+    timer_.reset();
+    wake_.reset();
     return;
   }
   {
@@ -62,7 +66,7 @@ void monitor::on_wake() noexcept {
     if (!has_pending_) return;
     has_pending_ = false;
     std::map<std::string, entry> next;
-    uint64_t now = uv_now(&loop_);
+    uint64_t now = uv_now(loop_.get());
     for (check_spec& spec : pending_) {
       auto old = entries_.find(spec.key);
       if (old != entries_.end()) {
@@ -85,7 +89,7 @@ void monitor::on_wake() noexcept {
 
 void monitor::schedule() noexcept {
   if (stop_) return;
-  uint64_t now = uv_now(&loop_);
+  uint64_t now = uv_now(loop_.get());
   uint64_t earliest = UINT64_MAX;
   std::vector<std::pair<std::string, probe_target>> due;
   {
@@ -102,11 +106,9 @@ void monitor::schedule() noexcept {
   }
   // Started without the lock: a probe may report at once (e.g. an immediate connect error).
   for (auto& [key, target] : due) launch(key, target);
-  uv_timer_stop(&timer_);
-  if (earliest != UINT64_MAX)
-    uv_timer_start(&timer_, [](uv_timer_t* t) noexcept {
-      static_cast<monitor*>(t->data)->schedule();
-    }, earliest - now, 0);
+  timer_->stop();
+  // A timer that cannot start (only on a closing loop) leaves the next round to a result.
+  if (earliest != UINT64_MAX) (void)timer_->start(earliest - now);
 }
 
 void monitor::launch(const std::string& key, const probe_target& target) noexcept {
@@ -121,7 +123,7 @@ void monitor::on_result(const std::string& key, const probe_result& r) noexcept 
     if (it == entries_.end()) return;  // removed by a reload while in flight
     entry& e = it->second;
     e.in_flight = false;
-    uint64_t now = uv_now(&loop_);
+    uint64_t now = uv_now(loop_.get());
     if (auto tr = e.track.on_result(r, now, e.spec.time)) {
       std::fprintf(stderr, "sipdnsd: health: %s %s -> %s (%s, %u ms)\n", e.spec.label.c_str(),
                    to_string(tr->from), to_string(tr->to), r.reason.c_str(), r.latency_ms);

@@ -20,6 +20,8 @@
 
 #include "health/probe/probe.hpp"
 #include "health/state.hpp"
+#include "uv/callbacks.hpp"
+#include "uv/loop.hpp"
 
 namespace sipdns::health {
 
@@ -42,8 +44,11 @@ struct check_status {
 class monitor {
  public:
   using notify_fn = std::function<void()>;  // called on the prober thread
+  // Starts the prober thread. If its loop cannot be set up, error() says why and nothing is
+  // ever probed (every check counts as up).
   explicit monitor(notify_fn notify);
   ~monitor();
+  const std::string& error() const noexcept { return error_; }
   monitor(const monitor&) = delete;
   monitor& operator=(const monitor&) = delete;
 
@@ -75,9 +80,10 @@ class monitor {
   std::vector<check_spec> pending_;          // guarded by mu_
   bool has_pending_ = false;                 // guarded by mu_
   std::atomic<bool> stop_{false};
-  uv_loop_t loop_{};
-  uv_async_t wake_{};
-  uv_timer_t timer_{};
+  std::string error_;
+  uv::loop loop_;
+  uv::handle_ptr<uv::async> wake_;  // closed on the prober thread, under mu_
+  uv::handle_ptr<uv::timer> timer_;
   std::unique_ptr<probe_runner> runner_;
   std::mt19937_64 rng_{std::random_device{}()};
   std::thread thread_;

@@ -13,7 +13,11 @@ server::server(uv_loop_t* loop, server_config cfg, compile::snapshot_ptr snap)
       cfg_(std::move(cfg)),
       current_(std::move(snap)),
       snap_(current_.get()),
-      out_(new uint8_t[out_size]) {}
+      out_(new uint8_t[out_size]),
+      pending_pool_(new uint8_t[pending_slots * out_size]) {
+  for (size_t i = 0; i < pending_slots; ++i) free_pending_[i] = int(pending_slots - 1 - i);
+  free_pending_count_ = pending_slots;
+}
 
 server::~server() { close(); }
 
@@ -58,6 +62,19 @@ void server::set_snapshot(compile::snapshot_ptr snap) noexcept {
   // The old snapshot is released here, on the loop thread, when no query is in flight.
   current_ = std::move(snap);
   snap_ = current_.get();
+}
+
+std::span<uint8_t> server::take_pending(int& slot) noexcept {
+  if (free_pending_count_ == 0) {
+    slot = -1;
+    return {};
+  }
+  slot = free_pending_[--free_pending_count_];
+  return {pending_pool_.get() + size_t(slot) * out_size, out_size};
+}
+
+void server::give_back_pending(int slot) noexcept {
+  if (slot >= 0) free_pending_[free_pending_count_++] = slot;
 }
 
 bool server::admit(tcp_connection* c) noexcept {

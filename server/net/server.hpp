@@ -9,6 +9,7 @@
 #pragma once
 #include <uv.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -19,9 +20,9 @@
 #include "answer/answer.hpp"
 #include "compile/snapshot.hpp"
 #include "net/address.hpp"
-#include "net/handle.hpp"
 #include "net/tcp.hpp"
 #include "rrl/limiter.hpp"
+#include "uv/handle.hpp"
 
 namespace sipdns::net {
 
@@ -49,6 +50,7 @@ struct server_config {
   // Response rate limiting of UDP replies (--rrl-*); off unless rrl.rate > 0. Each UDP
   // socket, so each loop, has its own table: no lock on the read path.
   rrl::config rrl;
+  rrl::tally* rrl_tally = nullptr;  // the daemon's totals over every limiter, if any
   bool log_listeners = true;  // one "listening on" line per socket (the first loop only)
 };
 
@@ -91,10 +93,18 @@ class server {
   // A complete query arrived on `c`: it becomes the most recently active.
   void touch(tcp_connection* c) noexcept;
 
+  // A connection whose client does not read keeps the unsent tail of its answers in one of
+  // `pending_slots` buffers of out_size bytes, reserved here once (pages are touched only
+  // when used), so the TCP callbacks never allocate. take_pending() returns an empty span
+  // (slot -1) when all are held: the caller closes that connection, one more slow reader.
+  std::span<uint8_t> take_pending(int& slot) noexcept;
+  void give_back_pending(int slot) noexcept;
+
   static constexpr size_t buffer_size = 65536;
   // Room for two maximal framed TCP responses: a connection gathers the answers to every
   // frame of one read and writes them at once, flushing when a maximal one might not fit.
   static constexpr size_t out_size = 2 * (buffer_size + 2);
+  static constexpr size_t pending_slots = 32;
 
  private:
   uv_loop_t* loop_;
@@ -103,8 +113,11 @@ class server {
   const compile::snapshot* snap_;
   answer::loop_state answer_state_;
   std::unique_ptr<uint8_t[]> out_;
-  std::vector<handle_ptr<udp_listener>> udp_;
-  std::vector<handle_ptr<tcp_listener>> tcp_;
+  std::unique_ptr<uint8_t[]> pending_pool_;        // pending_slots * out_size bytes
+  std::array<int, pending_slots> free_pending_{};  // a stack of free slot numbers
+  size_t free_pending_count_ = 0;
+  std::vector<uv::handle_ptr<udp_listener>> udp_;
+  std::vector<uv::handle_ptr<tcp_listener>> tcp_;
   void link(tcp_connection* c) noexcept;
 
   tcp_connection* connections_head_ = nullptr;  // most recently active first

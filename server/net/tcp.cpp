@@ -15,8 +15,8 @@
 namespace sipdns::net {
 
 namespace {
-uv_handle_t* as_handle(auto* h) { return reinterpret_cast<uv_handle_t*>(h); }
-uv_stream_t* as_stream(auto* h) { return reinterpret_cast<uv_stream_t*>(h); }
+using uv::as_handle;
+using uv::as_stream;
 
 client_key key_of(const sockaddr_storage& ss) {
   client_key k;
@@ -38,15 +38,15 @@ size_t client_key_hash::operator()(const client_key& k) const noexcept {
 
 // ---- listener ------------------------------------------------------------------------------
 
-handle_ptr<tcp_listener> tcp_listener::open(server& srv, const endpoint& ep, std::string& err) {
-  handle_ptr<tcp_listener> l(new tcp_listener(srv));
+uv::handle_ptr<tcp_listener> tcp_listener::open(server& srv, const endpoint& ep,
+                                                std::string& err) {
+  uv::handle_ptr<tcp_listener> l(new tcp_listener(srv));
   const std::string where = "tcp " + to_string(ep.sa());
-  if (int r = uv_tcp_init_ex(srv.loop(), &l->handle_, unsigned(ep.family())); r < 0) {
-    err = where + ": " + uv_strerror(r);  // not initialized: close() just deletes
+  if (int r = l->adopt(&l->handle_, uv_tcp_init_ex(srv.loop(), &l->handle_, unsigned(ep.family())));
+      r < 0) {
+    err = where + ": " + uv_strerror(r);
     return nullptr;
   }
-  l->initialized_ = true;
-  l->handle_.data = l.get();
   unsigned flags = ep.family() == AF_INET6 ? UV_TCP_IPV6ONLY : 0;
   if (srv.config().reuse_port) {
     uv_os_fd_t fd;
@@ -69,14 +69,6 @@ handle_ptr<tcp_listener> tcp_listener::open(server& srv, const endpoint& ep, std
   return l;
 }
 
-void tcp_listener::close() noexcept {
-  if (!initialized_) {
-    delete this;
-    return;
-  }
-  if (!uv_is_closing(as_handle(&handle_))) uv_close(as_handle(&handle_), on_close);
-}
-
 endpoint tcp_listener::local_endpoint() const {
   endpoint ep;
   int len = sizeof ep.addr;
@@ -86,54 +78,50 @@ endpoint tcp_listener::local_endpoint() const {
 
 void tcp_listener::on_connection(uv_stream_t* h, int status) noexcept {
   if (status < 0) return;  // e.g. EMFILE: libuv retries on the next readiness
-  auto* self = static_cast<tcp_listener*>(h->data);
-  server& srv = self->server_;
+  server& srv = owner_of<tcp_listener>(h->data)->server_;
   auto* c = new (std::nothrow) tcp_connection(srv);
   if (c == nullptr) return;
-  c->tcp_.data = c;
-  c->timer_.data = c;
-  c->write_req_.data = c;
-  uv_tcp_init(srv.loop(), &c->tcp_);
-  uv_timer_init(srv.loop(), &c->timer_);
-  c->open_handles_ = 2;
-  if (uv_accept(h, as_stream(&c->tcp_)) < 0) {
-    c->close();
-    return;
-  }
-  sockaddr_storage peer{};
-  int len = sizeof peer;
-  if (uv_tcp_getpeername(&c->tcp_, reinterpret_cast<sockaddr*>(&peer), &len) < 0) {
-    c->close();  // already reset by the client
-    return;
-  }
-  c->client_ = key_of(peer);
   // Refused connections are still accepted, so the client sees an immediate close instead of
   // waiting in the backlog until it times out.
-  if (!srv.admit(c)) {
+  if (!c->accept(h) || !srv.admit(c)) {
     c->close();
     return;
   }
   c->start();
 }
 
-void tcp_listener::on_close(uv_handle_t* h) noexcept { delete static_cast<tcp_listener*>(h->data); }
-
 // ---- connection ----------------------------------------------------------------------------
+
+bool tcp_connection::accept(uv_stream_t* listener) noexcept {
+  bind(&write_req_);
+  if (adopt(&tcp_, uv_tcp_init(server_.loop(), &tcp_)) < 0 ||
+      adopt(&timer_, uv_timer_init(server_.loop(), &timer_)) < 0 ||
+      uv_accept(listener, as_stream(&tcp_)) < 0)
+    return false;
+  sockaddr_storage peer{};
+  int len = sizeof peer;
+  if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&peer), &len) < 0)
+    return false;  // already reset by the client
+  client_ = key_of(peer);
+  return true;
+}
+
+tcp_connection::~tcp_connection() {
+  if (pending_slot_ >= 0) server_.give_back_pending(pending_slot_);
+}
 
 void tcp_connection::start() noexcept {
   // Each response goes out in one write; Nagle would only delay pipelined answers.
-  uv_tcp_nodelay(&tcp_, 1);
+  (void)uv_tcp_nodelay(&tcp_, 1);  // an optimisation: failing it changes nothing else
   last_query_ms_ = uv_now(server_.loop());
   arm_timer();
   if (uv_read_start(as_stream(&tcp_), on_alloc, on_read) < 0) close();
 }
 
 void tcp_connection::close() noexcept {
-  if (closing_) return;
-  closing_ = true;
+  if (closing()) return;
   if (linked_) server_.unlink(this);
-  uv_close(as_handle(&tcp_), on_close);
-  uv_close(as_handle(&timer_), on_close);
+  close_handles();  // the pending slot goes back in the destructor, after the write is cancelled
 }
 
 void tcp_connection::restart_idle_timer() noexcept {
@@ -161,12 +149,12 @@ uint64_t tcp_connection::next_deadline() const noexcept {
 }
 
 void tcp_connection::arm_timer() noexcept {
-  if (closing_) return;
+  if (closing()) return;
   const uint64_t now = uv_now(server_.loop());
   const uint64_t d = next_deadline();
   const uint64_t in = d > now ? d - now : 0;
   if (uv_is_active(as_handle(&timer_)) && uv_timer_get_due_in(&timer_) <= in) return;
-  uv_timer_start(&timer_, on_timer, in, 0);
+  if (uv_timer_start(&timer_, on_timer, in, 0) < 0) close();  // no deadline, no connection
 }
 
 void tcp_connection::process() noexcept {
@@ -175,7 +163,7 @@ void tcp_connection::process() noexcept {
   auto out = server_.out_buffer();
   size_t used = 0, off = 0;
   bool answered = false;
-  while (!closing_ && pending_.empty()) {
+  while (!closing() && pending_.empty()) {
     const frame f = next_frame(std::span(rbuf_).first(rlen_).subspan(off), max_query);
     if (f.status == frame_status::need_more) break;
     if (f.status == frame_status::bad_length) {
@@ -186,15 +174,15 @@ void tcp_connection::process() noexcept {
     if (out.size() - used < 2 + 65535) {  // a maximal response might not fit: send first
       flush(used);
       used = 0;
-      if (closing_ || !pending_.empty()) break;
+      if (closing() || !pending_.empty()) break;
     }
     used += answer(f.payload.data(), f.payload.size(), out.subspan(used));
     off += f.size;
     answered = true;
   }
-  if (used && !closing_) flush(used);
-  if (answered && !closing_) restart_idle_timer();
-  if (closing_ || off == 0) return;
+  if (used && !closing()) flush(used);
+  if (answered && !closing()) restart_idle_timer();
+  if (closing() || off == 0) return;
   std::memmove(rbuf_.data(), rbuf_.data() + off, rlen_ - off);
   rlen_ -= off;
 }
@@ -222,8 +210,14 @@ void tcp_connection::flush(size_t total) noexcept {
   // stop reading until it drains, so what one read asked for is the most a slow reader can
   // cost us.
   size_t sent = r < 0 ? 0 : size_t(r);
-  pending_.assign(out.data() + sent, out.data() + total);
-  uv_read_stop(as_stream(&tcp_));
+  pending_ = server_.take_pending(pending_slot_);  // none is held: process() stops while one is
+  if (pending_slot_ < 0) {
+    close();  // every pending slot is held by a slow reader: this one is one more
+    return;
+  }
+  pending_ = pending_.first(total - sent);
+  std::memcpy(pending_.data(), out.data() + sent, pending_.size());
+  (void)uv_read_stop(as_stream(&tcp_));  // cannot fail for a TCP handle
   pending_since_ms_ = uv_now(server_.loop());
   partial_since_ms_ = 0;
   arm_timer();
@@ -232,18 +226,18 @@ void tcp_connection::flush(size_t total) noexcept {
 }
 
 void tcp_connection::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) noexcept {
-  auto* c = static_cast<tcp_connection*>(h->data);
+  auto* c = owner_of<tcp_connection>(h->data);
   // Never full: process() leaves at most one incomplete frame, shorter than the buffer.
   *buf = uv_buf_init(reinterpret_cast<char*>(c->rbuf_.data() + c->rlen_),
                      unsigned(c->rbuf_.size() - c->rlen_));
 }
 
 void tcp_connection::on_read(uv_stream_t* h, ssize_t nread, const uv_buf_t*) noexcept {
-  auto* c = static_cast<tcp_connection*>(h->data);
+  auto* c = owner_of<tcp_connection>(h->data);
   if (nread > 0) {
     c->rlen_ += size_t(nread);
     c->process();
-    if (!c->closing_) c->track_partial_frame();
+    if (!c->closing()) c->track_partial_frame();
   } else if (nread == UV_EOF) {
     // The client is done sending; everything complete was answered already, since reading
     // is stopped while a response is pending.
@@ -255,16 +249,18 @@ void tcp_connection::on_read(uv_stream_t* h, ssize_t nread, const uv_buf_t*) noe
 }
 
 void tcp_connection::on_write(uv_write_t* req, int status) noexcept {
-  auto* c = static_cast<tcp_connection*>(req->data);
+  auto* c = owner_of<tcp_connection>(req->data);
   if (status < 0) {  // UV_ECANCELED when closing; anything else is a dead peer
     c->close();
     return;
   }
-  c->pending_.clear();
+  c->pending_ = {};
+  c->server_.give_back_pending(c->pending_slot_);
+  c->pending_slot_ = -1;
   c->pending_since_ms_ = 0;
-  if (c->closing_) return;
+  if (c->closing()) return;
   c->process();  // frames that arrived with the one whose answer was pending
-  if (c->closing_ || !c->pending_.empty()) return;
+  if (c->closing() || !c->pending_.empty()) return;
   if (c->eof_) {
     c->close();
   } else if (uv_read_start(as_stream(&c->tcp_), on_alloc, on_read) < 0) {
@@ -275,7 +271,7 @@ void tcp_connection::on_write(uv_write_t* req, int status) noexcept {
 }
 
 void tcp_connection::on_timer(uv_timer_t* t) noexcept {
-  auto* c = static_cast<tcp_connection*>(t->data);
+  auto* c = owner_of<tcp_connection>(t->data);
   // The deadlines move without re-arming the timer (restart_idle_timer), so a firing only
   // closes when one has really passed; otherwise it waits for the next.
   if (uv_now(c->server_.loop()) >= c->next_deadline()) {
@@ -283,11 +279,6 @@ void tcp_connection::on_timer(uv_timer_t* t) noexcept {
   } else {
     c->arm_timer();
   }
-}
-
-void tcp_connection::on_close(uv_handle_t* h) noexcept {
-  auto* c = static_cast<tcp_connection*>(h->data);
-  if (--c->open_handles_ == 0) delete c;
 }
 
 }  // namespace sipdns::net

@@ -9,34 +9,33 @@
 #include <vector>
 
 #include "net/address.hpp"
-#include "net/handle.hpp"
+#include "uv/handle.hpp"
+#include "uv/owner.hpp"
 
 namespace sipdns::net {
 
 class server;
 
-class tcp_listener {
+class tcp_listener final : public uv::handle_owner {
  public:
   // Binds and listens; returns nullptr with `err` set on failure.
-  static handle_ptr<tcp_listener> open(server& srv, const endpoint& ep, std::string& err);
+  static uv::handle_ptr<tcp_listener> open(server& srv, const endpoint& ep, std::string& err);
 
   tcp_listener(const tcp_listener&) = delete;
   tcp_listener& operator=(const tcp_listener&) = delete;
 
-  void close() noexcept;
+  void close() noexcept { close_handles(); }
   std::string local_address() const { return to_string(local_endpoint().sa()); }
   endpoint local_endpoint() const;
 
  private:
   explicit tcp_listener(server& srv) : server_(srv) {}
-  ~tcp_listener() = default;
+  ~tcp_listener() override = default;
 
   static void on_connection(uv_stream_t* h, int status) noexcept;
-  static void on_close(uv_handle_t* h) noexcept;
 
   server& server_;
   uv_tcp_t handle_{};
-  bool initialized_ = false;
 };
 
 // The address a per-client connection cap counts against: an IPv4 address, or the /64 of an
@@ -61,7 +60,7 @@ struct client_key_hash {
 // Time is bounded by three deadlines on one timer: no complete query for --tcp-idle-timeout
 // (RFC 7766 section 6.2.3), an incomplete frame without progress for --tcp-read-timeout, a
 // response pending for --tcp-write-timeout. Each closes the connection.
-class tcp_connection {
+class tcp_connection final : public uv::handle_owner {
  public:
   // Largest query we accept. A query is a header, one question (at most 259 bytes) and an
   // OPT record; even with RFC 8467 padding this is far below 4 KiB. Larger frames close the
@@ -78,7 +77,9 @@ class tcp_connection {
   friend class server;
 
   explicit tcp_connection(server& srv) : server_(srv) {}
-  ~tcp_connection() = default;
+  ~tcp_connection() override;
+  // Opens both handles and accepts from `listener`; false (the caller closes) on failure.
+  bool accept(uv_stream_t* listener) noexcept;
 
   // Called by the listener after uv_accept succeeded and the connection was linked.
   void start() noexcept;
@@ -101,19 +102,19 @@ class tcp_connection {
   static void on_read(uv_stream_t* h, ssize_t nread, const uv_buf_t* buf) noexcept;
   static void on_write(uv_write_t* req, int status) noexcept;
   static void on_timer(uv_timer_t* t) noexcept;
-  static void on_close(uv_handle_t* h) noexcept;
 
   server& server_;
   uv_tcp_t tcp_{};
   uv_timer_t timer_{};
   uv_write_t write_req_{};
-  int open_handles_ = 0;
-  bool closing_ = false;
   bool eof_ = false;
   bool linked_ = false;
   std::array<uint8_t, 2 + max_query> rbuf_{};
   size_t rlen_ = 0;
-  std::vector<uint8_t> pending_;  // unsent tail of one response (slow path only)
+  // The unsent tail of one batch of responses (slow path only), in a slot of the server's
+  // pending pool, so the callbacks never allocate.
+  std::span<uint8_t> pending_;
+  int pending_slot_ = -1;
   // Loop times (uv_now, ms) the deadlines count from; 0 = that deadline is not running.
   uint64_t last_query_ms_ = 0;
   uint64_t partial_since_ms_ = 0;

@@ -15,35 +15,31 @@
 
 namespace sipdns::net {
 
-handle_ptr<udp_listener> udp_listener::open(server& srv, const endpoint& ep, std::string& err) {
-  handle_ptr<udp_listener> l(new udp_listener(srv));
-  const std::string where = "udp " + to_string(ep.sa());
-  // We create the socket ourselves rather than with uv_udp_bind, which sets SO_REUSEADDR:
-  // on Linux that lets a second server silently share (and steal from) a UDP port, where we
-  // want a clear "address in use" at start-up.
+namespace {
+
+// A bound, non-blocking UDP socket, or -1 with `err` set. We create it ourselves rather than
+// with uv_udp_bind, which sets SO_REUSEADDR: on Linux that lets a second server silently
+// share (and steal from) a UDP port, where we want a clear "address in use" at start-up.
+int bound_socket(const endpoint& ep, bool reuse_port, const std::string& where, std::string& err) {
   int fd = ::socket(ep.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     err = where + ": socket: " + std::strerror(errno);
-    return nullptr;
+    return -1;
   }
   int one = 1;
-  if (srv.config().reuse_port &&
-      ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
-    err = where + ": SO_REUSEPORT: " + std::strerror(errno);
-    ::close(fd);
-    return nullptr;
-  }
-  if (ep.family() == AF_INET6 &&
-      ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0) {
-    err = where + ": IPV6_V6ONLY: " + std::strerror(errno);
-    ::close(fd);
-    return nullptr;
-  }
+  const char* failed = nullptr;
   socklen_t len = ep.family() == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
-  if (::bind(fd, ep.sa(), len) < 0) {
-    err = where + ": bind: " + std::strerror(errno);
+  if (reuse_port && ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0)
+    failed = "SO_REUSEPORT";
+  else if (ep.family() == AF_INET6 &&
+           ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0)
+    failed = "IPV6_V6ONLY";
+  else if (::bind(fd, ep.sa(), len) < 0)
+    failed = "bind";
+  if (failed) {
+    err = where + ": " + failed + ": " + std::strerror(errno);
     ::close(fd);
-    return nullptr;
+    return -1;
   }
   // DF on every reply, and path-MTU news ignored: answers are sized to the client's EDNS
   // size (at most 1232 bytes, DNS Flag Day 2020) rather than fragmented, and an IP ID is
@@ -60,26 +56,26 @@ handle_ptr<udp_listener> udp_listener::open(server& srv, const endpoint& ep, std
   int rcvbuf = 4 << 20;
   if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0)
     (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-  l->fd_ = fd;  // closed by the destructor from here on
-  if (int r = uv_poll_init_socket(srv.loop(), &l->poll_, fd); r < 0) {
-    err = where + ": " + uv_strerror(r);  // not initialized: close() just deletes
-    return nullptr;
-  }
-  l->initialized_ = true;
-  l->open_handles_ = 1;
-  l->poll_.data = l.get();
-  if (const rrl::config& rc = srv.config().rrl; rc.enabled()) {
+  return fd;
+}
+
+}  // namespace
+
+uv::handle_ptr<udp_listener> udp_listener::open(server& srv, const endpoint& ep,
+                                                std::string& err) {
+  uv::handle_ptr<udp_listener> l(new udp_listener(srv));
+  const std::string where = "udp " + to_string(ep.sa());
+  l->fd_ = bound_socket(ep, srv.config().reuse_port, where, err);  // the destructor closes it
+  if (l->fd_ < 0) return nullptr;
+  int r = l->adopt(&l->poll_, uv_poll_init_socket(srv.loop(), &l->poll_, l->fd_));
+  if (const rrl::config& rc = srv.config().rrl; r == 0 && rc.enabled()) {
     // The table is allocated here, once; the timer only closes logging episodes.
-    l->rrl_ = std::make_unique<rrl::limiter>(rc, stderr);
-    if (int r = uv_timer_init(srv.loop(), &l->rrl_timer_); r < 0) {
-      err = where + ": " + uv_strerror(r);
-      return nullptr;
-    }
-    ++l->open_handles_;
-    l->rrl_timer_.data = l.get();
-    uv_timer_start(&l->rrl_timer_, on_rrl_tick, 1000, 1000);
+    l->rrl_ = std::make_unique<rrl::limiter>(rc, stderr, 0, srv.config().rrl_tally);
+    r = l->adopt(&l->rrl_timer_, uv_timer_init(srv.loop(), &l->rrl_timer_));
+    if (r == 0) r = uv_timer_start(&l->rrl_timer_, on_rrl_tick, 1000, 1000);
   }
-  if (int r = uv_poll_start(&l->poll_, UV_READABLE, on_readable); r < 0) {
+  if (r == 0) r = uv_poll_start(&l->poll_, UV_READABLE, on_readable);
+  if (r < 0) {
     err = where + ": " + uv_strerror(r);
     return nullptr;
   }
@@ -88,16 +84,6 @@ handle_ptr<udp_listener> udp_listener::open(server& srv, const endpoint& ep, std
 
 udp_listener::~udp_listener() {
   if (fd_ >= 0) ::close(fd_);
-}
-
-void udp_listener::close() noexcept {
-  if (!initialized_) {
-    delete this;
-    return;
-  }
-  if (uv_is_closing(reinterpret_cast<uv_handle_t*>(&poll_))) return;
-  uv_close(reinterpret_cast<uv_handle_t*>(&poll_), on_close);
-  if (open_handles_ > 1) uv_close(reinterpret_cast<uv_handle_t*>(&rrl_timer_), on_close);
 }
 
 endpoint udp_listener::local_endpoint() const {
@@ -109,7 +95,7 @@ endpoint udp_listener::local_endpoint() const {
 
 void udp_listener::on_readable(uv_poll_t* h, int status, int) noexcept {
   if (status < 0) return;
-  auto* self = static_cast<udp_listener*>(h->data);
+  auto* self = owner_of<udp_listener>(h->data);
   const uint32_t pause_us = self->server_.config().udp_coalesce_us;
   for (int i = 0; i < rounds; ++i) {
     size_t got = self->read_batch();
@@ -172,13 +158,8 @@ size_t udp_listener::read_batch() noexcept {
 }
 
 void udp_listener::on_rrl_tick(uv_timer_t* t) noexcept {
-  auto* self = static_cast<udp_listener*>(t->data);
+  auto* self = owner_of<udp_listener>(t->data);
   self->rrl_->tick(uint32_t(uv_now(t->loop) / 1000));
-}
-
-void udp_listener::on_close(uv_handle_t* h) noexcept {
-  auto* self = static_cast<udp_listener*>(h->data);
-  if (--self->open_handles_ == 0) delete self;
 }
 
 }  // namespace sipdns::net

@@ -23,34 +23,34 @@
 #include <string>
 
 #include "net/address.hpp"
-#include "net/handle.hpp"
 #include "rrl/limiter.hpp"
+#include "uv/handle.hpp"
+#include "uv/owner.hpp"
 #include "wire/constants.hpp"
 
 namespace sipdns::net {
 
 class server;
 
-class udp_listener {
+class udp_listener final : public uv::handle_owner {
  public:
   // Creates the socket, binds it and starts receiving. Returns nullptr with `err` set on
   // failure. IPv6 sockets are IPV6_V6ONLY so that 127.0.0.1:p and [::1]:p can coexist.
-  static handle_ptr<udp_listener> open(server& srv, const endpoint& ep, std::string& err);
+  static uv::handle_ptr<udp_listener> open(server& srv, const endpoint& ep, std::string& err);
 
   udp_listener(const udp_listener&) = delete;
   udp_listener& operator=(const udp_listener&) = delete;
 
-  void close() noexcept;
+  void close() noexcept { close_handles(); }
   // The bound address (the port is the real one when 0 was asked).
   std::string local_address() const { return to_string(local_endpoint().sa()); }
   endpoint local_endpoint() const;
 
  private:
   explicit udp_listener(server& srv) : server_(srv) {}
-  ~udp_listener();
+  ~udp_listener() override;
 
   static void on_readable(uv_poll_t* h, int status, int events) noexcept;
-  static void on_close(uv_handle_t* h) noexcept;
   static void on_rrl_tick(uv_timer_t* t) noexcept;
   size_t read_batch() noexcept;  // returns datagrams read
 
@@ -61,8 +61,6 @@ class udp_listener {
 
   server& server_;
   uv_poll_t poll_{};
-  bool initialized_ = false;
-  int open_handles_ = 0;  // poll_ and rrl_timer_ (when used); deleted when both closed
   std::unique_ptr<rrl::limiter> rrl_;  // null when RRL is off
   uv_timer_t rrl_timer_{};              // ends limiting episodes once a second
   int fd_ = -1;

@@ -7,8 +7,8 @@
 namespace sipdns::net {
 
 struct worker_pool::worker {
-  uv_loop_t loop{};
-  uv_async_t wake{};
+  uv::loop loop;
+  uv::handle_ptr<uv::async> wake;  // guarded by mu: reset (closed) only under it
   std::thread thread;
   std::mutex mu;
   std::condition_variable cv;
@@ -19,28 +19,42 @@ struct worker_pool::worker {
   server* srv = nullptr;          // loop thread only
 
   void run(server_config cfg, compile::snapshot_ptr snap) noexcept {
-    uv_loop_init(&loop);
-    wake.data = this;
-    uv_async_init(&loop, &wake, [](uv_async_t* a) noexcept {
-      static_cast<worker*>(a->data)->on_wake();
-    });
-    {
-      server s(&loop, cfg, std::move(snap));
-      srv = &s;
-      std::string e;
-      bool ok = s.start(e);
-      {
-        std::lock_guard lock(mu);
-        ready = true;
-        err = ok ? "" : e;
-      }
-      cv.notify_all();
-      if (!ok) s.close();
-      uv_run(&loop, UV_RUN_DEFAULT);  // until on_wake sees `stopping`
-      srv = nullptr;
+    int status = loop.init();
+    if (status < 0) {
+      started(std::string("event loop: ") + uv_strerror(status));
+      return;
     }
-    uv_run(&loop, UV_RUN_DEFAULT);
-    if (uv_loop_close(&loop) != 0) std::fprintf(stderr, "sipdnsd: worker loop not empty\n");
+    server s(loop.get(), cfg, std::move(snap));
+    srv = &s;
+    std::string e;
+    bool ok = open_wake(e) && s.start(e);
+    started(ok ? "" : e);
+    if (!ok) close_all();
+    loop.run();  // until on_wake sees `stopping`
+    srv = nullptr;
+  }  // ~server, then ~loop: closes the loop, asserting it is empty
+
+  bool open_wake(std::string& e) noexcept {
+    int status = 0;
+    std::lock_guard lock(mu);
+    wake = uv::async::open(loop.get(), [this] { on_wake(); }, status);
+    if (!wake) e = std::string("wake-up: ") + uv_strerror(status);
+    return wake != nullptr;
+  }
+
+  void started(std::string e) noexcept {
+    {
+      std::lock_guard lock(mu);
+      ready = true;
+      err = std::move(e);
+    }
+    cv.notify_all();
+  }
+
+  void close_all() noexcept {
+    if (srv) srv->close();
+    std::lock_guard lock(mu);
+    wake.reset();
   }
 
   void on_wake() noexcept {
@@ -52,11 +66,15 @@ struct worker_pool::worker {
       stop = stopping;
     }
     if (stop) {
-      if (srv) srv->close();
-      uv_close(reinterpret_cast<uv_handle_t*>(&wake), nullptr);
+      close_all();
       return;
     }
     if (snap && srv) srv->set_snapshot(std::move(snap));
+  }
+
+  // Any thread. Under the lock: close_all() cannot close the handle meanwhile.
+  void send_locked() noexcept {
+    if (wake && wake->send() < 0) std::fprintf(stderr, "sipdnsd: cannot wake a worker loop\n");
   }
 };
 
@@ -88,7 +106,7 @@ void worker_pool::publish(const compile::snapshot_ptr& snap) {
     std::lock_guard lock(w->mu);
     if (w->stopping) continue;
     w->pending = snap;
-    uv_async_send(&w->wake);  // under the lock: stop() cannot close the handle meanwhile
+    w->send_locked();
   }
 }
 
@@ -97,7 +115,7 @@ void worker_pool::stop() {
     std::lock_guard lock(w->mu);
     if (!w->stopping) {
       w->stopping = true;
-      uv_async_send(&w->wake);
+      w->send_locked();
     }
   }
   for (auto& w : workers_)

@@ -15,6 +15,8 @@
 
 #include "compile/snapshot.hpp"
 #include "net/server.hpp"
+#include "uv/callbacks.hpp"
+#include "uv/loop.hpp"
 
 namespace sipdns::net {
 

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
-#include <mutex>
 #include <random>
 
 #include "wire/constants.hpp"
@@ -17,18 +16,6 @@ namespace {
 
 using wire::get16;
 using wire::put16;
-
-// Every limiter alive, so that `totals()` can sum them; plus what finished ones counted.
-struct registry {
-  std::mutex mu;
-  std::vector<const limiter*> live;
-  counters retired;
-  bool ever = false;  // a limiter was made: RRL is on
-};
-registry& reg() {
-  static registry r;
-  return r;
-}
 
 // BIND's classes: NODATA counts as an answer for its name.
 response_class class_of(wire::reply_kind kind) {
@@ -130,51 +117,28 @@ std::string to_string(const prefix& p) {
   return std::string(buf) + "/" + std::to_string(p.length);
 }
 
-counters totals() {
-  registry& r = reg();
-  std::lock_guard lock(r.mu);
-  counters sum = r.retired;
-  for (const limiter* l : r.live) {
-    counters c = l->snapshot();
-    sum.limited += c.limited, sum.slipped += c.slipped, sum.dropped += c.dropped;
-  }
-  return sum;
+counters tally::read() const noexcept {
+  uint64_t s = slipped.load(std::memory_order_relaxed);
+  uint64_t d = dropped.load(std::memory_order_relaxed);
+  return {s + d, s, d};
 }
 
-std::string status_line() {
-  registry& r = reg();
-  {
-    std::lock_guard lock(r.mu);
-    if (!r.ever) return "";
-  }
-  counters c = totals();
+std::string status_line(const counters& c) {
   return "rrl: " + std::to_string(c.limited) + " limited UDP replies (" +
          std::to_string(c.slipped) + " truncated, " + std::to_string(c.dropped) + " dropped)";
 }
 
-limiter::limiter(const config& cfg, std::FILE* log, uint64_t seed)
-    : cfg_(cfg), log_(log), seed_(seed) {
+limiter::limiter(const config& cfg, std::FILE* log, uint64_t seed, tally* sink)
+    : cfg_(cfg), log_(log), seed_(seed), sink_(sink) {
   if (seed_ == 0) seed_ = (uint64_t(std::random_device{}()) << 32) | std::random_device{}();
   size_t size = bucket;
   while (size < cfg_.table_size) size <<= 1;
   mask_ = size - 1;
   table_.reset(new entry[size]);
   if (cfg_.window == 0) cfg_.window = 1;
-  registry& r = reg();
-  std::lock_guard lock(r.mu);
-  r.live.push_back(this);
-  r.ever = true;
 }
 
-limiter::~limiter() {
-  registry& r = reg();
-  std::lock_guard lock(r.mu);
-  std::erase(r.live, this);
-  counters c = snapshot();
-  r.retired.limited += c.limited, r.retired.slipped += c.slipped, r.retired.dropped += c.dropped;
-}
-
-counters limiter::snapshot() const noexcept {
+counters limiter::counts() const noexcept {
   uint64_t s = slipped_.load(std::memory_order_relaxed);
   uint64_t d = dropped_.load(std::memory_order_relaxed);
   return {s + d, s, d};
@@ -267,6 +231,7 @@ size_t limiter::truncate(std::span<uint8_t> r, const wire::reply_info& info) noe
 
 void limiter::note_limited(const uint8_t client[17], uint32_t now_s, bool slipped) noexcept {
   (slipped ? slipped_ : dropped_).fetch_add(1, std::memory_order_relaxed);
+  if (sink_) (slipped ? sink_->slipped : sink_->dropped).fetch_add(1, std::memory_order_relaxed);
   episode* free_slot = nullptr;
   for (episode& ep : episodes_) {
     if (ep.active && std::memcmp(ep.client, client, 17) == 0) {

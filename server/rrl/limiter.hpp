@@ -69,19 +69,22 @@ struct counters {
   uint64_t dropped = 0;
 };
 
-// The sum over every limiter alive in the process (and those already closed).
-counters totals();
-// The `sipdns status` line: "rrl: 980 limited UDP replies (490 truncated, 490 dropped)",
-// or empty when no limiter was ever made (RRL off).
-std::string status_line();
+// The daemon's totals over all its limiters (one per UDP socket, on several threads). The
+// daemon owns one and hands it to every limiter, which adds what it limits; `sipdns status`
+// reads it. Relaxed atomics: only limited replies touch it.
+struct tally {
+  std::atomic<uint64_t> slipped{0}, dropped{0};
+  counters read() const noexcept;
+};
+// The `sipdns status` line: "rrl: 980 limited UDP replies (490 truncated, 490 dropped)".
+std::string status_line(const counters& c);
 
 class limiter {
  public:
   // `seed` keys the hash (random when 0) so that clients cannot aim at one bucket. `log`
   // receives one line when a prefix starts being limited and one when it stops (nullptr =
-  // silent).
-  limiter(const config& cfg, std::FILE* log, uint64_t seed = 0);
-  ~limiter();
+  // silent). `sink`, when set, receives every count as well (it must outlive the limiter).
+  limiter(const config& cfg, std::FILE* log, uint64_t seed = 0, tally* sink = nullptr);
   limiter(const limiter&) = delete;
   limiter& operator=(const limiter&) = delete;
 
@@ -100,7 +103,7 @@ class limiter {
   // about once a second; cheap (a scan of a few slots).
   void tick(uint32_t now_s) noexcept;
 
-  counters snapshot() const noexcept;
+  counters counts() const noexcept;  // this limiter's own
   size_t table_entries() const noexcept { return mask_ + 1; }
   size_t active_episodes() const noexcept;
 
@@ -132,6 +135,7 @@ class limiter {
   std::unique_ptr<entry[]> table_;
   episode episodes_[max_episodes];
   std::atomic<uint64_t> slipped_{0}, dropped_{0};
+  tally* sink_;
 };
 
 }  // namespace sipdns::rrl

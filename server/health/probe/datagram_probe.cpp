@@ -22,27 +22,21 @@ datagram_probe::datagram_probe(uv_loop_t* loop, probe_list& list, probe_runner::
     : probe_base(loop, list, std::move(done), target.timeout_ms),
       address_(target.address),
       exchange_(std::move(ex)) {
-  probe_base* base = this;
-  udp_.data = base;
-  retransmit_.data = base;
 }
 
 void datagram_probe::begin() noexcept {
-  uv_timer_init(loop(), &retransmit_);
-  ++open_handles_;
-  retransmit_open_ = true;
-  if (int r = uv_udp_init_ex(loop(), &udp_, address_.ss_family); r < 0) {
+  int r = adopt(&retransmit_, uv_timer_init(loop(), &retransmit_));
+  if (r == 0) r = adopt(&udp_, uv_udp_init_ex(loop(), &udp_, address_.ss_family));
+  if (r < 0) {
     finish_soon(down(uv_strerror(r)));
     return;
   }
-  ++open_handles_;
-  udp_open_ = true;
   // An ephemeral port on the wildcard address; connect() then picks the source address,
   // which getsockname reports for Via and Contact.
   sockaddr_storage any{};
   any.ss_family = address_.ss_family;
   const auto* dest = reinterpret_cast<const sockaddr*>(&address_);
-  int r = uv_udp_bind(&udp_, reinterpret_cast<const sockaddr*>(&any), 0);
+  r = uv_udp_bind(&udp_, reinterpret_cast<const sockaddr*>(&any), 0);
   if (r == 0) r = uv_udp_connect(&udp_, dest);
   if (r < 0) {
     finish_soon(down(udp_error(r)));
@@ -50,7 +44,10 @@ void datagram_probe::begin() noexcept {
   }
   sockaddr_storage local{};
   int len = sizeof local;
-  uv_udp_getsockname(&udp_, reinterpret_cast<sockaddr*>(&local), &len);
+  if ((r = uv_udp_getsockname(&udp_, reinterpret_cast<sockaddr*>(&local), &len)) < 0) {
+    finish_soon(down(uv_strerror(r)));
+    return;
+  }
   try {
     request_ = exchange_->request(local);
   } catch (...) {
@@ -62,12 +59,12 @@ void datagram_probe::begin() noexcept {
     return;
   }
   transmit();
-  uv_timer_start(&retransmit_, on_retransmit, interval_ms_, 0);
+  arm_retransmit();
 }
 
-void datagram_probe::close_own_handles() noexcept {
-  if (retransmit_open_) close_handle(&retransmit_);
-  if (udp_open_) close_handle(&udp_);
+void datagram_probe::arm_retransmit() noexcept {
+  // If the timer cannot start, the probe still ends at its timeout, with one transmission.
+  (void)uv_timer_start(&retransmit_, on_retransmit, interval_ms_, 0);
 }
 
 void datagram_probe::transmit() noexcept {
@@ -83,7 +80,7 @@ void datagram_probe::on_retransmit(uv_timer_t* t) noexcept {
   if (self->finished()) return;
   self->transmit();
   self->interval_ms_ = std::min(self->interval_ms_ * 2, self->exchange_->max_retransmit_ms());
-  uv_timer_start(&self->retransmit_, on_retransmit, self->interval_ms_, 0);
+  self->arm_retransmit();
 }
 
 void datagram_probe::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) noexcept {

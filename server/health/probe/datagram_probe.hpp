@@ -21,8 +21,8 @@ class datagram_probe final : public probe_base {
 
  private:
   void begin() noexcept override;
-  void close_own_handles() noexcept override;
   void transmit() noexcept;
+  void arm_retransmit() noexcept;
 
   static void on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf) noexcept;
   static void on_recv(uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, const sockaddr* from,
@@ -38,8 +38,6 @@ class datagram_probe final : public probe_base {
   uint64_t interval_ms_ = initial_interval_ms;
   uv_udp_t udp_{};
   uv_timer_t retransmit_{};
-  bool udp_open_ = false;
-  bool retransmit_open_ = false;
   std::array<char, 16 * 1024> rbuf_{};
 };
 

@@ -28,9 +28,7 @@ void probe_list::unlink(probe_base* p) noexcept {
 probe_base::probe_base(uv_loop_t* loop, probe_list& list, probe_runner::callback done,
                        uint32_t timeout_ms)
     : loop_(loop), list_(nullptr), done_(std::move(done)), timeout_ms_(timeout_ms) {
-  uv_timer_init(loop, &timer_);  // cannot fail for a valid loop
-  timer_.data = static_cast<probe_base*>(this);
-  open_handles_ = 1;
+  timer_ok_ = adopt(&timer_, uv_timer_init(loop, &timer_)) == 0;
   list.link(this);
 }
 
@@ -39,14 +37,19 @@ void probe_base::start() noexcept {
   // timeout counts from now.
   uv_update_time(loop_);
   started_ns_ = uv_hrtime();
-  uv_timer_start(&timer_, on_timeout, timeout_ms_, 0);
+  if (!timer_ok_ || uv_timer_start(&timer_, on_timeout, timeout_ms_, 0) < 0) {
+    // Only a broken loop gets here: with no timer there is nothing to defer the result on,
+    // so it is reported now (the monitor launches probes without holding its lock).
+    finish({outcome::down, "cannot start the probe's timer", 0, std::nullopt});
+    return;
+  }
   begin();
 }
 
 void probe_base::finish_soon(probe_result r) noexcept {
   if (finished_ || pending_) return;
   pending_ = std::move(r);
-  uv_timer_start(&timer_, on_timeout, 0, 0);
+  if (uv_timer_start(&timer_, on_timeout, 0, 0) < 0) finish(std::move(*pending_));
 }
 
 void probe_base::on_timeout(uv_timer_t* t) noexcept {
@@ -75,14 +78,8 @@ void probe_base::shut() noexcept {
   finished_ = true;
   done_ = nullptr;
   if (list_ != nullptr) list_->unlink(this);
-  uv_timer_stop(&timer_);
-  close_handle(&timer_);
-  close_own_handles();
-}
-
-void probe_base::on_handle_closed(uv_handle_t* h) noexcept {
-  auto* self = static_cast<probe_base*>(h->data);
-  if (--self->open_handles_ == 0) delete self;
+  if (timer_ok_) uv_timer_stop(&timer_);
+  close_handles();  // the last close callback deletes this probe
 }
 
 }  // namespace sipdns::health::detail

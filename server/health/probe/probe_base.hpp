@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "health/probe/probe.hpp"
+#include "uv/owner.hpp"
 
 namespace sipdns::health::detail {
 
@@ -22,31 +23,24 @@ struct probe_list {
   void unlink(probe_base* p) noexcept;
 };
 
-// Design note: a probe owns its uv handles, so it is neither copyable nor movable and is only
-// ever created with `new`. Finishing (result or cancel) unlinks it from the runner, closes its
-// handles and calls the user's callback; the memory goes in the last close callback. The
-// runner may therefore be destroyed while probes are still closing: a closing probe never
-// touches the runner again.
-class probe_base {
+// Design note: a probe owns its uv handles (a uv::handle_owner), so it is only ever created
+// with `new`. Finishing (result or cancel) unlinks it from the runner, closes its handles and
+// calls the user's callback; the memory goes in the last close callback. The runner may
+// therefore be destroyed while probes are still closing: a closing probe never touches the
+// runner again. Derived probes adopt() each handle they open and bind() each request.
+class probe_base : public uv::handle_owner {
  public:
-  probe_base(const probe_base&) = delete;
-  probe_base& operator=(const probe_base&) = delete;
-
   // Arms the timeout and begins the probe's work; never calls the callback synchronously.
   void start() noexcept;
   // close_all(): no callback, handles closed.
   void cancel() noexcept;
-  // The close callback of every handle a probe owns; `data` holds the probe_base*.
-  static void on_handle_closed(uv_handle_t* h) noexcept;
 
  protected:
   probe_base(uv_loop_t* loop, probe_list& list, probe_runner::callback done, uint32_t timeout_ms);
-  virtual ~probe_base() = default;
+  ~probe_base() override = default;
 
   // The kind-specific work, called once from start().
   virtual void begin() noexcept = 0;
-  // Closes the derived class's handles; each close callback must call handle_closed().
-  virtual void close_own_handles() noexcept = 0;
 
   // Delivers the result (once; later calls are ignored) and closes everything.
   void finish(probe_result r) noexcept;
@@ -54,8 +48,6 @@ class probe_base {
   void finish_soon(probe_result r) noexcept;
   bool finished() const noexcept { return finished_; }
   uv_loop_t* loop() const noexcept { return loop_; }
-
-  int open_handles_ = 0;  // initialised handles not yet closed, including the timer
 
  private:
   friend struct probe_list;
@@ -68,22 +60,11 @@ class probe_base {
   uint32_t timeout_ms_;
   uint64_t started_ns_ = 0;
   uv_timer_t timer_{};
+  bool timer_ok_ = false;  // initialised (adopted)
   std::optional<probe_result> pending_;  // set by finish_soon
   bool finished_ = false;
   probe_base* prev_ = nullptr;
   probe_base* next_ = nullptr;
 };
-
-// Every handle and request of a probe stores the probe_base* in `data` (not the derived
-// pointer), so on_handle_closed can count closes without knowing the derived type.
-template <class H>
-void close_handle(H* h) noexcept {
-  auto* hh = reinterpret_cast<uv_handle_t*>(h);
-  if (!uv_is_closing(hh)) uv_close(hh, probe_base::on_handle_closed);
-}
-template <class D>
-D* owner_of(void* data) noexcept {
-  return static_cast<D*>(static_cast<probe_base*>(data));
-}
 
 }  // namespace sipdns::health::detail

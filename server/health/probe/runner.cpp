@@ -35,7 +35,6 @@ class failed_probe final : public probe_base {
   void begin() noexcept override {
     finish_soon({outcome::down, std::move(reason_), 0, std::nullopt});
   }
-  void close_own_handles() noexcept override {}
   std::string reason_;
 };
 

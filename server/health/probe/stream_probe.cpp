@@ -24,29 +24,20 @@ stream_probe::stream_probe(uv_loop_t* loop, probe_list& list, probe_runner::call
       address_(target.address),
       tls_(std::move(tls)),
       exchange_(std::move(ex)) {
-  probe_base* base = this;
-  tcp_.data = base;
-  connect_req_.data = base;
-  write_req_.data = base;
+  bind(&connect_req_);
+  bind(&write_req_);
 }
 
 void stream_probe::begin() noexcept {
-  if (int r = uv_tcp_init_ex(loop(), &tcp_, address_.ss_family); r < 0) {
+  if (int r = adopt(&tcp_, uv_tcp_init_ex(loop(), &tcp_, address_.ss_family)); r < 0) {
     finish_soon(down(uv_strerror(r)));
     return;
   }
-  ++open_handles_;
-  tcp_open_ = true;
   if (int r = uv_tcp_connect(&connect_req_, &tcp_, reinterpret_cast<const sockaddr*>(&address_),
                              on_connect);
       r < 0) {
     finish_soon(down(connect_error(r)));
   }
-}
-
-void stream_probe::close_own_handles() noexcept {
-  // A pending connect or write is cancelled by the close and reports UV_ECANCELED first.
-  if (tcp_open_) close_handle(&tcp_);
 }
 
 void stream_probe::on_connect(uv_connect_t* req, int status) noexcept {
@@ -94,7 +85,10 @@ void stream_probe::drive_handshake() noexcept {
 void stream_probe::send_request() noexcept {
   sockaddr_storage local{};
   int len = sizeof local;
-  uv_tcp_getsockname(&tcp_, reinterpret_cast<sockaddr*>(&local), &len);
+  if (int r = uv_tcp_getsockname(&tcp_, reinterpret_cast<sockaddr*>(&local), &len); r < 0) {
+    finish(down(uv_strerror(r)));
+    return;
+  }
   std::string req;
   try {
     req = exchange_->request(local);

@@ -23,7 +23,6 @@ class stream_probe final : public probe_base {
 
  private:
   void begin() noexcept override;
-  void close_own_handles() noexcept override;
 
   void connected() noexcept;
   void drive_handshake() noexcept;
@@ -44,7 +43,6 @@ class stream_probe final : public probe_base {
   uv_tcp_t tcp_{};
   uv_connect_t connect_req_{};
   uv_write_t write_req_{};
-  bool tcp_open_ = false;
   bool handshake_done_ = false;
   bool writing_ = false;
   std::string writing_buf_;  // bytes of the write in flight; stable until on_write

@@ -92,7 +92,7 @@ TEST_CASE("rate replies per second pass; the rest alternate truncated and droppe
   CHECK(t.sent == 10);
   CHECK(t.slipped == 45);
   CHECK(t.dropped == 45);
-  auto c = l.snapshot();
+  auto c = l.counts();
   CHECK(c.limited == 90);
   CHECK(c.slipped == 45);
   CHECK(c.dropped == 45);

@@ -1,0 +1,119 @@
+// Start-up and shutdown of one sipdnsd process.
+#include "daemon/instance.hpp"
+
+#include <csignal>
+#include <cstdio>
+
+#include "daemon/commands.hpp"
+
+namespace sipdns::daemon {
+
+instance::instance(options opts)
+    : opts_(std::move(opts)),
+      prober_([this] {
+        // The prober thread. health_changed_ is set before any check is configured (the
+        // runtime's first build) and reset only after prober_.stop() joined this thread.
+        if (health_changed_) (void)health_changed_->send();
+      }),
+      runtime_(opts_.zones, &prober_) {}
+
+int instance::run() {
+  if (int r = loop_.init(); r < 0) {
+    std::fprintf(stderr, "sipdnsd: error: event loop: %s\n", uv_strerror(r));
+    return 1;
+  }
+  if (!prober_.error().empty())
+    std::fprintf(stderr, "sipdnsd: warning: %s; no health checks\n", prober_.error().c_str());
+  if (!open_health_wakeup()) return 1;
+  std::string log;
+  compile::snapshot_ptr snap = runtime_.build(log);
+  std::fputs(log.c_str(), stderr);
+  bool started = snap != nullptr;
+  if (!started) std::fprintf(stderr, "sipdnsd: zones have errors, not starting\n");
+  if (started) {
+    runtime_.published();  // generation 1: the start-up snapshot
+    started = start_serving(std::move(snap)) && watch_signals_and_control();
+  }
+  if (started)
+    std::fprintf(stderr, "sipdnsd: serving %zu zones with %zu worker%s\n", runtime_.zone_count(),
+                 opts_.workers, opts_.workers > 1 ? "s" : "");
+  else
+    shutdown(0);
+  loop_.run();
+  server_.reset();  // its handles are closed: the loop ran them out
+  return started ? 0 : 1;
+}
+
+bool instance::open_health_wakeup() {
+  int r = 0;
+  health_changed_ = uv::debounced_async::open(
+      loop_.get(), health_settle_ms, [this] { if (rebuild_) rebuild_->request(); }, r);
+  if (!health_changed_) std::fprintf(stderr, "sipdnsd: error: wake-up: %s\n", uv_strerror(r));
+  return health_changed_ != nullptr;
+}
+
+bool instance::start_serving(compile::snapshot_ptr snap) {
+  net::server_config cfg = opts_.server;
+  cfg.reuse_port = opts_.workers > 1;
+  if (cfg.rrl.enabled()) cfg.rrl_tally = &rrl_tally_;
+  server_ = std::make_unique<net::server>(loop_.get(), cfg, snap);
+  rebuild_ = std::make_unique<net::reloader>(
+      loop_.get(), [this](std::string& out) { return runtime_.build(out); },
+      [this](compile::snapshot_ptr s) { publish(std::move(s)); });
+  net::server_config extra = cfg;
+  extra.log_listeners = false;
+  bool listening =
+      server_->start(err_) && workers_.start(opts_.workers - 1, extra, std::move(snap), err_);
+  // The loops hold the snapshot now; none is kept here, since one would pin it (and its
+  // hundreds of MB for a big zone) after the first reload replaces it.
+  if (!listening) std::fprintf(stderr, "sipdnsd: error: cannot listen on %s\n", err_.c_str());
+  return listening;
+}
+
+bool instance::watch_signals_and_control() {
+  int r = 0;
+  sighup_ = uv::signal::open(loop_.get(), SIGHUP, [this](int) {
+    runtime_.request_reload();
+    rebuild_->request();
+  }, r);
+  if (sighup_) sigint_ = uv::signal::open(loop_.get(), SIGINT, [this](int s) { shutdown(s); }, r);
+  if (sigint_) sigterm_ = uv::signal::open(loop_.get(), SIGTERM, [this](int s) { shutdown(s); }, r);
+  if (!sigterm_) {
+    std::fprintf(stderr, "sipdnsd: error: cannot watch signals: %s\n", uv_strerror(r));
+    return false;
+  }
+  if (opts_.control.empty()) return true;
+  const rrl::tally* tally = opts_.server.rrl.enabled() ? &rrl_tally_ : nullptr;
+  control_ = control::control_socket::open(
+      loop_.get(), opts_.control,
+      [this, tally](const std::string& line) {
+        return run_command(line, runtime_, *rebuild_, tally);
+      },
+      err_);
+  if (!control_) std::fprintf(stderr, "sipdnsd: error: control socket %s\n", err_.c_str());
+  return control_ != nullptr;
+}
+
+void instance::publish(compile::snapshot_ptr snap) {
+  workers_.publish(snap);
+  server_->set_snapshot(std::move(snap));
+  if (std::string line = runtime_.published(); !line.empty())
+    std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+void instance::shutdown(int signum) noexcept {
+  if (stopping_) return;
+  stopping_ = true;
+  if (signum > 0) std::fprintf(stderr, "sipdnsd: signal %d, shutting down\n", signum);
+  prober_.stop();  // joined: no notification after this
+  if (rebuild_) rebuild_->stop();
+  workers_.stop();
+  if (server_) server_->close();
+  control_.reset();
+  sighup_.reset();
+  sigint_.reset();
+  sigterm_.reset();
+  health_changed_.reset();
+}
+
+}  // namespace sipdns::daemon
