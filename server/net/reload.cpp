@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <exception>
 
-
 namespace sipdns::net {
 
 void reloader::request() noexcept {
@@ -19,7 +18,8 @@ void reloader::request() noexcept {
 void reloader::stop() noexcept {
   stopped_ = true;
   again_ = false;
-  if (busy_) uv_cancel(reinterpret_cast<uv_req_t*>(&req_));  // fails harmlessly if running
+  // Fails (EBUSY) once the build runs: on_done then discards its result.
+  if (busy_) (void)uv_cancel(reinterpret_cast<uv_req_t*>(&req_));
 }
 
 void reloader::start() noexcept {

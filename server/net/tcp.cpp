@@ -72,7 +72,7 @@ uv::handle_ptr<tcp_listener> tcp_listener::open(server& srv, const endpoint& ep,
 endpoint tcp_listener::local_endpoint() const {
   endpoint ep;
   int len = sizeof ep.addr;
-  uv_tcp_getsockname(&handle_, reinterpret_cast<sockaddr*>(&ep.addr), &len);
+  if (uv_tcp_getsockname(&handle_, reinterpret_cast<sockaddr*>(&ep.addr), &len) < 0) return {};
   return ep;
 }
 

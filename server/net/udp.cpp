@@ -89,7 +89,7 @@ udp_listener::~udp_listener() {
 endpoint udp_listener::local_endpoint() const {
   endpoint ep;
   socklen_t len = sizeof ep.addr;
-  ::getsockname(fd_, reinterpret_cast<sockaddr*>(&ep.addr), &len);
+  if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&ep.addr), &len) < 0) return {};
   return ep;
 }
 

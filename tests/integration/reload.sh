@@ -75,8 +75,17 @@ if ((ok >= 3 && ok <= 7)); then pass "6 SIGHUPs in two bursts ran 2..6 reloads: 
 else fail "reloads ok $ok after 1 + 6 SIGHUPs, want 3..7"; fi
 assert_eq "$(counter reloads_failed)" 1 "no reload of the burst failed"
 
+# An operator's client that connected and never sent a line must not hold shutdown: closing
+# the control socket closes its clients (stop_server sends SIGKILL after 3 s otherwise).
+socat -u "UNIX-CONNECT:$CONTROL_SOCK" - >/dev/null 2>&1 < <(sleep 30) &
+EXTRA_PIDS+=" $!"
+idle_connected() { ss -xH state connected 2>/dev/null | grep -qF "$CONTROL_SOCK"; }
+poll_until 5000 idle_connected || fail "the idle control client did not connect"
+start=$(now_ms)
 stop_server
-assert_eq "$SERVER_STATUS" 0 "exit status after SIGTERM"
+assert_eq "$SERVER_STATUS" 0 "exit status after SIGTERM, with an idle control client"
+((($(now_ms) - start) < 2000)) && pass "shutdown took $(($(now_ms) - start)) ms with an idle control client" \
+  || fail "shutdown took $(($(now_ms) - start)) ms with an idle control client"
 OUT=$(cat "$SERVER_LOG")
 assert_not_contains "$OUT" "event loop not empty" "every handle closed at exit"
 finish
