@@ -158,8 +158,8 @@ void tcp_connection::arm_timer() noexcept {
 }
 
 void tcp_connection::process() noexcept {
-  // Answers go into the shared out buffer back to back and leave in one write per read
-  // (perf stat under dnsperf -m tcp: one write per query was most of the system calls).
+  // Answers go into the shared out buffer back to back and leave in one write per read:
+  // one write per query would make system calls the main cost (bench/README.md).
   auto out = server_.out_buffer();
   size_t used = 0, off = 0;
   bool answered = false;

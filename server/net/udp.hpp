@@ -7,11 +7,8 @@
 // go back to the loop without the extra "would block" read a generic reader makes; a full
 // one reads again, a bounded number of times so TCP clients on the same loop are served too.
 // A batch of 16..63 means a backlog: we pause (--udp-coalesce-us, default 200 us) so the
-// next read finds tens of datagrams. Measured with bench/perf.sh, this took UDP CPU per
-// query from 0.99x to about 0.85x NSD's at full load; at 50k qps batches stay small and
-// latency is unchanged.
-// Profiling showed 97% of the time per query in the kernel: system calls per datagram are
-// the cost that matters.
+// next read finds tens of datagrams. Almost all the time per query is spent in the kernel,
+// so system calls per datagram are the cost that matters (figures: bench/README.md).
 // With --rrl-rate, each reply is shown to the socket's own rrl::limiter before it joins the
 // send batch: sent, rewritten in place into a truncated reply (slip), or left out.
 #pragma once
