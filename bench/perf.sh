@@ -6,7 +6,8 @@
 #   bench/perf.sh --quick    1 repeat of 3 s (a smoke run, about 1.5 minutes)
 #
 # Environment: SIPDNSD (a built sipdnsd: skips the Release build), DURATION (s per run),
-# REPEATS, SERVERS (default "sipdns nsd knot bind pdns"), RATE (fixed-rate qps, default 50000,
+# REPEATS, SERVERS (default "sipdns nsd knot bind pdns"; add "baseline" with SIPDNSD_BASELINE,
+# another sipdnsd build such as the commit before a change, to compare both in one run), RATE (fixed-rate qps, default 50000,
 # lowered for everyone when a server cannot sustain it), UDP_OUTSTANDING (100), TCP_CLIENTS (8),
 # TCP_OUTSTANDING (200), BASE_PORT (53531: sipdns, then +1 per server), PERF_JSON
 # (default bench/results/perf.json).
@@ -28,6 +29,8 @@ case ${1:-} in
   "") ;;
   *) usage ;;
 esac
+[[ " ${SERVERS:-} " != *" baseline "* || -x ${SIPDNSD_BASELINE:-} ]] ||
+  { echo "perf.sh: SERVERS has baseline: set SIPDNSD_BASELINE to a built sipdnsd" >&2; exit 2; }
 if ((QUICK)); then
   DURATION=${DURATION:-3} REPEATS=${REPEATS:-1}
 else
@@ -47,7 +50,7 @@ for v in DURATION REPEATS RATE UDP_OUTSTANDING TCP_CLIENTS TCP_OUTSTANDING BASE_
 done
 ((DURATION <= 60 && REPEATS <= 5)) || { echo "perf.sh: DURATION <= 60, REPEATS <= 5" >&2; exit 2; }
 read -r -a SERVER_LIST <<<"$SERVERS"
-ALL_SERVERS=(sipdns nsd knot bind pdns)
+ALL_SERVERS=(sipdns nsd knot bind pdns baseline)
 for s in "${SERVER_LIST[@]}"; do
   [[ " ${ALL_SERVERS[*]} " == *" $s "* ]] || { echo "perf.sh: unknown server '$s'" >&2; exit 2; }
 done
@@ -406,7 +409,7 @@ ratio() { # ratio MODE COLUMN OTHER: sipdns's median / OTHER's, or null
   echo "sipdns / other (below 1: sipdns uses less CPU per query, answers sooner):"
   printf '%-7s %12s %12s %14s\n' other "UDP CPU/q" "TCP CPU/q" "fixed avg lat"
   if ((OK[sipdns] == 1)) 2>/dev/null; then
-    for o in nsd knot bind pdns; do
+    for o in nsd knot bind pdns baseline; do
       [[ ${OK[$o]:-0} == 1 ]] || continue
       printf '%-7s %12s %12s %14s\n' "$o" "$(ratio udp 10 "$o")" "$(ratio tcp 10 "$o")" "$(ratio rate 8 "$o")"
     done

@@ -20,6 +20,11 @@ perf_cmd_sipdns() {
 }
 perf_version_sipdns() { "$SIPDNSD" --version 2>&1 | head -1; }
 
+# --- a baseline sipdnsd: SIPDNSD_BASELINE, another build run the same way ----------------
+perf_setup_baseline() { mkdir -p "$1"; }
+perf_cmd_baseline() { SIPDNSD=$SIPDNSD_BASELINE perf_cmd_sipdns "$@"; }
+perf_version_baseline() { echo "baseline: $(SIPDNSD=$SIPDNSD_BASELINE perf_version_sipdns)"; }
+
 # --- NSD ----------------------------------------------------------------------------------
 # One server process (server-count 1) beside NSD's main and xfrd processes; no database file,
 # no remote control, no rate limiting. NSD has no switch for the NS records it puts in the
