@@ -44,8 +44,7 @@ uint64_t fingerprint(const zone::expanded_zone& z) {
 
 // The SOA serial sits 20 bytes before the end of its rdata (RFC 1035 3.3.13).
 uint32_t get_serial(const zone::record& soa) {
-  auto* p = reinterpret_cast<const uint8_t*>(soa.rdata.data() + soa.rdata.size() - 20);
-  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
+  return wire::get32(reinterpret_cast<const uint8_t*>(soa.rdata.data() + soa.rdata.size() - 20));
 }
 void set_serial(zone::record& soa, uint32_t serial) {
   wire::put32(reinterpret_cast<uint8_t*>(soa.rdata.data() + soa.rdata.size() - 20), serial);
@@ -70,117 +69,140 @@ void runtime::configure_prober(const zone::zone_set& set) {
 
 namespace {
 using clock = std::chrono::steady_clock;
-long ms_since(clock::time_point t) {
-  return long(std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - t).count());
+long ms_between(clock::time_point a, clock::time_point b) {
+  return long(std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count());
 }
+
+// Who may be served, as the two filters zone::derive takes: a peer is unusable for a service
+// when a check covering it is not up (checks absent from `states`, e.g. new in a reloaded
+// set, count as up until probed, exactly as after configure()); a drained peer is withheld.
+class serving_view {
+ public:
+  serving_view(const zone::zone_set& set, std::map<std::string, health::state> states,
+               std::set<std::string> drained)
+      : set_(set), states_(std::move(states)), drained_(std::move(drained)) {
+    for (health::peer_check& c : health::list_checks(set))
+      by_peer_[{c.zone, c.cluster, c.peer}].push_back(std::move(c));
+  }
+  zone::peer_filter usable() const {
+    return [this](const zone::peer_ref& ref, std::optional<zone::service> svc) {
+      auto it = by_peer_.find({ref.zone, ref.cluster, ref.peer});
+      if (it == by_peer_.end()) return true;  // not health-checked
+      for (const health::peer_check& c : it->second) {
+        if (svc && std::find(c.services.begin(), c.services.end(), *svc) == c.services.end())
+          continue;
+        auto s = states_.find(c.key);
+        if (s != states_.end() && s->second != health::state::up) return false;
+      }
+      return true;
+    };
+  }
+  zone::peer_filter withheld() const {
+    return [this](const zone::peer_ref& ref, std::optional<zone::service>) {
+      const zone::peer& p = set_.zones[ref.zone].clusters[ref.cluster].peers[ref.peer];
+      return drained_.count(wire::name_to_text(p.host)) > 0;
+    };
+  }
+
+ private:
+  const zone::zone_set& set_;
+  std::map<std::string, health::state> states_;
+  std::set<std::string> drained_;
+  // Which checks decide each peer: (zone, cluster, peer) -> checks.
+  std::map<std::tuple<size_t, size_t, size_t>, std::vector<health::peer_check>> by_peer_;
+};
+
 }  // namespace
 
+std::shared_ptr<const zone::zone_set> runtime::input_set(bool from_files,
+                                                         std::vector<zone::expanded_zone>& loaded,
+                                                         std::string& log) {
+  if (!from_files) {
+    std::lock_guard lock(mu_);
+    return zones_;
+  }
+  zone::load_result result = zone::load(paths_);
+  for (const auto& d : result.diagnostics) log += zone::format(d) + "\n";
+  if (!result.zones || zone::has_errors(result.diagnostics)) return nullptr;
+  loaded = std::move(result.expanded);
+  return std::make_shared<const zone::zone_set>(std::move(*result.zones));
+}
+
 compile::snapshot_ptr runtime::build(std::string& log) {
-  std::shared_ptr<const zone::zone_set> set;
-  auto t0 = clock::now();
-  bool from_files = files_dirty_.exchange(false);
-  bool reload = false;  // from_files after start-up: counted in reloads ok/failed
+  const auto t0 = clock::now();
+  const bool from_files = files_dirty_.exchange(false);
   built_reload_ = false;
   cleanup_ = {};  // the previous build's clean-up is over before this one allocates
-  std::vector<zone::expanded_zone> loaded_zones;  // what load() derived with every peer usable
+  bool reload = false;  // from_files after start-up: counted in reloads ok/failed
   {
     std::lock_guard lock(mu_);
     reload = from_files && zones_;
-    if (!from_files) set = zones_;
   }
-  auto failed = [&]() -> compile::snapshot_ptr {
+  std::vector<zone::expanded_zone> loaded;  // what load() derived with every peer usable
+  std::shared_ptr<const zone::zone_set> set = input_set(from_files, loaded, log);
+  if (!set) {
     if (reload) reloads_failed_ += 1;
     return nullptr;
-  };
-  if (from_files) {
-    zone::load_result loaded = zone::load(paths_);
-    for (const auto& d : loaded.diagnostics) log += zone::format(d) + "\n";
-    if (!loaded.zones || zone::has_errors(loaded.diagnostics)) return failed();
-    set = std::make_shared<const zone::zone_set>(std::move(*loaded.zones));
-    loaded_zones = std::move(loaded.expanded);
   }
-  if (!set) return nullptr;
-
-  // The prober's states are keyed by check: checks new in a reloaded set are absent from the
-  // map and count as up until probed, exactly as after configure().
-  std::map<std::string, health::state> states;
-  if (prober_) states = prober_->states();
   std::set<std::string> drained;
   {
     std::lock_guard lock(mu_);
     drained = drained_;
   }
-  // Which checks decide each peer: (zone, cluster, peer) -> checks.
-  std::map<std::tuple<size_t, size_t, size_t>, std::vector<health::peer_check>> by_peer;
-  for (health::peer_check& c : health::list_checks(*set))
-    by_peer[{c.zone, c.cluster, c.peer}].push_back(std::move(c));
-
-  auto withheld = [&](const zone::peer_ref& ref, std::optional<zone::service>) {
-    const zone::peer& p = set->zones[ref.zone].clusters[ref.cluster].peers[ref.peer];
-    return drained.count(wire::name_to_text(p.host)) > 0;
-  };
-  auto usable = [&](const zone::peer_ref& ref, std::optional<zone::service> svc) {
-    auto it = by_peer.find({ref.zone, ref.cluster, ref.peer});
-    if (it == by_peer.end()) return true;  // not health-checked
-    for (const health::peer_check& c : it->second) {
-      bool applies = !svc || std::find(c.services.begin(), c.services.end(), *svc) !=
-                                 c.services.end();
-      if (!applies) continue;
-      auto s = states.find(c.key);
-      if (s != states.end() && s->second != health::state::up) return false;
-    }
-    return true;
-  };
-
+  const serving_view view(*set, prober_ ? prober_->states() : decltype(prober_->states()){},
+                          std::move(drained));
   compile::snapshot_ptr snap;
   std::vector<zone::expanded_zone> zones;
   served_map served = served_;  // committed only with the snapshot
   try {
-    auto t1 = clock::now();
+    const auto t1 = clock::now();
     // Straight after a load with nothing down or drained, load()'s own derive is the answer.
-    zones = from_files && !zone::filters_any(*set, usable, withheld)
-                ? std::move(loaded_zones)
-                : zone::derive(*set, usable, withheld);
-    loaded_zones.clear();
+    zones = from_files && !zone::filters_any(*set, view.usable(), view.withheld())
+                ? std::move(loaded)
+                : zone::derive(*set, view.usable(), view.withheld());
+    loaded.clear();
     bump_serials(zones, served, log);
-    auto t2 = clock::now();
+    const auto t2 = clock::now();
     snap = compile::build(zones);
     if (from_files) {
-      size_t records = 0, zone_count = zones.size();
+      size_t records = 0;
       for (const auto& z : zones) records += z.records.size();
-      auto ms = [](clock::time_point a, clock::time_point b) {
-        return long(std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count());
-      };
-      log += "sipdnsd: loaded " + std::to_string(zone_count) + " zones, " +
-             std::to_string(records) + " records in " + std::to_string(ms_since(t0)) +
-             " ms (parse " + std::to_string(ms(t0, t1)) + " ms, derive " +
-             std::to_string(ms(t1, t2)) + " ms, compile " + std::to_string(ms(t2, clock::now())) +
-             " ms)\n";
+      log += "sipdnsd: loaded " + std::to_string(zones.size()) + " zones, " +
+             std::to_string(records) + " records in " + std::to_string(ms_between(t0, clock::now())) +
+             " ms (parse " + std::to_string(ms_between(t0, t1)) + " ms, derive " +
+             std::to_string(ms_between(t1, t2)) + " ms, compile " +
+             std::to_string(ms_between(t2, clock::now())) + " ms)\n";
     }
   } catch (const compile::build_error& e) {
     log += zone::format(e.diagnostic) + "\n";  // located, like the loader's diagnostics
-    return failed();
+    snap = nullptr;
   } catch (const std::exception& e) {
     log += std::string("sipdnsd: error: ") + e.what() + "\n";
-    return failed();
+    snap = nullptr;
   }
-
-  // Success: only now does a reloaded set replace the old one (a set that does not compile
-  // must not become the base of later health rebuilds, nor reconfigure the prober).
-  served_ = std::move(served);
-  if (from_files) {
-    configure_prober(*set);
-    std::shared_ptr<const zone::zone_set> retired;
-    {
-      std::lock_guard lock(mu_);
-      retired = std::exchange(zones_, set);
-    }
-    built_reload_ = reload;
-    retire(std::move(zones), std::exchange(last_, snap), std::move(retired), true);
-  } else {
-    retire(std::move(zones), std::exchange(last_, snap), nullptr, false);
+  if (!snap) {
+    if (reload) reloads_failed_ += 1;
+    return nullptr;
   }
+  commit(from_files ? set : nullptr, reload, std::move(zones), snap, std::move(served));
   return snap;
+}
+
+void runtime::commit(std::shared_ptr<const zone::zone_set> reloaded, bool reload,
+                     std::vector<zone::expanded_zone> zones, const compile::snapshot_ptr& snap,
+                     served_map served) {
+  // Only now does a reloaded set replace the old one: a set that does not compile must not
+  // become the base of later health rebuilds, nor reconfigure the prober.
+  served_ = std::move(served);
+  const bool from_files = reloaded != nullptr;  // then the old set and its memory go back
+  std::shared_ptr<const zone::zone_set> retired;
+  if (from_files) {
+    configure_prober(*reloaded);
+    std::lock_guard lock(mu_);
+    retired = std::exchange(zones_, std::move(reloaded));
+    built_reload_ = reload;
+  }
+  retire(std::move(zones), std::exchange(last_, snap), std::move(retired), from_files);
 }
 
 std::string runtime::published() {

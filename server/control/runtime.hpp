@@ -63,6 +63,14 @@ class runtime {
   using served_map = std::map<std::string, served>;  // by origin
   static void bump_serials(std::vector<zone::expanded_zone>& zones, served_map& served,
                            std::string& log);
+  // The zone set to build from: the files (loaded into `loaded` too) or the current set.
+  std::shared_ptr<const zone::zone_set> input_set(bool from_files,
+                                                  std::vector<zone::expanded_zone>& loaded,
+                                                  std::string& log);
+  // A build succeeded: `reloaded` (when it came from the files) becomes the current set.
+  void commit(std::shared_ptr<const zone::zone_set> reloaded, bool reload,
+              std::vector<zone::expanded_zone> zones, const compile::snapshot_ptr& snap,
+              served_map served);
   void retire(std::vector<zone::expanded_zone> zones, compile::snapshot_ptr previous,
               std::shared_ptr<const zone::zone_set> old_set, bool trim);
 

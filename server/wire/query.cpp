@@ -49,6 +49,60 @@ bool options_well_formed(std::span<const uint8_t> p, size_t pos, size_t end) {
   return pos == end;
 }
 
+// The question section. With QDCOUNT 1 the question is read into `q`; several questions are
+// skipped only to reach a possible OPT, and none is echoed. Returns the offset after the
+// section, or 0 when it is malformed.
+size_t read_questions(std::span<const uint8_t> p, uint16_t qdcount, query& q) {
+  size_t pos = header_size;
+  if (qdcount == 1) {
+    size_t qlen = read_qname(p, header_size);
+    if (qlen == 0 || header_size + qlen + question_fixed_size > p.size()) return 0;
+    q.qname_len = qlen;
+    for (size_t i = 0; i < qlen; ++i) q.qname_lower[i] = p[header_size + i];
+    name_lower(q.qname_lower, qlen);
+    q.qtype = get16(p.data() + header_size + qlen);
+    q.qclass = get16(p.data() + header_size + qlen + 2);
+    q.question_end = header_size + qlen + question_fixed_size;
+    q.question_ok = true;
+    return q.question_end;
+  }
+  for (uint32_t i = 0; i < qdcount; ++i) {
+    pos = skip_name(p, pos);
+    if (pos == 0 || pos + question_fixed_size > p.size()) return 0;
+    pos += question_fixed_size;
+  }
+  return pos;
+}
+
+// One record at `pos` of the answer, authority or additional section: an OPT fills the EDNS
+// fields of `q`. An OPT outside ADDITIONAL, a second OPT, or one with a non-root owner is
+// malformed (RFC 6891 section 6.1.1). Returns the offset after it, or 0 when malformed.
+size_t read_record(std::span<const uint8_t> p, size_t pos, bool additional, query& q) {
+  size_t owner = pos;
+  pos = skip_name(p, pos);
+  if (pos == 0 || pos + rr_fixed_size > p.size()) return 0;
+  uint16_t type = get16(p.data() + pos);
+  uint16_t rclass = get16(p.data() + pos + 2);
+  uint32_t ttl = get32(p.data() + pos + 4);
+  uint16_t rdlen = get16(p.data() + pos + 8);
+  pos += rr_fixed_size;
+  if (pos + rdlen > p.size()) return 0;
+  if (type == rr_type::opt) {
+    bool first = !q.has_edns;
+    if (first) {
+      q.has_edns = true;
+      q.edns_udp_size = rclass < udp_min_size ? udp_min_size : rclass;
+      q.edns_version = uint8_t(ttl >> 16);
+      q.edns_do = (ttl & edns_do) != 0;
+    }
+    if (!first || !additional || p[owner] != 0 || !options_well_formed(p, pos, pos + rdlen)) {
+      q.edns_do = false;  // nothing of a malformed OPT is echoed
+      return 0;
+    }
+  }
+  return pos + rdlen;
+}
+
 }  // namespace
 
 parse_status parse_query(std::span<const uint8_t> p, query& q) {
@@ -57,78 +111,24 @@ parse_status parse_query(std::span<const uint8_t> p, query& q) {
   q.id = get16(p.data() + header::id);
   q.flags = get16(p.data() + header::flags);
   if (q.flags & flag::qr) return parse_status::drop;  // never answer a response
-  uint16_t qdcount = get16(p.data() + header::qdcount);
-  uint16_t ancount = get16(p.data() + header::ancount);
-  uint16_t nscount = get16(p.data() + header::nscount);
-  uint16_t arcount = get16(p.data() + header::arcount);
-  bool query_opcode = (q.flags & flag::opcode_mask) == 0;
+  const uint16_t qdcount = get16(p.data() + header::qdcount);
+  const uint32_t before_additional =
+      uint32_t(get16(p.data() + header::ancount)) + get16(p.data() + header::nscount);
+  const uint32_t records = before_additional + get16(p.data() + header::arcount);
 
   // The whole message is walked whatever the opcode or QDCOUNT, so that every reply,
   // NOTIMP and FORMERR included, carries an OPT when the query had one (RFC 6891 section 7).
-  bool malformed = false;
-  size_t pos = header_size;
-  if (qdcount == 1) {
-    size_t qlen = read_qname(p, header_size);
-    if (qlen == 0 || header_size + qlen + question_fixed_size > p.size()) {
-      malformed = true;
-    } else {
-      q.qname_len = qlen;
-      for (size_t i = 0; i < qlen; ++i) q.qname_lower[i] = p[header_size + i];
-      name_lower(q.qname_lower, qlen);
-      q.qtype = get16(p.data() + header_size + qlen);
-      q.qclass = get16(p.data() + header_size + qlen + 2);
-      q.question_end = pos = header_size + qlen + question_fixed_size;
-      q.question_ok = true;
-    }
-  } else {
-    // Several questions are skipped only to reach a possible OPT; none is echoed.
-    for (uint32_t i = 0; i < qdcount && !malformed; ++i) {
-      pos = skip_name(p, pos);
-      if (pos == 0 || pos + question_fixed_size > p.size()) malformed = true;
-      else pos += question_fixed_size;
-    }
-  }
-
-  // An OPT outside ADDITIONAL, a second OPT, or one with a non-root owner is FORMERR (RFC
-  // 6891 section 6.1.1). The reply still carries our OPT: the client spoke EDNS.
-  uint32_t records = uint32_t(ancount) + nscount + arcount;
+  // A malformed OPT still leaves has_edns set: the client spoke EDNS, the reply has our OPT.
+  size_t pos = read_questions(p, qdcount, q);
+  bool malformed = pos == 0;
   for (uint32_t i = 0; i < records && !malformed; ++i) {
-    bool additional = i >= uint32_t(ancount) + nscount;
-    size_t owner = pos;
-    pos = skip_name(p, pos);
-    if (pos == 0 || pos + rr_fixed_size > p.size()) {
-      malformed = true;
-      break;
-    }
-    uint16_t type = get16(p.data() + pos);
-    uint16_t rclass = get16(p.data() + pos + 2);
-    uint32_t ttl = get32(p.data() + pos + 4);
-    uint16_t rdlen = get16(p.data() + pos + 8);
-    pos += rr_fixed_size;
-    if (pos + rdlen > p.size()) {
-      malformed = true;
-      break;
-    }
-    if (type == rr_type::opt) {
-      bool first = !q.has_edns;
-      if (first) {
-        q.has_edns = true;
-        q.edns_udp_size = rclass < udp_min_size ? udp_min_size : rclass;
-        q.edns_version = uint8_t(ttl >> 16);
-        q.edns_do = (ttl & edns_do) != 0;
-      }
-      if (!first || !additional || p[owner] != 0 || !options_well_formed(p, pos, pos + rdlen)) {
-        q.edns_do = false;  // nothing of a malformed OPT is echoed
-        malformed = true;
-        break;
-      }
-    }
-    pos += rdlen;
+    pos = read_record(p, pos, i >= before_additional, q);
+    malformed = pos == 0;
   }
 
   // RFC 1035 4.1.1: anything but QUERY is not implemented (NOTIFY/UPDATE come later), whatever
   // the rest of the message holds.
-  if (!query_opcode) return parse_status::notimp;
+  if ((q.flags & flag::opcode_mask) != 0) return parse_status::notimp;
   if (malformed) return parse_status::formerr;
   // RFC 6891 section 6.1.3: an unknown EDNS version is answered BADVERS before anything else,
   // since the version may change what the rest of the message means.

@@ -5,7 +5,7 @@
 
 namespace sipdns::zone::detail {
 
-// Over 60 lines on purpose: one pass of one state machine (strings, comments, headers, keys,
+// long: one pass of one state machine (strings, comments, headers, keys,
 // brackets) whose states share the position and depth counters; split into functions, each
 // would take and return all of them. The fuzz target zone_loader runs through it.
 std::optional<text_pos> find_deep_nesting(std::string_view t) noexcept {
