@@ -57,7 +57,7 @@ struct probe_target {
   std::string host;            // peer FQDN without trailing dot: SNI, SIP URIs
   probe_kind kind = probe_kind::tcp;
   probe_transport transport = probe_transport::tcp;
-  uint32_t timeout_ms = 500;  // the zone file's default is 400 (zone::health_config)
+  uint32_t timeout_ms = 400;  // as a zone file's health table (zone/README.md)
   std::vector<std::pair<uint16_t, uint16_t>> up_codes = {{200, 699}};
   bool tls_verify = false;
   std::string tls_ca_file;

@@ -1,4 +1,4 @@
-// Loader: every bundled zone loads cleanly and derives the records the seed documents show.
+// Loader: every bundled zone loads cleanly and derives the records the Cisco guides show.
 #include <doctest/doctest.h>
 
 #include "zone_support.hpp"
@@ -30,7 +30,7 @@ TEST_CASE("the zones/ directory loads without a diagnostic") {
   CHECK(r.zones->zones.front().file == "zones/1.1.1.in-addr.arpa.toml");
 }
 
-TEST_CASE("uctest.local: SRV records for both peers, as seed 000 option 1") {
+TEST_CASE("uctest.local: SRV records for both peers, as the registration-failover guide option 1") {
   auto zones = bundled();
   CHECK(rrset(zones, "_sip._tcp.uctest.local.", LDNS_RR_TYPE_SRV) ==
         V{"_sip._tcp.uctest.local.\t86400\tIN\tSRV\t10 10 5060 habibexpc1.uctest.local.",
@@ -50,7 +50,7 @@ TEST_CASE("uctest.local: SRV records for both peers, as seed 000 option 1") {
         std::string("\x00\x0a\x00\x0a\x13\xc4", 6) + test::wire_of("habibexpc1.uctest.local."));
 }
 
-TEST_CASE("uctest.local: round-robin A with a short TTL, as seed 000 option 2") {
+TEST_CASE("uctest.local: round-robin A with a short TTL, as the registration-failover guide option 2") {
   auto zones = bundled();
   CHECK(rrset(zones, "habibexpc-cluster.uctest.local.", LDNS_RR_TYPE_A) ==
         V{"habibexpc-cluster.uctest.local.\t30\tIN\tA\t10.48.53.127",
