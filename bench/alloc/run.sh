@@ -58,33 +58,7 @@ for z in zones/*.toml; do
   [[ $(basename "$z") == lab.test.toml ]] || cp "$z" "$TMP_DIR/zones/"
 done
 QFILE=$TMP_DIR/queries.txt
-cat >"$QFILE" <<'Q'
-_sip._tcp.uctest.local SRV
-_sips._tcp.uctest.local SRV
-habibexpc-cluster.uctest.local A
-habibexpc1.uctest.local A
-habibexpc1.uctest.local AAAA
-nope.uctest.local A
-example.com NAPTR
-_sips._tcp.example.com SRV
-_sip._udp.example.com SRV
-_h323ls._udp.example.com SRV
-_collab-edge._tls.example.com SRV
-_cisco-uds._tcp.example.com SRV
-expressway.example.com A
-expressway.example.com AAAA
-expe1.example.com AAAA
-missing.example.com A
-example.com SOA
-as1bsoft.sipurash.com NAPTR
-_sip._tcp.tcptest.sipurash.com SRV
-srv1.sipurash.com A
-nothere.sipurash.com SRV
-127.53.48.10.in-addr.arpa PTR
-11.2.0.192.in-addr.arpa PTR
-1.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa PTR
-99.2.0.192.in-addr.arpa PTR
-Q
+grep -v '^#' bench/lib/queries.txt >"$QFILE"
 QLINES=$(wc -l <"$QFILE")
 
 # ---- server ---------------------------------------------------------------------------------

@@ -4,12 +4,6 @@
 # drained across a SIGHUP reload; undrained, it is back. `status` lists every check.
 source "$(dirname "$0")/health/health_lib.sh"
 
-SRV_TCP=_sip._tcp.$ZONE
-SRV_UDP=_sip._udp.$ZONE
-RR=registrar.$ZONE
-LAB1=lab1.$ZONE.
-LAB2=lab2.$ZONE.
-
 use_zone drain.toml
 start_kamailio k1 127.0.0.2
 start_kamailio k2 127.0.0.3

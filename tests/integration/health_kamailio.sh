@@ -7,11 +7,6 @@
 # accepts nothing, answers nothing, so every probe times out) must leave within the same bound.
 source "$(dirname "$0")/health/health_lib.sh"
 
-SRV_TCP=_sip._tcp.$ZONE
-SRV_UDP=_sip._udp.$ZONE
-RR=registrar.$ZONE
-LAB1=lab1.$ZONE.
-LAB2=lab2.$ZONE.
 BOUND_OUT_MS=3000   # README: within 2 s; the margin covers dig, polling and a slow machine
 BOUND_BACK_MS=5000  # rise 2 at interval 1 s: about 2 s
 

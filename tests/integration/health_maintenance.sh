@@ -5,9 +5,6 @@
 source "$(dirname "$0")/health/health_lib.sh"
 
 SRV=_sip._tcp.$ZONE
-RR=registrar.$ZONE
-LAB1=lab1.$ZONE.
-LAB2=lab2.$ZONE.
 # Retry-After is honoured (the next probe waits for it), so keep it short.
 RETRY_AFTER=1
 

@@ -4,12 +4,6 @@
 # (down for one of its probed services is enough); when UDP answers too, it is back everywhere.
 source "$(dirname "$0")/health/health_lib.sh"
 
-SRV_TCP=_sip._tcp.$ZONE
-SRV_UDP=_sip._udp.$ZONE
-RR=registrar.$ZONE
-LAB1=lab1.$ZONE.
-LAB2=lab2.$ZONE.
-
 use_zone partial.toml
 require_free udp 127.0.0.2 5060
 start_sip_responder r1tcp 127.0.0.2 5060 tcp --code 200

@@ -6,8 +6,6 @@
 source "$(dirname "$0")/health/health_lib.sh"
 
 SRV=_sip._tcp.$ZONE
-LAB1=lab1.$ZONE.
-LAB2=lab2.$ZONE.
 LAB3=lab3.$ZONE.
 
 use_zone tiers.toml

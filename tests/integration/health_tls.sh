@@ -8,8 +8,6 @@ source "$(dirname "$0")/health/health_lib.sh"
 
 SRV=_sips._tcp.$ZONE
 RR=edge.$ZONE
-LAB1=lab1.$ZONE.
-LAB2=lab2.$ZONE.
 
 use_zone tls.toml
 # make_cert NAME CN: tests/peers/tls/make_cert.sh, a self-signed certificate for CN (CN and

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #define FUZZ_CHECK(cond)                                                               \
   do {                                                                                 \
@@ -16,6 +17,13 @@
       std::abort();                                                                    \
     }                                                                                  \
   } while (0)
+
+// A byte stream cut into messages by a framer (the reference each target compares against):
+// the whole messages, and whether the framer gave up on malformed bytes.
+struct stream_split {
+  std::vector<std::string_view> messages;
+  bool malformed = false;
+};
 
 // Feeds `stream` to a probe exchange's on_stream in pseudo-random chunks (seeded by `rng`), as
 // TCP and TLS deliver reads, until it decides; the undecided inbox stays below `max_inbox`.

@@ -66,12 +66,8 @@ bool printable(std::string_view s) {
 }
 
 // The frames of the whole stream at once, as on_stream would take them.
-struct split {
-  std::vector<std::string_view> messages;
-  bool malformed = false;
-};
-split reference(std::string_view s) {
-  split r;
+stream_split reference(std::string_view s) {
+  stream_split r;
   while (!s.empty()) {
     const sip_frame f = frame_sip_message(s);
     FUZZ_CHECK(f.skip <= s.size());
@@ -107,7 +103,7 @@ const probe_result malformed{outcome::down, "SIP: malformed response", 0, std::n
 
 // What the probe must decide: the first final response for its transaction; bytes that are
 // neither a response nor a request end it.
-verdict expected(const split& s, const ids& me, const code_ranges& up) {
+verdict expected(const stream_split& s, const ids& me, const code_ranges& up) {
   for (std::string_view m : s.messages) {
     auto r = parse_sip_response(m);
     if (!r) {
@@ -180,7 +176,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string stream(reinterpret_cast<const char*>(data) + 3, size - 3);
   stream = replace_all(replace_all(stream, "$BRANCH", me.branch), "$CALLID", me.call_id);
 
-  const split whole = reference(stream);
+  const stream_split whole = reference(stream);
   for (std::string_view m : whole.messages) check_message(m, me, up, mine);
   check_message(stream, me, up, mine);
   check_message(stream, them, up, other);

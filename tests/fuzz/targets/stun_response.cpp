@@ -43,12 +43,8 @@ stun_transaction_id id_of(exchange& ex) {
 }
 
 // The frames of the whole stream at once, as on_stream would take them.
-struct split {
-  std::vector<std::string_view> messages;
-  bool malformed = false;
-};
-split reference(std::string_view s) {
-  split r;
+stream_split reference(std::string_view s) {
+  stream_split r;
   while (!s.empty()) {
     const auto n = frame_stun_message(s);
     if (!n) {
@@ -84,7 +80,7 @@ verdict decide(const stun_reply& r) {
 
 // What the probe must decide: the first success or error response for its transaction;
 // bytes that are not STUN end it.
-verdict expected(const split& s, const stun_transaction_id& id) {
+verdict expected(const stream_split& s, const stun_transaction_id& id) {
   for (std::string_view m : s.messages) {
     if (auto r = parse_stun_reply(m, id)) {
       if (auto v = decide(*r)) return v;
@@ -136,7 +132,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   std::string stream(reinterpret_cast<const char*>(data) + 3, size - 3);
   {
-    const split s = reference(stream);
+    const stream_split s = reference(stream);
     for (size_t i = 0; i < s.messages.size() && i < 8; ++i) {
       if (stamp >> i & 1) {
         const size_t at = size_t(s.messages[i].data() - stream.data()) + 8;
@@ -145,7 +141,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   // Stamping the ID changes no length or cookie: the frames stay where they were.
-  const split whole = reference(stream);
+  const stream_split whole = reference(stream);
   for (std::string_view m : whole.messages) check_message(m, me, mine);
   check_message(stream, me, mine);
   check_message(stream, them, other);

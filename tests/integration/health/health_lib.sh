@@ -19,6 +19,12 @@ DIG_OPTS=(+norec +time=1 +tries=1)
 BUILD_DIR_GUESS=$(cd "$(dirname "$SIPDNSD")/.." 2>/dev/null && pwd)
 SIP_RESPONDER=${SIP_RESPONDER:-$BUILD_DIR_GUESS/tests/peers/sip_responder/sip_responder}
 ZONE=lab.test
+# The lab cluster's names, as every zone in health/ declares them (a test may override RR).
+SRV_TCP=_sip._tcp.$ZONE
+SRV_UDP=_sip._udp.$ZONE
+RR=registrar.$ZONE
+LAB1=lab1.$ZONE.
+LAB2=lab2.$ZONE.
 
 declare -A PEER_PID=()      # name -> PID of the peer's session leader (= its process group)
 
