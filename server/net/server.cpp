@@ -1,7 +1,10 @@
 // The front end of one event loop: owns listeners, connections, buffers and the snapshot.
 #include "net/server.hpp"
 
+#include <sys/mman.h>
+
 #include <cstdio>
+#include <new>
 
 #include "net/tcp.hpp"
 #include "net/udp.hpp"
@@ -13,13 +16,20 @@ server::server(uv_loop_t* loop, server_config cfg, compile::snapshot_ptr snap)
       cfg_(std::move(cfg)),
       current_(std::move(snap)),
       snap_(current_.get()),
-      out_(new uint8_t[out_size]),
-      pending_pool_(new uint8_t[pending_slots * out_size]) {
+      out_(new uint8_t[out_size]) {
+  void* p = ::mmap(nullptr, pending_slots * out_size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  pending_pool_.reset(static_cast<uint8_t*>(p));
   for (size_t i = 0; i < pending_slots; ++i) free_pending_[i] = int(pending_slots - 1 - i);
   free_pending_count_ = pending_slots;
 }
 
 server::~server() { close(); }
+
+void server::unmap::operator()(uint8_t* p) const noexcept {
+  ::munmap(p, pending_slots * out_size);
+}
 
 bool server::start(std::string& err) {
   for (const endpoint& ep : cfg_.listen) {

@@ -113,7 +113,12 @@ class server {
   const compile::snapshot* snap_;
   answer::loop_state answer_state_;
   std::unique_ptr<uint8_t[]> out_;
-  std::unique_ptr<uint8_t[]> pending_pool_;        // pending_slots * out_size bytes
+  // pending_slots * out_size bytes of an anonymous mapping: pages are resident only once a
+  // slow reader used them (a heap block could reuse freed, resident zone-load memory).
+  struct unmap {
+    void operator()(uint8_t* p) const noexcept;
+  };
+  std::unique_ptr<uint8_t, unmap> pending_pool_;
   std::array<int, pending_slots> free_pending_{};  // a stack of free slot numbers
   size_t free_pending_count_ = 0;
   std::vector<uv::handle_ptr<udp_listener>> udp_;
