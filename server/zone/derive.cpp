@@ -116,12 +116,12 @@ class builder {
     }
     if (!c.name.empty()) {
       for (ref.peer = 0; ref.peer < c.peers.size(); ++ref.peer)
-        addresses(c.name, c.peers[ref.peer], c.round_robin_ttl,
+        addresses(c.name, c.peers[ref.peer], c.health ? c.health_ttl() : c.round_robin_ttl,
                   filtered(standing(ref, std::nullopt)));
     }
     // A health-checked cluster's SRV set changes with its peers' state, so resolvers must not
     // keep a stale one for a day: it gets the round-robin TTL.
-    uint32_t srv_ttl = c.health ? c.round_robin_ttl : c.srv_ttl;
+    uint32_t srv_ttl = c.health ? c.health_ttl() : c.srv_ttl;
     for (service s : c.services) {
       wire::name owner = srv_name(info(s), c.srv_owner);
       for (ref.peer = 0; ref.peer < c.peers.size(); ++ref.peer) {

@@ -1,6 +1,7 @@
 // The service table (SRV prefixes, default ports, NAPTR fields) and small model helpers.
 #include "zone/model.hpp"
 
+#include <algorithm>
 #include <deque>
 #include <mutex>
 #include <unordered_map>
@@ -110,6 +111,16 @@ std::optional<probe_transport> probe_transport_for(const health_config& h, servi
   }
   if (h.kind == probe_kind::stun && t == probe_transport::tls) return std::nullopt;
   return t;
+}
+
+uint32_t detection_seconds(const health_config& h) {
+  const uint64_t ms = uint64_t(h.interval_ms) * h.fall + h.timeout_ms;
+  return uint32_t(std::max<uint64_t>(1, (ms + 999) / 1000));
+}
+
+uint32_t cluster::health_ttl() const {
+  if (fixed_ttl) return *fixed_ttl;
+  return health ? detection_seconds(*health) : round_robin_ttl;
 }
 
 }  // namespace sipdns::zone

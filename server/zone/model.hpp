@@ -124,6 +124,10 @@ struct health_config {
   source_pos where;      // of the health table
 };
 
+// How long the prober takes, at most, to take a dead peer out: `fall` intervals plus the last
+// probe's timeout, in whole seconds rounded up, at least 1.
+uint32_t detection_seconds(const health_config& h);
+
 // The transport a probe of `kind` uses for service `s`: the explicit one, else tcp/tls for
 // those kinds (even for UDP-only H.323 services: the kind decides), else the service's own.
 // nullopt when the combination is invalid (STUN over TLS).
@@ -135,8 +139,13 @@ struct cluster {
   wire::name srv_owner;           // domain under which _service._proto live
   bool naptr = false;
   uint32_t round_robin_ttl = 30;
-  uint32_t srv_ttl = 86400;  // SRV and NAPTR; a health-checked cluster's SRV use round_robin_ttl
+  uint32_t srv_ttl = 86400;  // SRV and NAPTR; a health-checked cluster's SRV take health_ttl
   std::optional<uint32_t> host_ttl;  // peers' own A/AAAA/PTR; unset means the zone TTL
+  // A health-checked cluster's `ttl`: the TTL of every RRset its probes decide (SRV and the
+  // round-robin A/AAAA). Unset = "adaptive": detection_seconds(health), so a caching resolver
+  // cannot hold a dead peer longer than the prober takes to see it fail.
+  std::optional<uint32_t> fixed_ttl;
+  uint32_t health_ttl() const;
   std::vector<peer> peers;
   std::optional<health_config> health;  // unset: never probed, every peer always served
   source_pos where;

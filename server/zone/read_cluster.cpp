@@ -28,6 +28,7 @@ void reader::read_cluster(const toml::table& t, size_t index) {
   if (auto v = integer(t, ts["round_robin_ttl"], s, &rr_ttl_at)) c.round_robin_ttl = uint32_t(*v);
   if (auto v = integer(t, ts["srv_ttl"], s, &srv_ttl_at)) c.srv_ttl = uint32_t(*v);
   if (auto v = integer(t, ts["host_ttl"], s)) c.host_ttl = uint32_t(*v);
+  const toml::node* ttl_at = read_ttl_policy(t, c, s);
 
   std::vector<pos_pair> pw_at = read_peers(t, c, s);
   // Checked as soon as a health table is written, even one with errors: one pass, all errors.
@@ -37,10 +38,15 @@ void reader::read_cluster(const toml::table& t, size_t index) {
     } else {
       c.health = read_health(*hn->as_table(), c);
       check_health_peers(c, srv_ttl_at);
+      check_health_ttl(c, ttl_at, rr_ttl_at);
     }
+  } else if (ttl_at) {
+    report(pos(*ttl_at), severity::warning,
+           "ttl applies to the SRV and round-robin records of a health-checked cluster; this "
+           "cluster has no health table (use round_robin_ttl and srv_ttl)");
   }
   warn_unequal(c, label, pw_at);
-  if (rr_ttl_at && c.round_robin_ttl > 60)
+  if (rr_ttl_at && c.round_robin_ttl > 60 && !c.health)
     report(pos(*rr_ttl_at), severity::warning,
            "round_robin_ttl " + std::to_string(c.round_robin_ttl) +
                " is above 60; Cisco's deployment guide advises 1 minute or less for "
@@ -186,9 +192,52 @@ void reader::check_health_peers(const cluster& c, const toml::node* srv_ttl_at) 
   if (srv_ttl_at)
     report(pos(*srv_ttl_at), severity::warning,
            "srv_ttl is not used for the SRV records of a health-checked cluster: they take "
-           "round_robin_ttl (" +
-               std::to_string(c.round_robin_ttl) +
-               ") so that resolvers drop a failed peer quickly; only NAPTR records use srv_ttl");
+           "the cluster's ttl (" +
+               std::to_string(c.health_ttl()) +
+               " s) so that resolvers drop a failed peer quickly; only NAPTR records use srv_ttl");
+}
+
+const toml::node* reader::read_ttl_policy(const toml::table& t, cluster& c, const scope& s) {
+  const field& f = cluster_schema["ttl"];
+  const toml::node* n = t.get(f.key);
+  if (!n) return nullptr;
+  if (n->is_string() && n->as_string()->get() == "adaptive") return n;
+  if (!n->is_integer()) {
+    type_error(s, f.key, *n, "\"adaptive\" or a number of seconds");
+    return nullptr;
+  }
+  int64_t v = n->as_integer()->get();
+  if (v < f.lo || v > f.hi) {
+    error(*n, s.prefix + "ttl " + std::to_string(v) + " out of range " + std::to_string(f.lo) +
+                  ".." + std::to_string(f.hi));
+    return nullptr;
+  }
+  c.fixed_ttl = uint32_t(v);
+  return n;
+}
+
+// "adaptive" (the default) serves what detection takes; a fixed TTL longer than that lets a
+// caching resolver hand out a dead peer after sipdns has dropped it. An explicit
+// round_robin_ttl on a health-checked cluster is such a fixed TTL (what it meant before `ttl`).
+void reader::check_health_ttl(cluster& c, const toml::node* ttl_at,
+                              const toml::node* rr_ttl_at) {
+  if (ttl_at && rr_ttl_at) {
+    error(*rr_ttl_at, "set either ttl or round_robin_ttl for a health-checked cluster, not both");
+    return;
+  }
+  if (rr_ttl_at && !c.fixed_ttl) c.fixed_ttl = c.round_robin_ttl;
+  if (!c.health) return;
+  const toml::node* at = ttl_at ? ttl_at : rr_ttl_at;
+  const uint32_t detect = detection_seconds(*c.health);
+  if (!at || !c.fixed_ttl || *c.fixed_ttl <= detect) return;
+  report(pos(*at), severity::warning,
+         "a fixed TTL of " + std::to_string(*c.fixed_ttl) + " s is longer than failure "
+         "detection takes (" + std::to_string(detect) + " s: interval " +
+         std::to_string(c.health->interval_ms) + " ms x fall " + std::to_string(c.health->fall) +
+         " + timeout " + std::to_string(c.health->timeout_ms) +
+         " ms): a caching resolver can hand out a dead peer for up to " +
+         std::to_string(*c.fixed_ttl) + " s; ttl = \"adaptive\" serves " + std::to_string(detect) +
+         " s");
 }
 
 // The deployment guide, Appendix 2 (Cluster Name and DNS SRV Records): equal priority and

@@ -57,6 +57,10 @@ class reader {
   pos_pair read_peer(const toml::table& t, const cluster& c, peer& p);
   void read_ports(const toml::node& pn, const cluster& c, peer& p, const scope& s);
   void check_health_peers(const cluster& c, const toml::node* srv_ttl_at);
+  // `ttl` ("adaptive" or seconds); returns its node, null when absent or wrong.
+  const toml::node* read_ttl_policy(const toml::table& t, cluster& c, const scope& s);
+  // A health-checked cluster's TTL against its failure detection time.
+  void check_health_ttl(cluster& c, const toml::node* ttl_at, const toml::node* rr_ttl_at);
   void warn_unequal(const cluster& c, const std::string& label, const std::vector<pos_pair>& at);
 
   // read_health.cpp

@@ -35,6 +35,7 @@ constexpr field cluster_fields[] = {
     {"round_robin_ttl", vt::integer, 0, max_ttl},
     {"srv_ttl", vt::integer, 0, max_ttl},
     {"host_ttl", vt::integer, 0, max_ttl},
+    {"ttl", vt::ttl_policy, 0, max_ttl},
     {"priority", vt::integer, 0, max_u16},
     {"weight", vt::integer, 0, max_u16},
     {"peers", vt::table_array},

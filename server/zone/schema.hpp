@@ -9,7 +9,9 @@
 
 namespace sipdns::zone::detail {
 
-enum class value_type : uint8_t { string, integer, boolean, table, string_array, table_array };
+// ttl_policy: "adaptive" or an integer number of seconds in lo..hi.
+enum class value_type : uint8_t { string, integer, boolean, table, string_array, table_array,
+                                  ttl_policy };
 
 struct field {
   std::string_view key;

@@ -114,10 +114,10 @@ TEST_CASE("derive with health: one primary peer down leaves the other and the ba
   zone::zone_set set = load_ok({"tests/data/health/health.test.toml"});
   auto zones = zone::derive(set, down(set, {"hp1.health.test."}));
   CHECK(rrset(zones, "_sip._tcp.health.test.", LDNS_RR_TYPE_SRV) ==
-        V{"_sip._tcp.health.test.\t30\tIN\tSRV\t10 10 5060 hp2.health.test.",
-          "_sip._tcp.health.test.\t30\tIN\tSRV\t20 10 5060 hp3.health.test."});
+        V{"_sip._tcp.health.test.\t1\tIN\tSRV\t10 10 5060 hp2.health.test.",
+          "_sip._tcp.health.test.\t1\tIN\tSRV\t20 10 5060 hp3.health.test."});
   CHECK(rrset(zones, "sip.health.test.", LDNS_RR_TYPE_A) ==
-        V{"sip.health.test.\t30\tIN\tA\t127.0.0.3"});
+        V{"sip.health.test.\t1\tIN\tA\t127.0.0.3"});
   // The peer's own name still resolves.
   CHECK(rrset(zones, "hp1.health.test.", LDNS_RR_TYPE_A).size() == 1);
 }
@@ -127,9 +127,9 @@ TEST_CASE("derive with health: both primary peers down leaves the backup tier al
   auto zones = zone::derive(set, down(set, {"hp1.health.test.", "hp2.health.test."}));
   // Nothing is added back while the merged RRset still has a record.
   CHECK(rrset(zones, "_sip._tcp.health.test.", LDNS_RR_TYPE_SRV) ==
-        V{"_sip._tcp.health.test.\t30\tIN\tSRV\t20 10 5060 hp3.health.test."});
+        V{"_sip._tcp.health.test.\t1\tIN\tSRV\t20 10 5060 hp3.health.test."});
   CHECK(rrset(zones, "_sip._udp.health.test.", LDNS_RR_TYPE_SRV) ==
-        V{"_sip._udp.health.test.\t30\tIN\tSRV\t20 10 5060 hp3.health.test."});
+        V{"_sip._udp.health.test.\t1\tIN\tSRV\t20 10 5060 hp3.health.test."});
   // The primary's round-robin name is its own RRset, and it is empty: serve-all fails open.
   CHECK(rrset(zones, "sip.health.test.", LDNS_RR_TYPE_A).size() == 2);
   CHECK(rrset(zones, "sip-backup.health.test.", LDNS_RR_TYPE_A).size() == 1);
@@ -140,9 +140,9 @@ TEST_CASE("derive with health: everyone down, serve-all serves everyone") {
   auto all_down = [](const zone::peer_ref&, std::optional<zone::service>) { return false; };
   auto zones = zone::derive(set, all_down);
   CHECK(rrset(zones, "_sip._tcp.health.test.", LDNS_RR_TYPE_SRV) ==
-        V{"_sip._tcp.health.test.\t30\tIN\tSRV\t10 10 5060 hp1.health.test.",
-          "_sip._tcp.health.test.\t30\tIN\tSRV\t10 10 5060 hp2.health.test.",
-          "_sip._tcp.health.test.\t30\tIN\tSRV\t20 10 5060 hp3.health.test."});
+        V{"_sip._tcp.health.test.\t1\tIN\tSRV\t10 10 5060 hp1.health.test.",
+          "_sip._tcp.health.test.\t1\tIN\tSRV\t10 10 5060 hp2.health.test.",
+          "_sip._tcp.health.test.\t1\tIN\tSRV\t20 10 5060 hp3.health.test."});
   CHECK(rrset(zones, "sip.health.test.", LDNS_RR_TYPE_A).size() == 2);
   auto unfiltered = zone::derive(set);
   REQUIRE(zones.size() == unfiltered.size());
@@ -163,8 +163,8 @@ TEST_CASE("derive with health: failing open never brings back a drained peer") {
   auto zones = zone::derive(set, all_down, drained);
   // hp1 is drained: not in the fail-open set, though every other peer is down too.
   CHECK(rrset(zones, "_sip._tcp.health.test.", LDNS_RR_TYPE_SRV) ==
-        V{"_sip._tcp.health.test.\t30\tIN\tSRV\t10 10 5060 hp2.health.test.",
-          "_sip._tcp.health.test.\t30\tIN\tSRV\t20 10 5060 hp3.health.test."});
+        V{"_sip._tcp.health.test.\t1\tIN\tSRV\t10 10 5060 hp2.health.test.",
+          "_sip._tcp.health.test.\t1\tIN\tSRV\t20 10 5060 hp3.health.test."});
   CHECK(rrset(zones, "sip.health.test.", LDNS_RR_TYPE_A).size() == 1);
   CHECK(rrset(zones, "hp1.health.test.", LDNS_RR_TYPE_A).size() == 1);  // still resolvable
 }
@@ -216,18 +216,18 @@ peers = [{ host = "p2", ipv4 = "127.0.0.12" }]
     return false;
   });
   CHECK(rrset(zones, "_sip._tcp.mixed.test.", LDNS_RR_TYPE_SRV) ==
-        V{"_sip._tcp.mixed.test.\t30\tIN\tSRV\t10 10 5060 p1.mixed.test.",
-          "_sip._tcp.mixed.test.\t30\tIN\tSRV\t20 10 5060 p2.mixed.test."});
+        V{"_sip._tcp.mixed.test.\t3\tIN\tSRV\t10 10 5060 p1.mixed.test.",
+          "_sip._tcp.mixed.test.\t3\tIN\tSRV\t20 10 5060 p2.mixed.test."});
   CHECK(std::any_of(asked.begin(), asked.end(), [](auto& r) { return r.cluster == 1; }));
 
   // Only the unchecked cluster drained: the checked primary keeps the RRset alive.
   zones = zone::derive(
       set, [](const zone::peer_ref& r, std::optional<zone::service>) { return r.cluster != 1; });
   CHECK(rrset(zones, "_sip._tcp.mixed.test.", LDNS_RR_TYPE_SRV) ==
-        V{"_sip._tcp.mixed.test.\t30\tIN\tSRV\t10 10 5060 p1.mixed.test."});
+        V{"_sip._tcp.mixed.test.\t3\tIN\tSRV\t10 10 5060 p1.mixed.test."});
 }
 
-TEST_CASE("derive with health: SRV take round_robin_ttl, NAPTR and hosts keep theirs") {
+TEST_CASE("derive with health: SRV and round-robin take the cluster's ttl, NAPTR and hosts keep theirs") {
   test::temp_zone f("health-ttl", R"([zone]
 origin = "ttl.test"
 ttl = 600
@@ -239,7 +239,7 @@ records = ["ns1 A 127.0.0.1"]
 name = "c"
 services = ["sip+tcp"]
 naptr = true
-round_robin_ttl = 20
+ttl = 2
 host_ttl = 900
 peers = [{ host = "p1", ipv4 = "127.0.0.11" }]
 health = { probe = "tcp" }
@@ -251,11 +251,72 @@ peers = [{ host = "p2", ipv4 = "127.0.0.12" }]
 )");
   auto zones = zone::derive(load_ok({f.path.string()}));
   CHECK(rrset(zones, "_sip._tcp.ttl.test.", LDNS_RR_TYPE_SRV) ==
-        V{"_sip._tcp.ttl.test.\t20\tIN\tSRV\t10 10 5060 p1.ttl.test."});
+        V{"_sip._tcp.ttl.test.\t2\tIN\tSRV\t10 10 5060 p1.ttl.test."});
   CHECK(rrset(zones, "_sips._tcp.ttl.test.", LDNS_RR_TYPE_SRV) ==
         V{"_sips._tcp.ttl.test.\t86400\tIN\tSRV\t10 10 5061 p2.ttl.test."});
-  CHECK(rrset(zones, "c.ttl.test.", LDNS_RR_TYPE_A) == V{"c.ttl.test.\t20\tIN\tA\t127.0.0.11"});
+  CHECK(rrset(zones, "c.ttl.test.", LDNS_RR_TYPE_A) == V{"c.ttl.test.\t2\tIN\tA\t127.0.0.11"});
   CHECK(rrset(zones, "p1.ttl.test.", LDNS_RR_TYPE_A) == V{"p1.ttl.test.\t900\tIN\tA\t127.0.0.11"});
   for (const std::string& n : rrset(zones, "ttl.test.", LDNS_RR_TYPE_NAPTR))
     CHECK(n.find("\t86400\t") != std::string::npos);
+}
+
+namespace {
+// A health-checked cluster "c" with `extra` lines, loaded; its diagnostics as text.
+struct ttl_case {
+  zone::load_result r;
+  std::string text;
+  explicit ttl_case(const std::string& extra, const std::string& health =
+                                                  "health = { probe = \"tcp\", interval_ms = 500, "
+                                                  "fall = 3, timeout_ms = 300 }") {
+    test::temp_zone f("health-ttl-policy", "[zone]\norigin = \"ttlp.test\"\n"
+                                           "soa = { mname = \"ns1\", rname = \"hostmaster\", serial = 1 }\n"
+                                           "ns = [\"ns1\"]\nrecords = [\"ns1 A 127.0.0.1\"]\n\n"
+                                           "[[cluster]]\nname = \"c\"\nservices = [\"sip+tcp\"]\n" +
+                                               extra +
+                                               "\npeers = [{ host = \"p1\", ipv4 = \"127.0.0.11\" }]\n" +
+                                               health + "\n");
+    r = zone::load({f.path.string()});
+    for (const auto& d : r.diagnostics) text += zone::format(d) + "\n";
+  }
+  std::vector<std::string> srv() const {
+    return rrset(r.expanded, "_sip._tcp.ttlp.test.", LDNS_RR_TYPE_SRV);
+  }
+};
+}  // namespace
+
+TEST_CASE("ttl policy: adaptive serves what failure detection takes, a longer fixed TTL is warned about") {
+  // interval 500 ms x fall 3 + timeout 300 ms = 1.8 s -> 2 s.
+  ttl_case adaptive("");
+  CHECK(adaptive.text.empty());
+  CHECK(adaptive.srv() == V{"_sip._tcp.ttlp.test.\t2\tIN\tSRV\t10 10 5060 p1.ttlp.test."});
+  CHECK(rrset(adaptive.r.expanded, "c.ttlp.test.", LDNS_RR_TYPE_A) ==
+        V{"c.ttlp.test.\t2\tIN\tA\t127.0.0.11"});
+  CHECK(ttl_case("ttl = \"adaptive\"").srv() == adaptive.srv());
+  // Defaults (1000 ms x 2 + 400 ms): 3 s.
+  CHECK(ttl_case("", "health = { probe = \"tcp\" }").srv() ==
+        V{"_sip._tcp.ttlp.test.\t3\tIN\tSRV\t10 10 5060 p1.ttlp.test."});
+
+  ttl_case fixed("ttl = 30");
+  CHECK(fixed.srv() == V{"_sip._tcp.ttlp.test.\t30\tIN\tSRV\t10 10 5060 p1.ttlp.test."});
+  CHECK(fixed.text.find(":10:7: warning: a fixed TTL of 30 s is longer than failure detection takes "
+                        "(2 s: interval 500 ms x fall 3 + timeout 300 ms)") != std::string::npos);
+  CHECK(ttl_case("ttl = 2").text.empty());  // not longer than detection: no warning
+
+  // round_robin_ttl written on a health-checked cluster is a fixed TTL, as it was before `ttl`.
+  ttl_case legacy("round_robin_ttl = 20");
+  CHECK(legacy.srv() == V{"_sip._tcp.ttlp.test.\t20\tIN\tSRV\t10 10 5060 p1.ttlp.test."});
+  CHECK(legacy.text.find("warning: a fixed TTL of 20 s") != std::string::npos);
+}
+
+TEST_CASE("ttl policy: errors and a ttl without health") {
+  CHECK(ttl_case("ttl = 30\nround_robin_ttl = 20").text.find(
+            "error: set either ttl or round_robin_ttl for a health-checked cluster, not both") !=
+        std::string::npos);
+  CHECK(ttl_case("ttl = \"fast\"").text.find(
+            "ttl must be \"adaptive\" or a number of seconds, not a string") != std::string::npos);
+  CHECK(ttl_case("ttl = -1").text.find("ttl -1 out of range 0..2147483647") != std::string::npos);
+  ttl_case no_health("ttl = 5", "");
+  CHECK(no_health.text.find("warning: ttl applies to the SRV and round-robin records of a "
+                            "health-checked cluster; this cluster has no health table") !=
+        std::string::npos);
 }
