@@ -63,7 +63,8 @@ Reload the zones after editing them: build/tools/sipdns reload --control build/s
 (or kill -HUP <pid>); stop with Ctrl-C.
 
 TXT
-    exec "$BUILD_DIR/server/sipdnsd" "${listen[@]}" --zones zones/ --control "$BUILD_DIR/sipdnsd.sock"
+    exec "$BUILD_DIR/server/sipdnsd" "${listen[@]}" --zones zones/ --control "$BUILD_DIR/sipdnsd.sock" \
+      --state-dir "$BUILD_DIR/state"
     ;;
   test)
     install_packages

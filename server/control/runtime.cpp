@@ -5,6 +5,7 @@
 #include <malloc.h>
 
 #include <chrono>
+#include <cstdio>
 #include <thread>
 #include <utility>
 
@@ -52,8 +53,28 @@ void set_serial(zone::record& soa, uint32_t serial) {
 
 }  // namespace
 
-runtime::runtime(std::vector<std::string> zone_paths, health::monitor* prober)
-    : paths_(std::move(zone_paths)), prober_(prober) {}
+bool runtime::same_serials(const served_map& a, const served_map& b) {
+  if (a.size() != b.size()) return false;
+  for (auto ia = a.begin(), ib = b.begin(); ia != a.end(); ++ia, ++ib)
+    if (ia->first != ib->first || ia->second.serial != ib->second.serial ||
+        ia->second.fingerprint != ib->second.fingerprint)
+      return false;
+  return true;
+}
+
+runtime::runtime(std::vector<std::string> zone_paths, health::monitor* prober,
+                 std::string state_dir)
+    : paths_(std::move(zone_paths)), prober_(prober), state_(std::move(state_dir)) {}
+
+bool runtime::restore(std::string& err) {
+  std::set<std::string> drains;
+  std::map<std::string, served_serial> serials;
+  if (!state_.load(drains, serials, err)) return false;
+  std::lock_guard lock(mu_);
+  drained_ = std::move(drains);
+  for (const auto& [origin, s] : serials) served_[origin] = {s.fingerprint, s.serial};
+  return true;
+}
 
 size_t runtime::zone_count() const {
   std::lock_guard lock(mu_);
@@ -97,10 +118,16 @@ class serving_view {
       return true;
     };
   }
+  // A host drained whole leaves everything; drained for one service, it leaves that
+  // service's SRV and (like a peer down for one probed service) the round-robin answers.
   zone::peer_filter withheld() const {
-    return [this](const zone::peer_ref& ref, std::optional<zone::service>) {
-      const zone::peer& p = set_.zones[ref.zone].clusters[ref.cluster].peers[ref.peer];
-      return drained_.count(wire::name_to_text(p.host)) > 0;
+    return [this](const zone::peer_ref& ref, std::optional<zone::service> svc) {
+      const std::string host =
+          wire::name_to_text(set_.zones[ref.zone].clusters[ref.cluster].peers[ref.peer].host);
+      if (drained_.count(host)) return true;
+      if (svc) return drained_.count(host + " " + zone::info(*svc).key) > 0;
+      auto it = drained_.lower_bound(host + " ");
+      return it != drained_.end() && it->starts_with(host + " ");
     };
   }
 
@@ -193,6 +220,12 @@ void runtime::commit(std::shared_ptr<const zone::zone_set> reloaded, bool reload
                      served_map served) {
   // Only now does a reloaded set replace the old one: a set that does not compile must not
   // become the base of later health rebuilds, nor reconfigure the prober.
+  if (state_.enabled() && !same_serials(served_, served)) {
+    std::map<std::string, served_serial> out;
+    for (const auto& [origin, s] : served) out[origin] = {s.serial, s.fingerprint};
+    if (std::string err; !state_.save_serials(out, err))
+      std::fprintf(stderr, "sipdnsd: warning: state not saved: %s\n", err.c_str());
+  }
   served_ = std::move(served);
   const bool from_files = reloaded != nullptr;  // then the old set and its memory go back
   std::shared_ptr<const zone::zone_set> retired;
@@ -248,12 +281,13 @@ void runtime::bump_serials(std::vector<zone::expanded_zone>& zones, served_map& 
   for (zone::expanded_zone& z : zones) {
     uint32_t file_serial = get_serial(z.soa);
     uint64_t fp = fingerprint(z);
-    auto [it, fresh] = served_by_origin.try_emplace(z.origin, served{fp, file_serial});
+    const std::string origin = wire::name_to_text(z.origin);
+    auto [it, fresh] = served_by_origin.try_emplace(origin, served{fp, file_serial});
     served& s = it->second;
     if (!fresh && s.fingerprint != fp) {
       s.serial += 1;
       s.fingerprint = fp;
-      log += "sipdnsd: zone " + wire::name_to_text(z.origin) + " answers changed, serial " +
+      log += "sipdnsd: zone " + origin + " answers changed, serial " +
              std::to_string(s.serial) + "\n";
     }
     if (int32_t(file_serial - s.serial) > 0) s.serial = file_serial;
@@ -263,21 +297,30 @@ void runtime::bump_serials(std::vector<zone::expanded_zone>& zones, served_map& 
   }
 }
 
-std::string runtime::drain(const std::string& host, bool drained) {
+std::string runtime::drain(const std::string& host, bool drained, const std::string& service) {
   std::string fqdn = lower_fqdn(host);
+  if (!service.empty() && !zone::service_from_key(service))
+    return "error: unknown service \"" + service + "\"";
+  const std::string entry = service.empty() ? fqdn : fqdn + " " + service;
   std::lock_guard lock(mu_);
   bool known = false;
   if (zones_)
     for (const auto& z : zones_->zones)
       for (const auto& c : z.clusters)
         for (const auto& p : c.peers) known = known || wire::name_to_text(p.host) == fqdn;
+  std::string reply;
   if (drained) {
     if (!known) return "error: no peer named " + fqdn + " in the loaded zones";
-    drained_.insert(fqdn);
-    return "ok: drained " + fqdn;
+    drained_.insert(entry);
+    reply = "ok: drained " + entry;
+  } else {
+    if (!drained_.erase(entry)) return "error: " + entry + " is not drained";
+    reply = "ok: undrained " + entry;
   }
-  if (!drained_.erase(fqdn)) return "error: " + fqdn + " is not drained";
-  return "ok: undrained " + fqdn;
+  // The change stands either way (it is what the operator asked); a state directory that
+  // cannot be written only means it will not survive a restart, which the reply says.
+  if (std::string err; !state_.save_drains(drained_, err)) reply += " (not saved: " + err + ")";
+  return reply;
 }
 
 std::vector<std::string> runtime::status_lines() const {

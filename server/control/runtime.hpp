@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "compile/snapshot.hpp"
+#include "control/state_store.hpp"
 #include "health/monitor.hpp"
 #include "zone/derive.hpp"
 #include "zone/model.hpp"
@@ -25,8 +26,13 @@ namespace sipdns::control {
 
 class runtime {
  public:
-  // `prober` may be null (no health checks at all).
-  runtime(std::vector<std::string> zone_paths, health::monitor* prober);
+  // `prober` may be null (no health checks at all). `state_dir` keeps drains and served
+  // serials across restarts (control/state_store.hpp); empty keeps nothing.
+  runtime(std::vector<std::string> zone_paths, health::monitor* prober,
+          std::string state_dir = {});
+  // Reads the state directory (before the first build). False with `err` when it cannot be
+  // used: the server then runs without it, and says so.
+  bool restore(std::string& err);
 
   // Builds a snapshot; reloads the files first on the first call and after request_reload().
   // Diagnostics go to `log`. Returns nullptr when files have errors or do not compile: the
@@ -47,8 +53,10 @@ class runtime {
   counters counts() const;
 
   // Operator drain: takes a peer (by host name) out of every SRV and round-robin answer until
-  // undrained; survives reloads. Returns a one-line reply ("ok: ..." or "error: ...").
-  std::string drain(const std::string& host, bool drained);
+  // undrained, or with `service` ("sip+udp") out of that service's SRV and the round-robin
+  // answers only; survives reloads and, with a state directory, restarts. Returns a one-line
+  // reply ("ok: ..." or "error: ...").
+  std::string drain(const std::string& host, bool drained, const std::string& service = {});
   // One line per check, "drained HOST" per drained peer, then "reloads: ok N failed M" and
   // "generation: G" (see counters).
   std::vector<std::string> status_lines() const;
@@ -60,7 +68,8 @@ class runtime {
     uint64_t fingerprint = 0;
     uint32_t serial = 0;
   };
-  using served_map = std::map<std::string, served>;  // by origin
+  using served_map = std::map<std::string, served>;  // by origin, as text
+  static bool same_serials(const served_map& a, const served_map& b);
   static void bump_serials(std::vector<zone::expanded_zone>& zones, served_map& served,
                            std::string& log);
   // The zone set to build from: the files (loaded into `loaded` too) or the current set.
@@ -80,7 +89,9 @@ class runtime {
 
   mutable std::mutex mu_;
   std::shared_ptr<const zone::zone_set> zones_;   // guarded by mu_
-  std::set<std::string> drained_;                 // lower-case host text with trailing dot
+  // "host." or "host. service": lower-case host text with trailing dot, then a service key.
+  std::set<std::string> drained_;                 // guarded by mu_
+  state_store state_;
 
   // Owned by build() (serialized by the reloader).
   served_map served_;

@@ -12,15 +12,17 @@ namespace sipdns::daemon {
 std::vector<std::string> run_command(const std::string& line, control::runtime& runtime,
                                      net::reloader& rebuild, const rrl::tally* rrl_totals) {
   std::istringstream in(line);
-  std::string cmd, arg;
-  in >> cmd >> arg;
+  std::string cmd, arg, flag, service;
+  in >> cmd >> arg >> flag >> service;
+  if (!flag.empty() && (flag != "--service" || service.empty()))
+    return {"error: expected \"" + cmd + " HOST [--service SERVICE]\""};
   if (cmd == "status") {
     auto lines = runtime.status_lines();
     if (rrl_totals) lines.push_back(rrl::status_line(rrl_totals->read()));
     return lines;
   }
   if ((cmd == "drain" || cmd == "undrain") && !arg.empty()) {
-    std::string reply = runtime.drain(arg, cmd == "drain");
+    std::string reply = runtime.drain(arg, cmd == "drain", service);
     if (reply.starts_with("ok")) {
       std::fprintf(stderr, "sipdnsd: %s\n", reply.substr(4).c_str());
       rebuild.request();
@@ -32,7 +34,9 @@ std::vector<std::string> run_command(const std::string& line, control::runtime& 
     rebuild.request();
     return {"ok: reload requested"};
   }
-  return {"error: unknown command \"" + line + "\"; expected status, drain HOST, undrain HOST, reload"};
+  return {"error: unknown command \"" + line +
+          "\"; expected status, drain HOST [--service SERVICE], undrain HOST [--service "
+          "SERVICE], reload"};
 }
 
 }  // namespace sipdns::daemon

@@ -15,7 +15,7 @@ instance::instance(options opts)
         // runtime's first build) and reset only after prober_.stop() joined this thread.
         if (health_changed_) (void)health_changed_->send();
       }),
-      runtime_(opts_.zones, &prober_) {}
+      runtime_(opts_.zones, &prober_, opts_.state_dir) {}
 
 int instance::run() {
   if (int r = loop_.init(); r < 0) {
@@ -25,6 +25,8 @@ int instance::run() {
   if (!prober_.error().empty())
     std::fprintf(stderr, "sipdnsd: warning: %s; no health checks\n", prober_.error().c_str());
   if (!open_health_wakeup()) return 1;
+  if (std::string e; !runtime_.restore(e))
+    std::fprintf(stderr, "sipdnsd: warning: state directory not used: %s\n", e.c_str());
   std::string log;
   compile::snapshot_ptr snap = runtime_.build(log);
   std::fputs(log.c_str(), stderr);

@@ -132,6 +132,15 @@ constexpr option_def option_table[] = {
        o.control = std::string(v);
        return true;
      }},
+    {.name = "--state-dir", .arg = "DIR",
+     .help = "keep drains and each zone's last SOA serial here, so a restart\n"
+             "neither undrains a peer nor moves a serial back (created if\n"
+             "missing; default: none, nothing survives a restart)",
+     .text = [](options& o, std::string_view v, std::string& err) {
+       if (!non_empty("--state-dir", v, err)) return false;
+       o.state_dir = std::string(v);
+       return true;
+     }},
     {.name = "--help", .alias = "-h", .help = "show this help",
      .text = [](options& o, std::string_view, std::string&) { return o.help = true; }},
     {.name = "--version", .alias = "-V", .help = "show the version",

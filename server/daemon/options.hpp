@@ -13,6 +13,7 @@ struct options {
   net::server_config server;
   std::vector<std::string> zones;  // files or directories, in the order given
   std::string control;             // Unix socket for status/drain/reload; empty = none
+  std::string state_dir;           // drains and served serials across restarts; empty = none
   size_t workers = 1;              // DNS event loops (threads), each with its own sockets
   bool help = false;
   bool version = false;

@@ -53,17 +53,27 @@ std::string too_big_records() {
 
 struct fixture {
   fs::path dir;
+  bool owns_dir;
   fs::path file;
   control::runtime rt;
   compile::snapshot_ptr serving;  // what the server would be answering with
   std::string log;
 
-  fixture()
-      : dir(make_dir()), file(dir / "rt.test.toml"), rt({dir.string()}, nullptr) {
-    write(zone_text(100));
+  // A server on a fresh zone directory, or (a restart) on `zone_dir` as it is; with a state
+  // directory when `state` is set.
+  explicit fixture(const fs::path& state = {}, const fs::path& zone_dir = {})
+      : dir(zone_dir.empty() ? make_dir() : zone_dir),
+        owns_dir(zone_dir.empty()),
+        file(dir / "rt.test.toml"),
+        rt({dir.string()}, nullptr, state.string()) {
+    if (owns_dir) write(zone_text(100));
+    std::string err;
+    REQUIRE_MESSAGE(rt.restore(err), err);
     REQUIRE(build());
   }
-  ~fixture() { fs::remove_all(dir); }
+  ~fixture() {
+    if (owns_dir) fs::remove_all(dir);
+  }
 
   static fs::path make_dir() {
     std::string t = (fs::temp_directory_path() / "sipdns-runtime-XXXXXX").string();
@@ -231,4 +241,64 @@ TEST_CASE("published() logs reloads with their number and generation, nothing ot
   rt.request_reload();
   REQUIRE(rt.build(log));
   CHECK(rt.published() == "sipdnsd: reloaded, serving 1 zones (reload 1, generation 3)");
+}
+
+TEST_CASE("a state directory: drains and served serials survive a restart, serials never go back") {
+  const fs::path state = fixture::make_dir() / "state";  // created by restore()
+  fs::path zones;
+  uint32_t served = 0;
+  {
+    fixture f(state);
+    zones = f.dir;
+    f.owns_dir = false;  // the restarts below use the same files
+    CHECK(f.rt.drain("lab1.rt.test", true).starts_with("ok: drained lab1.rt.test."));
+    REQUIRE(f.build());
+    CHECK_FALSE(f.a_has("registrar.rt.test.", "192.0.2.10"));
+    served = f.serial();
+    CHECK(served == 101);  // the drain changed the answers
+  }
+  {
+    // Restarted on the same files and state: still drained, and the serial is the one last
+    // served (the file still says 100), not back to 100 nor bumped again.
+    fixture f(state, zones);
+    f.owns_dir = false;
+    CHECK_FALSE(f.a_has("registrar.rt.test.", "192.0.2.10"));
+    CHECK(f.a_has("registrar.rt.test.", "192.0.2.11"));
+    CHECK(f.serial() == served);
+    CHECK(f.rt.drain("lab1.rt.test", false).starts_with("ok: undrained"));
+  }
+  {
+    // Undrained before the restart: back, and the changed answers take the next serial.
+    fixture f(state, zones);
+    f.owns_dir = true;  // the last one removes the zone files
+    CHECK(f.a_has("registrar.rt.test.", "192.0.2.10"));
+    CHECK(f.serial() == served + 1);
+  }
+  fs::remove_all(state.parent_path());
+}
+
+TEST_CASE("drain one service of a peer: out of that service's SRV and the round-robin only") {
+  fixture f;
+  f.write(zone_text(100).replace(zone_text(100).find("services = [\"sip+tcp\"]"),
+                                 std::string("services = [\"sip+tcp\"]").size(),
+                                 "services = [\"sip+tcp\", \"sip+udp\"]"));
+  REQUIRE(f.reload());
+  CHECK(f.rt.drain("lab1.rt.test", true, "sip+udp") == "ok: drained lab1.rt.test. sip+udp");
+  REQUIRE(f.build());
+  auto has_lab1 = [&](const std::string& name) {
+    for (const std::string& rr : f.answer(name, LDNS_RR_TYPE_SRV))
+      if (rr.ends_with(" lab1.rt.test.")) return true;
+    return false;
+  };
+  CHECK(has_lab1("_sip._tcp.rt.test."));
+  CHECK_FALSE(has_lab1("_sip._udp.rt.test."));
+  CHECK_FALSE(f.a_has("registrar.rt.test.", "192.0.2.10"));
+  bool listed = false;
+  for (const std::string& l : f.rt.status_lines()) listed |= l == "drained lab1.rt.test. sip+udp";
+  CHECK(listed);
+  CHECK(f.rt.drain("lab1.rt.test", true, "sip+tls").starts_with("error: unknown service"));
+  CHECK(f.rt.drain("lab1.rt.test", false, "sip+udp") == "ok: undrained lab1.rt.test. sip+udp");
+  REQUIRE(f.build());
+  CHECK(has_lab1("_sip._udp.rt.test."));
+  CHECK(f.a_has("registrar.rt.test.", "192.0.2.10"));
 }

@@ -147,7 +147,7 @@ TEST_CASE("the usage text lists every flag, and every flag it lists parses") {
     // the range); switches take none.
     std::vector<const char*> args{flag.c_str()};
     if (arg == "ADDR:PORT") args.push_back("127.0.0.1:53");
-    else if (arg == "PATH") args.push_back("zones/");
+    else if (arg == "PATH" || arg == "DIR") args.push_back("zones/");
     else if (arg == "PREFIX") args.push_back("10.0.0.0/8");
     else if (arg == "N" || arg == "SECONDS" || arg == "BITS") args.push_back("1");
     bool ok = parse(args, o, err);
@@ -157,9 +157,19 @@ TEST_CASE("the usage text lists every flag, and every flag it lists parses") {
     }
     CHECK_MESSAGE(ok, err);
   }
-  CHECK(flags == 19);
+  CHECK(flags == 20);
   std::string err;
   daemon::options o;
   CHECK_FALSE(parse({"--not-in-usage"}, o, err));
   CHECK(err == "unknown argument \"--not-in-usage\"");
+}
+
+TEST_CASE("--state-dir takes a directory; without it nothing is kept") {
+  daemon::options o;
+  std::string err;
+  CHECK(o.state_dir.empty());
+  REQUIRE(parse({"--state-dir", "/var/lib/sipdns"}, o, err));
+  CHECK(o.state_dir == "/var/lib/sipdns");
+  daemon::options e;
+  CHECK_FALSE(parse({"--state-dir", ""}, e, err));
 }
