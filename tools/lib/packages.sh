@@ -35,7 +35,7 @@ missing_packages() {
 # benchmark peers here, started by the scripts on 127.0.0.x; as services they would hold ports
 # 53, 5060 and 3478 on every interface.
 declare -A PACKAGE_SERVICE=([kamailio]=kamailio [coturn]=coturn [nsd]=nsd [knot]=knot
-  [bind9]=named [pdns-server]=pdns)
+  [bind9]=named [pdns-server]=pdns [unbound]=unbound)
 
 install_group() {
   local who=${PACKAGES_WHO:-$(basename "$0")} want=() missing=() sudo=() p rc=0
