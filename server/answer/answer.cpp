@@ -75,7 +75,9 @@ struct writer {
     info.name_at = uint16_t(wire::header_size + q.qname_len - scope);
   }
 
-  size_t body(const compile::snapshot& snap, const compile::body& b) {
+  // `snap`: the layer holding the body; `top`: the version (its serials).
+  size_t body(const compile::snapshot& snap, const compile::snapshot& top,
+              const compile::body& b) {
     size_t pos = header(b.rcode, b.authoritative, true);
     describe(b);
     size_t reserve = q.has_edns ? opt_size : 0;
@@ -116,6 +118,10 @@ struct writer {
          f != end; ++f) {
       if (f->pos >= used) break;
       using to = compile::fixup::to;
+      if (f->target == to::serial) {
+        wire::put32(dst + f->pos, top.serials[f->value]);
+        continue;
+      }
       size_t target = f->target == to::body     ? body_start + f->value
                       : f->target == to::suffix ? wire::header_size + q.qname_len - f->value
                                                 : wire::header_size;
@@ -143,23 +149,51 @@ const compile::body* node_body(const compile::snapshot& snap, const compile::nod
   return &snap.bodies[idx];
 }
 
-const compile::body* lookup(const compile::snapshot& snap, const wire::query& q) {
+// A node and the layer of the version that holds it (compile/snapshot.hpp).
+struct found {
+  const compile::snapshot* layer = nullptr;
+  const compile::node* node = nullptr;
+};
+
+// The overlay's node for the name, else the base's; the hash is computed once for both.
+found find(const compile::snapshot& top, const uint8_t* name, size_t len) {
+  uint64_t h = compile::name_hash(name, len);
+  if (const compile::node* n = top.find(name, len, h)) return {&top, n};
+  if (top.base)
+    if (const compile::node* n = top.base->find(name, len, h)) return {top.base.get(), n};
+  return {};
+}
+
+struct chosen {
+  const compile::snapshot* layer = nullptr;
+  const compile::body* body = nullptr;
+};
+
+chosen lookup(const compile::snapshot& top, const wire::query& q) {
   const uint8_t* name = q.qname_lower;
   size_t len = q.qname_len;
-  if (const compile::node* n = snap.find(name, len)) return node_body(snap, *n, q.qtype);
+  if (found f = find(top, name, len); f.node)
+    return {f.layer, node_body(*f.layer, *f.node, q.qtype)};
   // Closest encloser: strip labels until a known name; below it the name does not exist,
   // unless a zone cut lies in between (then refer) or the encloser has a wildcard child,
   // whose bodies then answer with the QNAME as owner (RFC 4592 3.3.1).
+  const compile::snapshot& root = top.root();
   while (len > 1) {
     len -= 1 + size_t(name[0]);
     name += 1 + size_t(name[0]);
-    if (const compile::node* n = snap.find(name, len)) {
-      if (n->delegated) return &snap.bodies[n->referral];
-      if (n->wildcard) return node_body(snap, snap.nodes[n->wildcard - 1], q.qtype);
-      return &snap.bodies[snap.zones[n->zone].nxdomain];
+    if (found f = find(top, name, len); f.node) {
+      if (f.node->delegated) return {f.layer, &f.layer->bodies[f.node->referral]};
+      // Wildcards are linked in the base only (an overlay never replaces a "*" node).
+      const compile::node* w = f.node;
+      if (f.layer != &root) w = root.find(name, len);
+      if (w && w->wildcard) {
+        const compile::node& wn = root.nodes[w->wildcard - 1];
+        return {&root, node_body(root, wn, q.qtype)};
+      }
+      return {&root, &root.bodies[root.zones[f.node->zone].nxdomain]};
     }
   }
-  return nullptr;  // outside every zone
+  return {};  // outside every zone
 }
 
 }  // namespace
@@ -203,9 +237,9 @@ size_t respond(const compile::snapshot& snap, std::span<const uint8_t> in,
     case rt::maila: case rt::mailb: return w.simple(uint16_t(rcode::notimp));
     default: break;
   }
-  const compile::body* b = lookup(snap, q);
-  if (!b) return w.simple(uint16_t(rcode::refused));
-  return w.body(snap, *b);
+  chosen c = lookup(snap, q);
+  if (!c.body) return w.simple(uint16_t(rcode::refused));
+  return w.body(*c.layer, snap, *c.body);
 }
 
 }  // namespace sipdns::answer

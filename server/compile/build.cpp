@@ -3,6 +3,7 @@
 #include "compile/build.hpp"
 
 #include <exception>
+#include <stdexcept>
 #include <thread>
 
 #include "compile/names.hpp"
@@ -53,9 +54,11 @@ void merge(part& first, part& second, snapshot& s) {
   second.merge_into(s);
 }
 
+}  // namespace
+
 // The hash index find() probes. Slots are computed and prefetched a few nodes ahead, so
 // that their cache misses overlap.
-void index(snapshot& s) {
+void index_nodes(snapshot& s) {
   size_t cap = 16;
   while (cap < s.nodes.size() * 2) cap <<= 1;
   s.table.assign(cap, 0);
@@ -77,6 +80,8 @@ void index(snapshot& s) {
   }
 }
 
+namespace {
+
 // RFC 4592: each closest encloser knows its wildcard, so a query for a missing name finds
 // its source of synthesis without building the "*" name.
 void link_wildcards(snapshot& s) {
@@ -92,6 +97,8 @@ void link_wildcards(snapshot& s) {
 }  // namespace
 
 snapshot_ptr build(const std::vector<zone::expanded_zone>& zones) {
+  // fixup::to::serial names its zone in 16 bits.
+  if (zones.size() > UINT16_MAX) throw std::runtime_error("more than 65535 zones");
   names n(zones);
   size_t count = n.owners().size();
   bool two = count >= parallel_from && std::thread::hardware_concurrency() > 1;
@@ -99,8 +106,9 @@ snapshot_ptr build(const std::vector<zone::expanded_zone>& zones) {
   encode_parts(first, second, two ? count / 2 : count, count);
   auto snap = std::make_shared<snapshot>();
   merge(first, second, *snap);
-  index(*snap);
+  index_nodes(*snap);
   link_wildcards(*snap);
+  snap->serials = serials_of(zones);
   return snap;
 }
 

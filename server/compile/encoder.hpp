@@ -31,6 +31,11 @@ class encoder {
   void put_rr(const zone::record& r, uint32_t ttl) { put_rr(r, ttl, r.owner); }
   void put_rr(const zone::record& r) { put_rr(r, r.ttl, r.owner); }
   size_t size() const { return out_.size(); }
+  // The RR just written is zone `zone`'s SOA: its serial (the rdata's last 20 bytes start
+  // with it, RFC 1035 3.3.13) is written per version when answering (fixup::to::serial).
+  void mark_serial(uint32_t zone) {
+    fixups_.push_back(fixup{uint16_t(out_.size() - 20), uint16_t(zone), fixup::to::serial});
+  }
 
   const std::string& bytes() const { return out_; }
   const std::vector<fixup>& fixups() const { return fixups_; }

@@ -63,6 +63,7 @@ void part::put_soa(encoder& e, uint32_t zone) const {
     minimum =
         wire::get32(reinterpret_cast<const uint8_t*>(soa.rdata.data() + soa.rdata.size() - 4));
   e.put_rr(soa, std::min(soa.ttl, minimum));
+  e.mark_serial(zone);
 }
 
 // Additional-section addresses (A then AAAA) of `name`, once per message (done_).
@@ -187,7 +188,10 @@ const record* part::put_answer(body& b, std::string_view qname, uint16_t qtype,
       b.rotate_count = uint16_t(set_.size());
     }
     if (!first) first = set_.front();
-    for (const record* r : set_) e.put_rr(*r, r->ttl, current), ++b.ancount;
+    for (const record* r : set_) {
+      e.put_rr(*r, r->ttl, current), ++b.ancount;
+      if (r->type == rt::soa) e.mark_serial(z);
+    }
     if (b.rotate_count) b.rotate_stride = uint16_t((e.size() - b.rotate_begin) / b.rotate_count);
     final_.swap(set_);
     break;
@@ -316,7 +320,7 @@ void part::encode(size_t begin, size_t end, bool with_zones) {
   }
 }
 
-void part::merge_into(snapshot& s) {
+void append_pools(snapshot& s, const snapshot& from) {
   auto base32 = [](size_t n) {
     if (n > UINT32_MAX) throw std::runtime_error("snapshot exceeds 4 GiB");
     return uint32_t(n);
@@ -324,24 +328,33 @@ void part::merge_into(snapshot& s) {
   uint32_t bytes = base32(s.bytes.size()), fixups = base32(s.fixups.size()),
            cuts = base32(s.cuts.size()), bodies = base32(s.bodies.size()),
            types = base32(s.types.size()), names = base32(s.names.size());
-  s.bytes += out.bytes;
-  s.fixups.insert(s.fixups.end(), out.fixups.begin(), out.fixups.end());
-  s.cuts.insert(s.cuts.end(), out.cuts.begin(), out.cuts.end());
-  s.names += out.names;
-  for (body b : out.bodies) {
+  s.bytes += from.bytes;
+  s.fixups.insert(s.fixups.end(), from.fixups.begin(), from.fixups.end());
+  s.cuts.insert(s.cuts.end(), from.cuts.begin(), from.cuts.end());
+  s.names += from.names;
+  for (body b : from.bodies) {
     b.bytes += bytes, b.fixups += fixups, b.cuts += cuts;
     s.bodies.push_back(b);
   }
-  for (auto [t, b] : out.types) s.types.emplace_back(t, b + bodies);
-  for (node nd : out.nodes) {
+  for (auto [t, b] : from.types) s.types.emplace_back(t, b + bodies);
+  for (node nd : from.nodes) {
     nd.name += names, nd.types += types;  // `wildcard` is set after merging
     nd.nodata += bodies, nd.any += bodies, nd.referral += bodies;
     s.nodes.push_back(nd);
   }
-  for (zone_info z : out.zones) {
+  for (zone_info z : from.zones) {
     z.nxdomain += bodies;
     s.zones.push_back(std::move(z));
   }
+}
+
+void part::encode_some(const std::vector<const owner_data*>& owners) {
+  std::vector<uint32_t> nodata = zone_bodies(false);
+  for (const owner_data* o : owners) out.nodes.push_back(encode_node(*o, nodata[o->zone]));
+}
+
+void part::merge_into(snapshot& s) {
+  append_pools(s, out);
   out = snapshot{};
 }
 

@@ -17,12 +17,17 @@ namespace sipdns::compile {
 // snapshot. Two of these run at once on a big zone, one per core.
 // Design: it reuses its scratch vectors and its encoder across bodies (answer_body is never
 // re-entered), so a million nodes cost no allocation each.
+// Appends `from`'s pools to `s`, shifting every offset (`wildcard` links are not kept).
+void append_pools(snapshot& s, const snapshot& from);
+
 class part {
  public:
   explicit part(const names& n) : n_(n), e_("") {}
   // Nodes for owners [begin, end). `with_zones`: also the zones' NXDOMAIN bodies (one part
   // does it, so that snapshot::zones lists each zone once).
   void encode(size_t begin, size_t end, bool with_zones);
+  // Nodes for these owners only (an overlay's piece: compile/overlay.cpp).
+  void encode_some(const std::vector<const owner_data*>& owners);
   // Appends this part's pools to `s`, shifting every offset.
   void merge_into(snapshot& s);
   snapshot out;  // zones, nodes and pools of this part only

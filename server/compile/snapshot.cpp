@@ -5,10 +5,10 @@
 
 namespace sipdns::compile {
 
-const node* snapshot::find(const uint8_t* lower_name, size_t len) const {
+const node* snapshot::find(const uint8_t* lower_name, size_t len, uint64_t hash) const {
   if (table.empty()) return nullptr;
   size_t mask = table.size() - 1;
-  for (size_t h = name_hash(lower_name, len) & mask;; h = (h + 1) & mask) {
+  for (size_t h = hash & mask;; h = (h + 1) & mask) {
     uint32_t slot = table[h];
     if (slot == 0) return nullptr;
     const node& n = nodes[slot - 1];

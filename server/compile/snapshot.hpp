@@ -25,6 +25,14 @@
 
 namespace sipdns::compile {
 
+// The hash of `table` (FNV-1a over the lower-cased wire name): the builder fills the table
+// with it, find() probes with it.
+inline uint64_t name_hash(const uint8_t* p, size_t n) {
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
+  return h;
+}
+
 // A compression pointer inside a body, resolved against the actual query.
 struct fixup {
   enum class to : uint8_t {
@@ -32,6 +40,8 @@ struct fixup {
     suffix,    // the QNAME suffix that is `value` bytes long
     qname,     // the whole QNAME: the owner of an answer synthesized from a wildcard
                // (RFC 4592 section 3.3.1: the owner is the query name, not the "*" name)
+    serial,    // not a pointer: the 4-byte SOA serial of zone `value`, from the version's
+               // serials (a health change bumps it without re-encoding every NODATA body)
   };
   uint16_t pos;        // offset within the body of the 2-byte pointer
   uint16_t value;      // see `to`
@@ -77,10 +87,23 @@ struct zone_info {
   uint32_t nxdomain = 0;             // body: SOA in AUTHORITY, rcode NXDOMAIN
 };
 
+class snapshot;
+using snapshot_ptr = std::shared_ptr<const snapshot>;
+
+// Design: a version is either whole (base == nullptr: every node of every zone) or an
+// overlay: a few nodes (those a health change or a drain re-encoded) over the whole snapshot
+// of the last reload, which it shares. find() asks the overlay first. Bodies, names and
+// types are local to the snapshot (layer) that holds the node; zones and their NXDOMAIN
+// bodies are the base's; the serials are the version's own (fixup::to::serial).
 class snapshot {
  public:
-  // Finds the node for a lower-cased wire name, or nullptr.
-  const node* find(const uint8_t* lower_name, size_t len) const;
+  // Finds the node for a lower-cased wire name in this layer only, or nullptr.
+  const node* find(const uint8_t* lower_name, size_t len) const {
+    return find(lower_name, len, name_hash(lower_name, len));
+  }
+  const node* find(const uint8_t* lower_name, size_t len, uint64_t hash) const;
+  // The layer that holds zones and every node the overlay does not replace.
+  const snapshot& root() const { return base ? *base : *this; }
   std::string_view name_of(const node& n) const { return {names.data() + n.name, n.name_len}; }
   // The additional_cut of a body: cut(b, k) is its length keeping the first k additional RRs.
   uint16_t cut(const body& b, size_t k) const { return cuts[b.cuts + k]; }
@@ -96,16 +119,11 @@ class snapshot {
 
   // Open-addressing hash table over `nodes` (index + 1; 0 = empty); size is a power of two.
   std::vector<uint32_t> table;
+
+  snapshot_ptr base;                 // an overlay's whole snapshot, or null
+  std::vector<uint32_t> serials;     // SOA serial per zone (index into root().zones)
+  uint64_t generation = 0;           // the version number the pipeline gave it
 };
 
-using snapshot_ptr = std::shared_ptr<const snapshot>;
-
-// The hash of `table` (FNV-1a over the lower-cased wire name): the builder fills the table
-// with it, find() probes with it.
-inline uint64_t name_hash(const uint8_t* p, size_t n) {
-  uint64_t h = 1469598103934665603ull;
-  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
-  return h;
-}
 
 }  // namespace sipdns::compile

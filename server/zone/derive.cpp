@@ -27,13 +27,16 @@ void put_string(std::string& out, std::string_view s) {  // RFC 1035 <character-
   out.append(s);
 }
 
-// "_sip._tcp" + owner as a wire name.
+}  // namespace
+
 wire::name srv_name(const service_info& s, const wire::name& owner) {
   std::string_view prefix = s.srv_prefix;
   size_t dot = prefix.find('.');
   return wire::name_prepend(prefix.substr(0, dot),
                             wire::name_prepend(prefix.substr(dot + 1), owner));
 }
+
+namespace {
 
 // Hash keys for the whole-zone passes (a million records: no tree, no allocation per key).
 using rrset_key = std::pair<std::string_view, uint16_t>;

@@ -56,6 +56,9 @@ std::vector<expanded_zone> derive(const zone_set& set, const peer_filter& usable
 // service and for round-robin: then derive(set, usable, withheld) equals derive(set).
 bool filters_any(const zone_set& set, const peer_filter& usable, const peer_filter& withheld);
 
+// "_sip._tcp" + `owner`: the owner of a service's SRV records, as a wire name.
+wire::name srv_name(const service_info& s, const wire::name& owner);
+
 // Index of the loaded zone whose origin contains `name` most specifically, or nullopt.
 std::optional<size_t> find_zone(const zone_set& set, std::string_view name);
 
