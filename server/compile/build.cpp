@@ -96,7 +96,7 @@ void link_wildcards(snapshot& s) {
 
 }  // namespace
 
-snapshot_ptr build(const std::vector<zone::expanded_zone>& zones) {
+std::shared_ptr<snapshot> build(const std::vector<zone::expanded_zone>& zones) {
   // fixup::to::serial names its zone in 16 bits.
   if (zones.size() > UINT16_MAX) throw std::runtime_error("more than 65535 zones");
   names n(zones);

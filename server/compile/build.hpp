@@ -22,7 +22,7 @@ struct build_error : std::runtime_error {
 // Builds a snapshot. Throws build_error when an answer would not fit one DNS message (e.g. a
 // CNAME whose target RRset alone nearly fills one), std::runtime_error on internal limits.
 // Its serials are the zones' SOA serials.
-snapshot_ptr build(const std::vector<zone::expanded_zone>& zones);
+std::shared_ptr<snapshot> build(const std::vector<zone::expanded_zone>& zones);
 
 // A piece of an overlay (snapshot.hpp): the nodes of `owners`, encoded from `zones`, a small
 // expanded set holding every record their answers read (zone/dynamic.hpp). Names absent
@@ -31,7 +31,7 @@ snapshot_ptr encode_nodes(const std::vector<zone::expanded_zone>& zones,
                           const std::vector<wire::name>& owners);
 // A version that answers from `pieces` (disjoint names) first and `base` (a whole snapshot)
 // for everything else, with `serials` for every zone.
-snapshot_ptr overlay(snapshot_ptr base, const std::vector<snapshot_ptr>& pieces,
+std::shared_ptr<snapshot> overlay(snapshot_ptr base, const std::vector<snapshot_ptr>& pieces,
                      std::vector<uint32_t> serials);
 // The serial of each zone's SOA (RFC 1035 3.3.13).
 std::vector<uint32_t> serials_of(const std::vector<zone::expanded_zone>& zones);

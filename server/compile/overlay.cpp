@@ -32,7 +32,7 @@ snapshot_ptr encode_nodes(const std::vector<zone::expanded_zone>& zones,
   return std::make_shared<snapshot>(std::move(p.out));
 }
 
-snapshot_ptr overlay(snapshot_ptr base, const std::vector<snapshot_ptr>& pieces,
+std::shared_ptr<snapshot> overlay(snapshot_ptr base, const std::vector<snapshot_ptr>& pieces,
                      std::vector<uint32_t> serials) {
   if (!base || base->base) throw std::logic_error("an overlay goes over a whole snapshot");
   if (serials.size() != base->zones.size()) throw std::logic_error("one serial per zone");

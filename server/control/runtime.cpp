@@ -28,18 +28,13 @@ std::string lower_fqdn(std::string host) {
   return host;
 }
 
-// Only ever compared with this process's own earlier fingerprints: std::hash (word at a
-// time) per field, not a byte-at-a-time hash over a million records.
+// Only ever compared with this process's own earlier fingerprints (and the state
+// directory's): an order-free sum of record hashes, so a health change updates it from the
+// records it removed and added instead of hashing a million records again.
 uint64_t fingerprint(const zone::expanded_zone& z) {
-  uint64_t h = 1469598103934665603ull;
-  auto mix = [&h](uint64_t v) { h = (h ^ v) * 0x9E3779B97F4A7C15ull; h ^= h >> 29; };
-  std::hash<std::string_view> hs;
-  for (const zone::record& r : z.records) {
-    if (r.type == wire::rr_type::soa) continue;
-    mix(hs(r.owner));
-    mix(uint64_t(r.type) << 32 | r.ttl);
-    mix(hs(r.rdata));
-  }
+  uint64_t h = 0;
+  for (const zone::record& r : z.records)
+    if (r.type != wire::rr_type::soa) h += record_hash(r);
   return h;
 }
 
@@ -81,65 +76,21 @@ size_t runtime::zone_count() const {
   return zones_ ? zones_->zones.size() : 0;
 }
 
-void runtime::configure_prober(const zone::zone_set& set) {
-  if (!prober_) return;
-  std::vector<health::check_spec> specs;
-  for (const health::peer_check& c : health::list_checks(set)) specs.push_back(health::to_spec(c));
-  prober_->configure(std::move(specs));
-}
-
 namespace {
 using clock = std::chrono::steady_clock;
 long ms_between(clock::time_point a, clock::time_point b) {
   return long(std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count());
 }
-
-// Who may be served, as the two filters zone::derive takes: a peer is unusable for a service
-// when a check covering it is not up (checks absent from `states`, e.g. new in a reloaded
-// set, count as up until probed, exactly as after configure()); a drained peer is withheld.
-class serving_view {
- public:
-  serving_view(const zone::zone_set& set, std::map<std::string, health::state> states,
-               std::set<std::string> drained)
-      : set_(set), states_(std::move(states)), drained_(std::move(drained)) {
-    for (health::peer_check& c : health::list_checks(set))
-      by_peer_[{c.zone, c.cluster, c.peer}].push_back(std::move(c));
-  }
-  zone::peer_filter usable() const {
-    return [this](const zone::peer_ref& ref, std::optional<zone::service> svc) {
-      auto it = by_peer_.find({ref.zone, ref.cluster, ref.peer});
-      if (it == by_peer_.end()) return true;  // not health-checked
-      for (const health::peer_check& c : it->second) {
-        if (svc && std::find(c.services.begin(), c.services.end(), *svc) == c.services.end())
-          continue;
-        auto s = states_.find(c.key);
-        if (s != states_.end() && s->second != health::state::up) return false;
-      }
-      return true;
-    };
-  }
-  // A host drained whole leaves everything; drained for one service, it leaves that
-  // service's SRV and (like a peer down for one probed service) the round-robin answers.
-  zone::peer_filter withheld() const {
-    return [this](const zone::peer_ref& ref, std::optional<zone::service> svc) {
-      const std::string host =
-          wire::name_to_text(set_.zones[ref.zone].clusters[ref.cluster].peers[ref.peer].host);
-      if (drained_.count(host)) return true;
-      if (svc) return drained_.count(host + " " + zone::info(*svc).key) > 0;
-      auto it = drained_.lower_bound(host + " ");
-      return it != drained_.end() && it->starts_with(host + " ");
-    };
-  }
-
- private:
-  const zone::zone_set& set_;
-  std::map<std::string, health::state> states_;
-  std::set<std::string> drained_;
-  // Which checks decide each peer: (zone, cluster, peer) -> checks.
-  std::map<std::tuple<size_t, size_t, size_t>, std::vector<health::peer_check>> by_peer_;
-};
-
 }  // namespace
+
+health_view runtime::current_view(const serving& sv) const {
+  return prober_ ? sv.view_of(prober_->states()) : health_view(sv.checks().size());
+}
+
+std::set<std::string> runtime::current_drains() const {
+  std::lock_guard lock(mu_);
+  return drained_;
+}
 
 std::shared_ptr<const zone::zone_set> runtime::input_set(bool from_files,
                                                          std::vector<zone::expanded_zone>& loaded,
@@ -155,8 +106,7 @@ std::shared_ptr<const zone::zone_set> runtime::input_set(bool from_files,
   return std::make_shared<const zone::zone_set>(std::move(*result.zones));
 }
 
-compile::snapshot_ptr runtime::build(std::string& log) {
-  const auto t0 = clock::now();
+built runtime::build(std::string& log) {
   const bool from_files = files_dirty_.exchange(false);
   built_reload_ = false;
   cleanup_ = {};  // the previous build's clean-up is over before this one allocates
@@ -165,40 +115,49 @@ compile::snapshot_ptr runtime::build(std::string& log) {
     std::lock_guard lock(mu_);
     reload = from_files && zones_;
   }
+  built r = from_files || !incremental_.ready() ? build_whole(from_files, reload, log)
+                                                 : build_changes(log);
+  if (!r.snap && reload) reloads_failed_ += 1;
+  return r;
+}
+
+built runtime::build_whole(bool from_files, bool reload, std::string& log) {
+  const auto t0 = clock::now();
   std::vector<zone::expanded_zone> loaded;  // what load() derived with every peer usable
   std::shared_ptr<const zone::zone_set> set = input_set(from_files, loaded, log);
-  if (!set) {
-    if (reload) reloads_failed_ += 1;
-    return nullptr;
-  }
-  std::set<std::string> drained;
-  {
-    std::lock_guard lock(mu_);
-    drained = drained_;
-  }
-  const serving_view view(*set, prober_ ? prober_->states() : decltype(prober_->states()){},
-                          std::move(drained));
-  compile::snapshot_ptr snap;
+  if (!set) return {};
+  serving sv(*set);
+  const health_view view = current_view(sv);
+  const std::set<std::string> drained = current_drains();
+  std::shared_ptr<compile::snapshot> snap;
   std::vector<zone::expanded_zone> zones;
   served_map served = served_;  // committed only with the snapshot
+  bool planned = false;
   try {
     const auto t1 = clock::now();
+    const zone::peer_filter usable = sv.usable(view), withheld = sv.withheld(drained);
     // Straight after a load with nothing down or drained, load()'s own derive is the answer.
-    zones = from_files && !zone::filters_any(*set, view.usable(), view.withheld())
+    zones = from_files && !zone::filters_any(*set, usable, withheld)
                 ? std::move(loaded)
-                : zone::derive(*set, view.usable(), view.withheld());
+                : zone::derive(*set, usable, withheld);
     loaded.clear();
     bump_serials(zones, served, log);
     const auto t2 = clock::now();
     snap = compile::build(zones);
+    const auto t3 = clock::now();
+    planned = true;
+    incremental_.reset(set, snap, usable, withheld);
     if (from_files) {
       size_t records = 0;
       for (const auto& z : zones) records += z.records.size();
       log += "sipdnsd: loaded " + std::to_string(zones.size()) + " zones, " +
              std::to_string(records) + " records in " + std::to_string(ms_between(t0, clock::now())) +
              " ms (parse " + std::to_string(ms_between(t0, t1)) + " ms, derive " +
-             std::to_string(ms_between(t1, t2)) + " ms, compile " +
-             std::to_string(ms_between(t2, clock::now())) + " ms)\n";
+             std::to_string(ms_between(t1, t2)) + " ms, compile " + std::to_string(ms_between(t2, t3)) +
+             " ms, plan " + std::to_string(ms_between(t3, clock::now())) + " ms)\n";
+      if (!incremental_.plan().whole_builds_because.empty())
+        log += "sipdnsd: note: health changes rebuild every zone: " +
+               incremental_.plan().whole_builds_because + "\n";
     }
   } catch (const compile::build_error& e) {
     log += zone::format(e.diagnostic) + "\n";  // located, like the loader's diagnostics
@@ -208,34 +167,74 @@ compile::snapshot_ptr runtime::build(std::string& log) {
     snap = nullptr;
   }
   if (!snap) {
-    if (reload) reloads_failed_ += 1;
-    return nullptr;
+    if (planned) incremental_.clear();  // half reset: the next build is a whole one
+    return {};
   }
-  commit(from_files ? set : nullptr, reload, std::move(zones), snap, std::move(served));
-  return snap;
+  applied_view_ = view;
+  applied_drains_ = drained;
+  commit(from_files ? set : nullptr, reload, std::move(zones), snap, std::move(served),
+         std::move(sv));
+  return {std::move(snap), true, {}};
+}
+
+// A health change or a drain: only the groups of the clusters it touches are re-derived.
+built runtime::build_changes(std::string& log) {
+  const health_view view = current_view(serving_);
+  const std::set<std::string> drained = current_drains();
+  std::vector<cluster_ref> touched = serving_.changed(applied_view_, view);
+  for (const cluster_ref& c : serving_.changed(applied_drains_, drained)) touched.push_back(c);
+  std::vector<uint32_t> groups;
+  for (auto [z, c] : touched) groups.push_back(incremental_.plan().group_of[z][c]);
+  std::sort(groups.begin(), groups.end());
+  groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+  built r;
+  try {
+    r.changes = incremental_.apply(groups, serving_.usable(view), serving_.withheld(drained));
+  } catch (const std::exception& e) {
+    log += std::string("sipdnsd: error: ") + e.what() + "\n";
+    return {};
+  }
+  applied_view_ = view;
+  applied_drains_ = drained;
+  const zone::zone_set& set = *incremental_.set();
+  std::vector<uint32_t> serials;
+  for (uint32_t z = 0; z < set.zones.size(); ++z)
+    serials.push_back(served_[wire::name_to_text(set.zones[z].origin)].serial);
+  for (const zone_change& c : r.changes) {
+    const std::string origin = wire::name_to_text(set.zones[c.zone].origin);
+    served& s = served_[origin];
+    for (const zone::record& rr : c.removed) s.fingerprint -= record_hash(rr);
+    for (const zone::record& rr : c.added) s.fingerprint += record_hash(rr);
+    serials[c.zone] = s.serial += 1;
+    log += "sipdnsd: zone " + origin + " answers changed, serial " + std::to_string(s.serial) + "\n";
+  }
+  r.snap = incremental_.version(std::move(serials));
+  if (!r.changes.empty()) retire({}, nullptr, false, true);  // saves the serials off this path
+  return r;
 }
 
 void runtime::commit(std::shared_ptr<const zone::zone_set> reloaded, bool reload,
                      std::vector<zone::expanded_zone> zones, const compile::snapshot_ptr& snap,
-                     served_map served) {
+                     served_map served, serving sv) {
+  (void)snap;
+  const bool save = !same_serials(served_, served);
+  served_ = std::move(served);
+  serving_ = std::move(sv);
   // Only now does a reloaded set replace the old one: a set that does not compile must not
   // become the base of later health rebuilds, nor reconfigure the prober.
-  if (state_.enabled() && !same_serials(served_, served)) {
-    std::map<std::string, served_serial> out;
-    for (const auto& [origin, s] : served) out[origin] = {s.serial, s.fingerprint};
-    if (std::string err; !state_.save_serials(out, err))
-      std::fprintf(stderr, "sipdnsd: warning: state not saved: %s\n", err.c_str());
-  }
-  served_ = std::move(served);
   const bool from_files = reloaded != nullptr;  // then the old set and its memory go back
   std::shared_ptr<const zone::zone_set> retired;
   if (from_files) {
-    configure_prober(*reloaded);
+    if (prober_) {
+      std::vector<health::check_spec> specs;
+      for (const health::peer_check& c : serving_.checks()) specs.push_back(health::to_spec(c));
+      prober_->configure(std::move(specs));
+    }
     std::lock_guard lock(mu_);
     retired = std::exchange(zones_, std::move(reloaded));
     built_reload_ = reload;
   }
-  retire(std::move(zones), std::exchange(last_, snap), std::move(retired), from_files);
+  retire(std::move(zones), std::move(retired), from_files, save);
 }
 
 std::string runtime::published() {
@@ -250,27 +249,26 @@ runtime::counters runtime::counts() const {
   return {reloads_ok_.load(), reloads_failed_.load(), generation_.load()};
 }
 
-// Loading a big zone leaves hundreds of MB of freed temporaries in malloc's free lists, and a
-// rebuild replaces a snapshot the serving loops drop only once they have the new one. One
+// Loading a big zone leaves hundreds of MB of freed temporaries in malloc's free lists. One
 // thread, off the hot path, frees the expanded records (the snapshot holds everything it
-// needs) and the zone set a reload replaced, waits (bounded) until the loops have let go of the previous snapshot, frees it, and
-// only then hands the free memory back with malloc_trim, so the resident size after a reload
-// is what the server really keeps.
-void runtime::retire(std::vector<zone::expanded_zone> zones, compile::snapshot_ptr previous,
-                     std::shared_ptr<const zone::zone_set> old_set, bool trim) {
-  if (zones.empty() && !previous && !old_set) return;
-  cleanup_ = std::jthread([old = std::move(zones), prev = std::move(previous),
-                           set = std::move(old_set), trim](std::stop_token stop) mutable {
+// needs) and the zone set a reload replaced, saves the serials to the state directory, and
+// then hands the free memory back with malloc_trim, so the resident size after a reload is
+// what the server really keeps. Old versions are freed by the pipeline once every loop has
+// moved past them (control/pipeline.hpp).
+void runtime::retire(std::vector<zone::expanded_zone> zones,
+                     std::shared_ptr<const zone::zone_set> old_set, bool trim, bool save) {
+  std::map<std::string, served_serial> serials;
+  if (save && state_.enabled())
+    for (const auto& [origin, s] : served_) serials[origin] = {s.serial, s.fingerprint};
+  cleanup_ = std::jthread([old = std::move(zones), set = std::move(old_set), trim,
+                           serials = std::move(serials), this]() mutable {
     old.clear();
     old.shrink_to_fit();
     set.reset();  // a reload's replaced zone set: its last reference
-    // Every loop drops its reference when it publishes the new snapshot: within a loop
-    // iteration normally. A stop (next build, shutdown) ends the wait early.
-    for (int i = 0; prev && prev.use_count() > 1 && i < 2500 && !stop.stop_requested(); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    bool freed_snapshot = prev && prev.use_count() == 1;
-    prev.reset();
-    if (trim || freed_snapshot) ::malloc_trim(0);
+    if (!serials.empty())
+      if (std::string err; !state_.save_serials(serials, err))
+        std::fprintf(stderr, "sipdnsd: warning: state not saved: %s\n", err.c_str());
+    if (trim) ::malloc_trim(0);
   });
 }
 

@@ -1,11 +1,12 @@
 // The server's live state: the last good zone set, the health view, operator drains, and the
-// snapshot built from them.
+// versions built from them.
 //
-// Design: `build` runs on libuv's worker pool (through net::reloader, one at a time) and
-// produces a new immutable snapshot from (zone files or the cached zone set) x (prober states)
-// x (drains). Control commands and the prober only change inputs and ask for a rebuild, so
-// bursts of changes coalesce into one build. The SOA serial of a zone goes up whenever the
-// data it serves changes, so secondaries notice health changes too.
+// Design: `build` runs off the loop (control/pipeline.hpp, one at a time) and produces the
+// next immutable version. A reload derives and compiles every zone (a whole build); a health
+// change or a drain re-derives only the groups of clusters it touches and publishes an
+// overlay over the last whole build (control/incremental.hpp), so its cost does not grow
+// with the zones' size. The SOA serial of a zone goes up whenever the data it serves
+// changes, so secondaries notice health changes too; each version records what changed.
 #pragma once
 #include <atomic>
 #include <map>
@@ -17,6 +18,8 @@
 #include <vector>
 
 #include "compile/snapshot.hpp"
+#include "control/incremental.hpp"
+#include "control/serving.hpp"
 #include "control/state_store.hpp"
 #include "health/monitor.hpp"
 #include "zone/derive.hpp"
@@ -34,10 +37,12 @@ class runtime {
   // used: the server then runs without it, and says so.
   bool restore(std::string& err);
 
-  // Builds a snapshot; reloads the files first on the first call and after request_reload().
-  // Diagnostics go to `log`. Returns nullptr when files have errors or do not compile: the
-  // old snapshot stays, and so do the old zone set, prober checks and serials.
-  compile::snapshot_ptr build(std::string& log);
+  // The next version: from the files on the first call and after request_reload() (whole:
+  // every zone derived and compiled), else the groups the health view and drains changed
+  // since the last version (an overlay). Diagnostics go to `log`. `snap` is null when the
+  // files have errors or do not compile: the old version stays, and so do the old zone set,
+  // prober checks and serials.
+  built build(std::string& log);
   void request_reload() { files_dirty_ = true; }
   // Called on the loop thread once the snapshot build() returned last is in service. Counts
   // the generation (and the reload, if that build was one); returns the line to log for a
@@ -63,7 +68,6 @@ class runtime {
   size_t zone_count() const;
 
  private:
-  void configure_prober(const zone::zone_set& set);
   struct served {
     uint64_t fingerprint = 0;
     uint32_t serial = 0;
@@ -76,12 +80,18 @@ class runtime {
   std::shared_ptr<const zone::zone_set> input_set(bool from_files,
                                                   std::vector<zone::expanded_zone>& loaded,
                                                   std::string& log);
-  // A build succeeded: `reloaded` (when it came from the files) becomes the current set.
+  built build_whole(bool from_files, bool reload, std::string& log);
+  built build_changes(std::string& log);
+  health_view current_view(const serving& sv) const;
+  std::set<std::string> current_drains() const;
+  // A whole build succeeded: `reloaded` (when it came from the files) becomes the current set.
   void commit(std::shared_ptr<const zone::zone_set> reloaded, bool reload,
               std::vector<zone::expanded_zone> zones, const compile::snapshot_ptr& snap,
-              served_map served);
-  void retire(std::vector<zone::expanded_zone> zones, compile::snapshot_ptr previous,
-              std::shared_ptr<const zone::zone_set> old_set, bool trim);
+              served_map served, serving sv);
+  // Frees what a build left (expanded records, a replaced zone set) and saves the serials,
+  // on a thread of its own, after build() returns.
+  void retire(std::vector<zone::expanded_zone> zones, std::shared_ptr<const zone::zone_set> old_set,
+              bool trim, bool save_serials);
 
   std::vector<std::string> paths_;
   health::monitor* prober_;
@@ -93,13 +103,16 @@ class runtime {
   std::set<std::string> drained_;                 // guarded by mu_
   state_store state_;
 
-  // Owned by build() (serialized by the reloader).
+  // Owned by build() (serialized by the pipeline).
   served_map served_;
+  serving serving_;                 // of zones_
+  incremental incremental_;
+  health_view applied_view_;        // what the last version was built with
+  std::set<std::string> applied_drains_;
   bool built_reload_ = false;  // the last build reloaded files; read by published() after it
   std::atomic<uint64_t> reloads_ok_{0}, reloads_failed_{0}, generation_{0};
-  compile::snapshot_ptr last_;                   // the snapshot build() returned last
-  // Frees a build's expanded records and the snapshot it replaced, then trims malloc, after
-  // build() returns; stopped and joined by the next build() and by the destructor.
+  // Frees a build's leftovers, then trims malloc, after build() returns; joined by the next
+  // build() and by the destructor.
   std::jthread cleanup_;
 };
 

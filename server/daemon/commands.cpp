@@ -10,7 +10,7 @@
 namespace sipdns::daemon {
 
 std::vector<std::string> run_command(const std::string& line, control::runtime& runtime,
-                                     net::reloader& rebuild, const rrl::tally* rrl_totals) {
+                                     control::pipeline& versions, const rrl::tally* rrl_totals) {
   std::istringstream in(line);
   std::string cmd, arg, flag, service;
   in >> cmd >> arg >> flag >> service;
@@ -25,13 +25,12 @@ std::vector<std::string> run_command(const std::string& line, control::runtime& 
     std::string reply = runtime.drain(arg, cmd == "drain", service);
     if (reply.starts_with("ok")) {
       std::fprintf(stderr, "sipdnsd: %s\n", reply.substr(4).c_str());
-      rebuild.request();
+      versions.drains_changed();
     }
     return {reply};
   }
   if (cmd == "reload") {
-    runtime.request_reload();
-    rebuild.request();
+    versions.reload();
     return {"ok: reload requested"};
   }
   return {"error: unknown command \"" + line +

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "control/runtime.hpp"
-#include "net/reload.hpp"
+#include "control/pipeline.hpp"
 #include "rrl/limiter.hpp"
 
 namespace sipdns::daemon {
@@ -13,6 +13,6 @@ namespace sipdns::daemon {
 // A drain, undrain or reload asks `rebuild` for a new snapshot. `rrl_totals` is the daemon's rate
 // limiting totals, null when RRL is off (status then has no rrl line).
 std::vector<std::string> run_command(const std::string& line, control::runtime& runtime,
-                                     net::reloader& rebuild, const rrl::tally* rrl_totals);
+                                     control::pipeline& versions, const rrl::tally* rrl_totals);
 
 }  // namespace sipdns::daemon

@@ -12,10 +12,35 @@ instance::instance(options opts)
     : opts_(std::move(opts)),
       prober_([this] {
         // The prober thread. health_changed_ is set before any check is configured (the
-        // runtime's first build) and reset only after prober_.stop() joined this thread.
+        // first build) and reset only after prober_.stop() joined this thread.
         if (health_changed_) (void)health_changed_->send();
       }),
-      runtime_(opts_.zones, &prober_, opts_.state_dir) {}
+      runtime_(opts_.zones, &prober_, opts_.state_dir),
+      builds_(loop_.get()),
+      versions_([this](bool reload, std::string& log) {
+                  if (reload) runtime_.request_reload();
+                  return runtime_.build(log);
+                },
+                pipeline_hooks(), opts_.workers, health_settle_ms) {}
+
+control::pipeline::hooks instance::pipeline_hooks() {
+  control::pipeline::hooks h;
+  h.after = [this](uint64_t ms, std::function<void()> fn) {
+    settle_fn_ = std::move(fn);
+    if (settle_ && settle_->start(ms) < 0) settle_fn_();  // a closing loop: build at once
+  };
+  h.off_loop = [this](std::function<void()> job, std::function<void()> done) {
+    return builds_.run(std::move(job), std::move(done)) == 0;
+  };
+  h.publish = [this](compile::snapshot_ptr snap) { publish(std::move(snap)); };
+  h.release = [this](std::vector<compile::snapshot_ptr> v) { reclaimer_.release(std::move(v)); };
+  h.published = [this](bool) {
+    if (std::string line = runtime_.published(); !line.empty())
+      std::fprintf(stderr, "%s\n", line.c_str());
+  };
+  h.log = [](const std::string& text) { std::fputs(text.c_str(), stderr); };
+  return h;
+}
 
 int instance::run() {
   if (int r = loop_.init(); r < 0) {
@@ -24,11 +49,11 @@ int instance::run() {
   }
   if (!prober_.error().empty())
     std::fprintf(stderr, "sipdnsd: warning: %s; no health checks\n", prober_.error().c_str());
-  if (!open_health_wakeup()) return 1;
+  if (!open_wakeups()) return 1;
   if (std::string e; !runtime_.restore(e))
     std::fprintf(stderr, "sipdnsd: warning: state directory not used: %s\n", e.c_str());
   std::string log;
-  compile::snapshot_ptr snap = runtime_.build(log);
+  compile::snapshot_ptr snap = versions_.first(log);
   std::fputs(log.c_str(), stderr);
   bool started = snap != nullptr;
   if (!started) std::fprintf(stderr, "sipdnsd: zones have errors, not starting\n");
@@ -46,22 +71,24 @@ int instance::run() {
   return started ? 0 : 1;
 }
 
-bool instance::open_health_wakeup() {
+bool instance::open_wakeups() {
   int r = 0;
-  health_changed_ = uv::debounced_async::open(
-      loop_.get(), health_settle_ms, [this] { if (rebuild_) rebuild_->request(); }, r);
-  if (!health_changed_) std::fprintf(stderr, "sipdnsd: error: wake-up: %s\n", uv_strerror(r));
-  return health_changed_ != nullptr;
+  health_changed_ = uv::async::open(loop_.get(), [this] { versions_.health_changed(); }, r);
+  if (health_changed_)
+    settle_ = uv::timer::open(loop_.get(), [this] {
+      if (auto fn = std::exchange(settle_fn_, nullptr)) fn();
+    }, r);
+  if (!settle_) std::fprintf(stderr, "sipdnsd: error: wake-up: %s\n", uv_strerror(r));
+  return settle_ != nullptr;
 }
 
 bool instance::start_serving(compile::snapshot_ptr snap) {
   net::server_config cfg = opts_.server;
   cfg.reuse_port = opts_.workers > 1;
   if (cfg.rrl.enabled()) cfg.rrl_tally = &rrl_tally_;
+  cfg.swapped = [this](size_t loop, uint64_t generation) { acked(loop, generation); };
+  cfg.loop_index = 0;
   server_ = std::make_unique<net::server>(loop_.get(), cfg, snap);
-  rebuild_ = std::make_unique<net::reloader>(
-      loop_.get(), [this](std::string& out) { return runtime_.build(out); },
-      [this](compile::snapshot_ptr s) { publish(std::move(s)); });
   net::server_config extra = cfg;
   extra.log_listeners = false;
   bool listening =
@@ -74,10 +101,7 @@ bool instance::start_serving(compile::snapshot_ptr snap) {
 
 bool instance::watch_signals_and_control() {
   int r = 0;
-  sighup_ = uv::signal::open(loop_.get(), SIGHUP, [this](int) {
-    runtime_.request_reload();
-    rebuild_->request();
-  }, r);
+  sighup_ = uv::signal::open(loop_.get(), SIGHUP, [this](int) { versions_.reload(); }, r);
   if (sighup_) sigint_ = uv::signal::open(loop_.get(), SIGINT, [this](int s) { shutdown(s); }, r);
   if (sigint_) sigterm_ = uv::signal::open(loop_.get(), SIGTERM, [this](int s) { shutdown(s); }, r);
   if (!sigterm_) {
@@ -89,7 +113,7 @@ bool instance::watch_signals_and_control() {
   control_ = control::control_socket::open(
       loop_.get(), opts_.control,
       [this, tally](const std::string& line) {
-        return run_command(line, runtime_, *rebuild_, tally);
+        return run_command(line, runtime_, versions_, tally);
       },
       err_);
   if (!control_) std::fprintf(stderr, "sipdnsd: error: control socket %s\n", err_.c_str());
@@ -99,16 +123,18 @@ bool instance::watch_signals_and_control() {
 void instance::publish(compile::snapshot_ptr snap) {
   workers_.publish(snap);
   server_->set_snapshot(std::move(snap));
-  if (std::string line = runtime_.published(); !line.empty())
-    std::fprintf(stderr, "%s\n", line.c_str());
 }
+
+// Any loop's thread.
+void instance::acked(size_t loop, uint64_t generation) { versions_.acked(loop, generation); }
 
 void instance::shutdown(int signum) noexcept {
   if (stopping_) return;
   stopping_ = true;
   if (signum > 0) std::fprintf(stderr, "sipdnsd: signal %d, shutting down\n", signum);
   prober_.stop();  // joined: no notification after this
-  if (rebuild_) rebuild_->stop();
+  versions_.stop();
+  builds_.stop();
   workers_.stop();
   if (server_) server_->close();
   control_.reset();
@@ -116,6 +142,7 @@ void instance::shutdown(int signum) noexcept {
   sigint_.reset();
   sigterm_.reset();
   health_changed_.reset();
+  settle_.reset();
 }
 
 }  // namespace sipdns::daemon

@@ -2,23 +2,25 @@
 // socket, started in order and stopped in the reverse order on SIGINT/SIGTERM.
 //
 // Design: everything below runs on the main loop's thread except the prober (its own loop and
-// thread), snapshot builds (libuv's pool, through net::reloader) and extra workers (one loop
-// per thread). A health change crosses threads through one debounced async: the changes of
-// one probe round become one rebuild, one serial.
+// thread), version builds (libuv's pool, through control::pipeline) and extra workers (one
+// loop per thread). A health change crosses threads through one async into the pipeline,
+// which gathers, builds, numbers, publishes and releases versions (control/pipeline.hpp).
 #pragma once
 #include <memory>
 #include <string>
 
 #include "control/control_socket.hpp"
+#include "control/pipeline.hpp"
+#include "control/reclaimer.hpp"
 #include "control/runtime.hpp"
 #include "daemon/options.hpp"
 #include "health/monitor.hpp"
-#include "net/reload.hpp"
 #include "net/server.hpp"
 #include "net/workers.hpp"
 #include "rrl/limiter.hpp"
 #include "uv/callbacks.hpp"
 #include "uv/loop.hpp"
+#include "uv/work.hpp"
 
 namespace sipdns::daemon {
 
@@ -32,24 +34,31 @@ class instance {
   int run();
 
  private:
-  bool open_health_wakeup();
+  bool open_wakeups();
+  control::pipeline::hooks pipeline_hooks();
   bool start_serving(compile::snapshot_ptr snap);
   bool watch_signals_and_control();
   void publish(compile::snapshot_ptr snap);
+  void acked(size_t loop, uint64_t generation);
   void shutdown(int signum) noexcept;
 
   options opts_;
   std::string err_;
   rrl::tally rrl_tally_;
   uv::loop loop_;  // declared before every handle owner below: closed last
-  // How long health changes may gather before one rebuild; small against the 2 s failover.
-  static constexpr uint64_t health_settle_ms = 20;
-  uv::handle_ptr<uv::debounced_async> health_changed_;
+  // How long health changes may gather before one build: the checks of one peer's services
+  // fail within a few milliseconds of each other; small against a build and the 2 s bound.
+  static constexpr uint64_t health_settle_ms = 2;
+  uv::handle_ptr<uv::async> health_changed_;  // from the prober's thread
+  uv::handle_ptr<uv::timer> settle_;
+  std::function<void()> settle_fn_;  // the pipeline's pending settle
+  control::reclaimer reclaimer_;  // before the pipeline, which releases into it
   health::monitor prober_;
   control::runtime runtime_;
+  uv::work builds_;
+  control::pipeline versions_;
   net::worker_pool workers_;
   std::unique_ptr<net::server> server_;
-  std::unique_ptr<net::reloader> rebuild_;
   uv::handle_ptr<uv::signal> sighup_, sigint_, sigterm_;
   uv::handle_ptr<control::control_socket> control_;
   bool stopping_ = false;

@@ -72,6 +72,7 @@ void server::set_snapshot(compile::snapshot_ptr snap) noexcept {
   // The old snapshot is released here, on the loop thread, when no query is in flight.
   current_ = std::move(snap);
   snap_ = current_.get();
+  if (cfg_.swapped) cfg_.swapped(cfg_.loop_index, snap_->generation);
 }
 
 std::span<uint8_t> server::take_pending(int& slot) noexcept {

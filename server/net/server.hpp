@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -52,6 +53,10 @@ struct server_config {
   rrl::config rrl;
   rrl::tally* rrl_tally = nullptr;  // the daemon's totals over every limiter, if any
   bool log_listeners = true;  // one "listening on" line per socket (the first loop only)
+  // Called on the loop's thread once it serves a new snapshot and has dropped the previous
+  // one, with `loop_index` and the snapshot's generation (control/pipeline.hpp's acks).
+  std::function<void(size_t loop, uint64_t generation)> swapped;
+  size_t loop_index = 0;
 };
 
 class server {

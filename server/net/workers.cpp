@@ -86,7 +86,9 @@ bool worker_pool::start(size_t count, const server_config& cfg, compile::snapsho
   for (size_t i = 0; i < count; ++i) {
     auto w = std::make_unique<worker>();
     worker* raw = w.get();
-    raw->thread = std::thread([raw, cfg, snap] { raw->run(cfg, snap); });
+    server_config own = cfg;
+    own.loop_index = cfg.loop_index + 1 + i;  // the first loop's is cfg's
+    raw->thread = std::thread([raw, own, snap] { raw->run(own, snap); });
     std::unique_lock lock(raw->mu);
     raw->cv.wait(lock, [raw] { return raw->ready; });
     std::string e = raw->err;

@@ -82,10 +82,10 @@ struct fixture {
   }
   void write(const std::string& text) { std::ofstream(file) << text; }
 
-  // One rebuild as the reloader runs it: a new snapshot is published, a failure keeps the old.
+  // One build as the pipeline runs it: a new snapshot is published, a failure keeps the old.
   bool build() {
     log.clear();
-    compile::snapshot_ptr s = rt.build(log);
+    compile::snapshot_ptr s = rt.build(log).snap;
     if (!s) return false;
     serving = std::move(s);
     rt.published();
@@ -234,12 +234,12 @@ TEST_CASE("a reload that loads but does not compile changes nothing") {
 TEST_CASE("published() logs reloads with their number and generation, nothing otherwise") {
   control::runtime rt({"zones/uctest.local.toml"}, nullptr);
   std::string log;
-  REQUIRE(rt.build(log));
+  REQUIRE(rt.build(log).snap);
   CHECK(rt.published().empty());  // start-up
-  REQUIRE(rt.build(log));
+  REQUIRE(rt.build(log).snap);
   CHECK(rt.published().empty());  // a rebuild without reload
   rt.request_reload();
-  REQUIRE(rt.build(log));
+  REQUIRE(rt.build(log).snap);
   CHECK(rt.published() == "sipdnsd: reloaded, serving 1 zones (reload 1, generation 3)");
 }
 
