@@ -24,6 +24,7 @@ struct built {
   std::shared_ptr<compile::snapshot> snap;  // null: failed (the log says why)
   bool whole = false;                       // every zone rebuilt (a reload, the start)
   std::vector<zone_change> changes;         // of an overlay version, by zone
+  uint64_t cpu_us = 0;                      // CPU time the build took (its thread's)
 };
 
 // Records equal as DNS data (owner, type, TTL, rdata), in a fixed order.

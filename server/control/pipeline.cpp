@@ -31,6 +31,7 @@ compile::snapshot_ptr pipeline::first(std::string& log) {
 
 void pipeline::health_changed() {
   pending_health_ = true;
+  if (settle_ms_ == 0) return kick();
   if (building_ || settling_ || stopped_) return;
   settling_ = true;
   h_.after(settle_ms_, [this] {
@@ -87,8 +88,9 @@ void pipeline::on_built(job_state& j, bool reload) {
       history_.push_back({generation_, std::move(j.result.changes)});
       if (history_.size() > history_limit) history_.pop_front();
     }
+    const uint64_t generation = j.result.snap->generation;
     h_.publish(std::move(j.result.snap));
-    h_.published(reload);
+    h_.published(generation, reload, j.result.cpu_us);
   } else if (reload) {
     h_.log("sipdnsd: reload failed, still serving the previous zones\n");
   }

@@ -1,8 +1,8 @@
 // The one road from a change to the serving loops.
 //
 // Design: health changes, drains and reloads only mark what is pending. Health changes
-// gather for `settle_ms` (a peer's checks on several services fail within milliseconds of
-// each other), drains and reloads start at once; one build runs at a time, off the loop, and
+// gather for `settle_ms` (0: none, the daemon's choice), drains and reloads start at once;
+// one build runs at a time, off the loop, and
 // what arrives meanwhile is built right after it, so a reload is never lost behind health
 // changes nor the other way round (a reload reads the current health too). Each result is
 // numbered (its generation), recorded (what it changed, for IXFR), and published to every
@@ -37,8 +37,9 @@ class pipeline {
     std::function<void(compile::snapshot_ptr)> publish;
     // Frees versions no loop serves any more (any thread; off the loop, a big one takes time).
     std::function<void(std::vector<compile::snapshot_ptr>)> release;
-    // A version went into service (`reload`: it came from the files); and build logs.
-    std::function<void(bool reload)> published;
+    // A version went into service (`reload`: it came from the files; `cpu_us`: its build's
+    // CPU time); and build logs.
+    std::function<void(uint64_t generation, bool reload, uint64_t cpu_us)> published;
     std::function<void(const std::string&)> log;
   };
   // `loops`: how many loops acknowledge versions (loop indexes 0 .. loops-1).

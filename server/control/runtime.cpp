@@ -5,6 +5,7 @@
 #include <malloc.h>
 
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <thread>
 #include <utility>
@@ -81,6 +82,11 @@ using clock = std::chrono::steady_clock;
 long ms_between(clock::time_point a, clock::time_point b) {
   return long(std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count());
 }
+uint64_t thread_cpu_us() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return uint64_t(ts.tv_sec) * 1000000 + uint64_t(ts.tv_nsec) / 1000;
+}
 }  // namespace
 
 health_view runtime::current_view(const serving& sv) const {
@@ -115,8 +121,10 @@ built runtime::build(std::string& log) {
     std::lock_guard lock(mu_);
     reload = from_files && zones_;
   }
+  const uint64_t cpu0 = thread_cpu_us();
   built r = from_files || !incremental_.ready() ? build_whole(from_files, reload, log)
                                                  : build_changes(log);
+  r.cpu_us = thread_cpu_us() - cpu0;
   if (!r.snap && reload) reloads_failed_ += 1;
   return r;
 }

@@ -1,18 +1,28 @@
 // Start-up and shutdown of one sipdnsd process.
 #include "daemon/instance.hpp"
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 
 #include "daemon/commands.hpp"
 
 namespace sipdns::daemon {
+namespace {
+int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
 
 instance::instance(options opts)
     : opts_(std::move(opts)),
       prober_([this] {
         // The prober thread. health_changed_ is set before any check is configured (the
         // first build) and reset only after prober_.stop() joined this thread.
+        int64_t none = 0;
+        (void)verdict_at_.compare_exchange_strong(none, now_us());
         if (health_changed_) (void)health_changed_->send();
       }),
       runtime_(opts_.zones, &prober_, opts_.state_dir),
@@ -34,9 +44,15 @@ control::pipeline::hooks instance::pipeline_hooks() {
   };
   h.publish = [this](compile::snapshot_ptr snap) { publish(std::move(snap)); };
   h.release = [this](std::vector<compile::snapshot_ptr> v) { reclaimer_.release(std::move(v)); };
-  h.published = [this](bool) {
+  h.published = [this](uint64_t generation, bool, uint64_t cpu_us) {
     if (std::string line = runtime_.published(); !line.empty())
       std::fprintf(stderr, "%s\n", line.c_str());
+    // How long endpoints waited for a verdict, and what it cost: the figures behind the
+    // README's failover bounds (bench/health_scale.sh reads them).
+    if (int64_t at = verdict_at_.exchange(0); at != 0)
+      std::fprintf(stderr, "sipdnsd: generation %llu in service %.2f ms after the probe verdict "
+                   "(build %.2f ms CPU)\n", (unsigned long long)generation,
+                   double(now_us() - at) / 1000.0, double(cpu_us) / 1000.0);
   };
   h.log = [](const std::string& text) { std::fputs(text.c_str(), stderr); };
   return h;

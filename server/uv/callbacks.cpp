@@ -1,4 +1,4 @@
-// Timer, async, debounced async and signal wrappers over handle_owner.
+// Timer, async and signal wrappers over handle_owner.
 #include "uv/callbacks.hpp"
 
 #include <cstdio>
@@ -35,25 +35,6 @@ handle_ptr<async> async::open(uv_loop_t* loop, callback cb, int& status) {
     call_logged("wake-up", owner_of<async>(h->data)->cb_);
   }));
   return status < 0 ? nullptr : std::move(a);
-}
-
-handle_ptr<debounced_async> debounced_async::open(uv_loop_t* loop, uint64_t delay_ms,
-                                                  callback cb, int& status) {
-  handle_ptr<debounced_async> d(new debounced_async(delay_ms, std::move(cb)));
-  status = d->adopt(&d->timer_, uv_timer_init(loop, &d->timer_));
-  if (status < 0) return nullptr;
-  status = d->adopt(&d->async_, uv_async_init(loop, &d->async_, [](uv_async_t* h) noexcept {
-    auto* self = owner_of<debounced_async>(h->data);
-    if (self->closing() || uv_is_active(as_handle(&self->timer_))) return;
-    int r = uv_timer_start(
-        &self->timer_,
-        [](uv_timer_t* t) noexcept {
-          call_logged("debounced wake-up", owner_of<debounced_async>(t->data)->cb_);
-        },
-        self->delay_ms_, 0);
-    if (r < 0) call_logged("debounced wake-up", self->cb_);  // cannot wait: run it now
-  }));
-  return status < 0 ? nullptr : std::move(d);
 }
 
 handle_ptr<signal> signal::open(uv_loop_t* loop, int signum, handler cb, int& status) {

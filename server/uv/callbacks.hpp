@@ -1,5 +1,5 @@
 // Small handle wrappers calling a std::function on their loop's thread: a timer, an async
-// (wake-up from any thread), a debounced async, and a signal watcher.
+// (wake-up from any thread) and a signal watcher.
 //
 // Each is a handle_owner: open() returns a handle_ptr (nullptr with `status` < 0 on failure),
 // and resetting the pointer closes the handle. A callback must not throw; if it does, the
@@ -60,23 +60,6 @@ class async final : public handle_owner {
  private:
   explicit async(callback cb) : cb_(std::move(cb)) {}
   uv_async_t handle_{};
-  callback cb_;
-};
-
-// An async whose callback runs `delay_ms` after the first send() since it last ran, so a
-// burst of sends (from any thread) becomes one call.
-class debounced_async final : public handle_owner {
- public:
-  static handle_ptr<debounced_async> open(uv_loop_t* loop, uint64_t delay_ms, callback cb,
-                                          int& status);
-  int send() noexcept { return uv_async_send(&async_); }
-  void close() noexcept { close_handles(); }
-
- private:
-  debounced_async(uint64_t delay_ms, callback cb) : delay_ms_(delay_ms), cb_(std::move(cb)) {}
-  uv_async_t async_{};
-  uv_timer_t timer_{};
-  uint64_t delay_ms_;
   callback cb_;
 };
 

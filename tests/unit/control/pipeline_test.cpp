@@ -52,7 +52,7 @@ struct harness {
     h.release = [this](std::vector<compile::snapshot_ptr> v) {
       for (auto& s : v) released.push_back(s->generation);
     };
-    h.published = [](bool) {};
+    h.published = [](uint64_t, bool, uint64_t) {};
     h.log = [this](const std::string& s) { logged += s; };
     return h;
   }

@@ -9,6 +9,7 @@
 
 #include "uv/callbacks.hpp"
 #include "uv/loop.hpp"
+#include "uv/work.hpp"
 #include "uv/owner.hpp"
 
 using namespace sipdns;
@@ -63,36 +64,28 @@ TEST_CASE("an owner whose open fails half way is closed and deleted, nothing lef
   REQUIRE(loop.init() == 0);
 }
 
-TEST_CASE("a burst of sends from another thread makes one debounced call") {
+TEST_CASE("work runs its job off the loop and its completion on the loop, one at a time") {
   uv::loop loop;
   REQUIRE(loop.init() == 0);
-  int calls = 0;
-  int status = 0;
-  uv::handle_ptr<uv::debounced_async> d;
-  uv::handle_ptr<uv::timer> stop;
-  d = uv::debounced_async::open(loop.get(), 50, [&] {
-    ++calls;
-    // Close both from the loop once the burst has been delivered.
-    d.reset();
-    stop.reset();
-  }, status);
-  REQUIRE(d);
-  // A safety net: the test ends within 5 s even if the call never comes.
-  stop = uv::timer::open(loop.get(), [&] { d.reset(); stop.reset(); }, status);
-  REQUIRE(stop);
-  REQUIRE(stop->start(5000) == 0);
-  uv::debounced_async* raw = d.get();
-  std::atomic<int> failed_sends{0};
-  std::thread sender([raw, &failed_sends] {
-    for (int i = 0; i < 100; ++i)
-      if (raw->send() != 0) ++failed_sends;
-  });
-  sender.join();
-  CHECK(failed_sends == 0);
-  uint64_t before = uv_now(loop.get());
+  uv::work w(loop.get());
+  const auto loop_thread = std::this_thread::get_id();
+  std::thread::id job_thread;
+  bool done_on_loop = false;
+  REQUIRE(w.run([&] { job_thread = std::this_thread::get_id(); },
+                [&] { done_on_loop = std::this_thread::get_id() == loop_thread; }) == 0);
+  CHECK(w.busy());
+  CHECK(w.run([] {}, [] {}) == UV_EBUSY);
   loop.run();
-  CHECK(calls == 1);
-  CHECK(uv_now(loop.get()) - before >= 50);
+  CHECK(job_thread != loop_thread);
+  CHECK(done_on_loop);
+  CHECK_FALSE(w.busy());
+  // After stop() no completion runs, and nothing new starts.
+  bool late = false;
+  REQUIRE(w.run([] {}, [&] { late = true; }) == 0);
+  w.stop();
+  loop.run();
+  CHECK_FALSE(late);
+  CHECK(w.run([] {}, [] {}) == UV_ECANCELED);
 }
 
 TEST_CASE("close_loop names a handle that was left open, and still closes the loop") {
