@@ -89,8 +89,15 @@ uint64_t thread_cpu_us() {
 }
 }  // namespace
 
-health_view runtime::current_view(const serving& sv) const {
-  return prober_ ? sv.view_of(prober_->states()) : health_view(sv.checks().size());
+// The prober's typed view when it holds the checks `sv` lists, in the same order; else (a
+// reload's new checks, or a configuration the prober thread has not taken yet) its states by
+// key, where a check it does not know yet counts as up until probed.
+health_view runtime::current_view(const serving& sv, bool configured) const {
+  if (!prober_) return health_view(sv.checks().size());
+  uint64_t config = 0;
+  health_view v = prober_->state_vector(config);
+  if (configured && config == prober_config_ && v.size() == sv.checks().size()) return v;
+  return sv.view_of(prober_->states());
 }
 
 std::set<std::string> runtime::current_drains() const {
@@ -135,7 +142,7 @@ built runtime::build_whole(bool from_files, bool reload, std::string& log) {
   std::shared_ptr<const zone::zone_set> set = input_set(from_files, loaded, log);
   if (!set) return {};
   serving sv(*set);
-  const health_view view = current_view(sv);
+  const health_view view = current_view(sv, !from_files);
   const std::set<std::string> drained = current_drains();
   std::shared_ptr<compile::snapshot> snap;
   std::vector<zone::expanded_zone> zones;
@@ -187,7 +194,7 @@ built runtime::build_whole(bool from_files, bool reload, std::string& log) {
 
 // A health change or a drain: only the groups of the clusters it touches are re-derived.
 built runtime::build_changes(std::string& log) {
-  const health_view view = current_view(serving_);
+  const health_view view = current_view(serving_, true);
   const std::set<std::string> drained = current_drains();
   std::vector<cluster_ref> touched = serving_.changed(applied_view_, view);
   for (const cluster_ref& c : serving_.changed(applied_drains_, drained)) touched.push_back(c);
@@ -236,7 +243,7 @@ void runtime::commit(std::shared_ptr<const zone::zone_set> reloaded, bool reload
     if (prober_) {
       std::vector<health::check_spec> specs;
       for (const health::peer_check& c : serving_.checks()) specs.push_back(health::to_spec(c));
-      prober_->configure(std::move(specs));
+      prober_config_ = prober_->configure(std::move(specs));
     }
     std::lock_guard lock(mu_);
     retired = std::exchange(zones_, std::move(reloaded));

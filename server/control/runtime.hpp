@@ -82,7 +82,8 @@ class runtime {
                                                   std::string& log);
   built build_whole(bool from_files, bool reload, std::string& log);
   built build_changes(std::string& log);
-  health_view current_view(const serving& sv) const;
+  // `configured`: sv's checks are those the prober was given (not a reload's new ones).
+  health_view current_view(const serving& sv, bool configured) const;
   std::set<std::string> current_drains() const;
   // A whole build succeeded: `reloaded` (when it came from the files) becomes the current set.
   void commit(std::shared_ptr<const zone::zone_set> reloaded, bool reload,
@@ -107,6 +108,7 @@ class runtime {
   served_map served_;
   serving serving_;                 // of zones_
   incremental incremental_;
+  uint64_t prober_config_ = 0;      // what configure() returned for serving_'s checks
   health_view applied_view_;        // what the last version was built with
   std::set<std::string> applied_drains_;
   bool built_reload_ = false;  // the last build reloaded files; read by published() after it

@@ -2,6 +2,7 @@
 #include "health/monitor.hpp"
 
 #include <cstdio>
+#include <unordered_map>
 
 namespace sipdns::health {
 
@@ -39,14 +40,14 @@ void monitor::run() noexcept {
   loop_.run();  // let the runner's own handles close; ~monitor closes the loop
 }
 
-void monitor::configure(std::vector<check_spec> checks) {
-  {
-    std::lock_guard lock(mu_);
-    if (stop_) return;  // the loop is gone; nothing will probe again
-    pending_ = std::move(checks);
-    has_pending_ = true;
-    (void)wake_->send();  // under the lock, so on_wake cannot close the handle meanwhile
-  }
+uint64_t monitor::configure(std::vector<check_spec> checks) {
+  std::lock_guard lock(mu_);
+  configured_ += 1;
+  if (stop_) return configured_;  // the loop is gone; nothing will probe again
+  pending_ = std::move(checks);
+  has_pending_ = true;
+  (void)wake_->send();  // under the lock, so on_wake cannot close the handle meanwhile
+  return configured_;
 }
 
 uint64_t monitor::jitter(uint32_t span_ms) noexcept {
@@ -61,79 +62,102 @@ void monitor::on_wake() noexcept {
     wake_.reset();
     return;
   }
-  {
-    std::lock_guard lock(mu_);
-    if (!has_pending_) return;
-    has_pending_ = false;
-    std::map<std::string, entry> next;
-    uint64_t now = uv_now(loop_.get());
-    for (check_spec& spec : pending_) {
-      auto old = entries_.find(spec.key);
-      if (old != entries_.end()) {
-        entry e = std::move(old->second);
-        e.spec = std::move(spec);
-        next.emplace(e.spec.key, std::move(e));
-      } else {
-        entry e;
-        // First round right away, spread over a quarter interval (at most 250 ms).
-        e.track.set_next_due_ms(now + jitter(std::min<uint32_t>(spec.time.interval_ms / 4, 250)));
-        e.spec = std::move(spec);
-        next.emplace(e.spec.key, std::move(e));
-      }
-    }
-    pending_.clear();
-    entries_ = std::move(next);
-  }
+  apply_pending();
   schedule();
+}
+
+// Takes the last configure()'s checks: states of equal keys are kept; probes in flight
+// belong to the old epoch, and their results are dropped (the check is due again at once).
+void monitor::apply_pending() noexcept {
+  std::lock_guard lock(mu_);
+  if (!has_pending_) return;
+  has_pending_ = false;
+  // Keys are copied: a reload is rare, and views would follow moved strings.
+  std::unordered_map<std::string, uint32_t> old_index, new_index;
+  for (uint32_t i = 0; i < entries_.size(); ++i) old_index.emplace(entries_[i].spec.key, i);
+  std::vector<entry> next;
+  std::vector<uint32_t> slots;
+  const uint64_t now = uv_now(loop_.get());
+  for (check_spec& spec : pending_) {
+    if (auto it = new_index.find(spec.key); it != new_index.end()) {
+      slots.push_back(it->second);  // the same probe of the same endpoint: one state
+      continue;
+    }
+    entry e;
+    if (auto old = old_index.find(spec.key); old != old_index.end()) {
+      e = std::move(entries_[old->second]);
+      e.in_flight = false;
+    } else {
+      // First round right away, spread over a quarter interval (at most 250 ms).
+      e.track.set_next_due_ms(now + jitter(std::min<uint32_t>(spec.time.interval_ms / 4, 250)));
+    }
+    e.spec = std::move(spec);
+    slots.push_back(uint32_t(next.size()));
+    new_index.emplace(e.spec.key, slots.back());
+    next.push_back(std::move(e));
+  }
+  pending_.clear();
+  taken_ = configured_;
+  entries_ = std::move(next);
+  slot_of_ = std::move(slots);
+  epoch_ += 1;
+  queue_.clear();
+  for (uint32_t i = 0; i < entries_.size(); ++i)
+    queue_.push({entries_[i].track.next_due_ms(), i, epoch_});
 }
 
 void monitor::schedule() noexcept {
   if (stop_) return;
-  uint64_t now = uv_now(loop_.get());
-  uint64_t earliest = UINT64_MAX;
-  std::vector<std::pair<std::string, probe_target>> due;
-  {
-    std::lock_guard lock(mu_);
-    for (auto& [key, e] : entries_) {
-      if (e.in_flight) continue;
-      if (e.track.next_due_ms() <= now) {
-        e.in_flight = true;
-        due.emplace_back(key, e.spec.target);
-      } else {
-        earliest = std::min(earliest, e.track.next_due_ms());
-      }
+  const uint64_t now = uv_now(loop_.get());
+  due_.clear();
+  queue_.pop_due(now, due_);
+  for (const due_queue::item& it : due_) {
+    if (it.epoch != epoch_) continue;
+    entry& e = entries_[it.check];
+    if (e.in_flight || e.track.next_due_ms() != it.due_ms) continue;  // superseded
+    {
+      std::lock_guard lock(mu_);
+      e.in_flight = true;
     }
+    // Without the lock: a probe may report at once (e.g. an immediate connect error). The
+    // entry stays put: only this thread changes entries_, and not while probes start.
+    runner_->start(e.spec.target, [this, i = it.check, ep = it.epoch](const probe_result& r) {
+      on_result(i, ep, r);
+    });
   }
-  // Started without the lock: a probe may report at once (e.g. an immediate connect error).
-  for (auto& [key, target] : due) launch(key, target);
   timer_->stop();
   // A timer that cannot start (only on a closing loop) leaves the next round to a result.
-  if (earliest != UINT64_MAX) (void)timer_->start(earliest - now);
+  if (uint64_t next = queue_.next_due(); next != UINT64_MAX)
+    (void)timer_->start(next > now ? next - now : 0);
 }
 
-void monitor::launch(const std::string& key, const probe_target& target) noexcept {
-  runner_->start(target, [this, key](const probe_result& r) { on_result(key, r); });
-}
-
-void monitor::on_result(const std::string& key, const probe_result& r) noexcept {
+void monitor::on_result(uint32_t index, uint32_t epoch, const probe_result& r) noexcept {
+  if (epoch != epoch_ || index >= entries_.size()) return;  // a reload replaced the check
   bool changed = false;
+  entry& e = entries_[index];
   {
     std::lock_guard lock(mu_);
-    auto it = entries_.find(key);
-    if (it == entries_.end()) return;  // removed by a reload while in flight
-    entry& e = it->second;
     e.in_flight = false;
     uint64_t now = uv_now(loop_.get());
     if (auto tr = e.track.on_result(r, now, e.spec.time)) {
       std::fprintf(stderr, "sipdnsd: health: %s %s -> %s (%s, %u ms)\n", e.spec.label.c_str(),
                    to_string(tr->from), to_string(tr->to), r.reason.c_str(), r.latency_ms);
       changed = true;
+      changes_ += 1;
     }
-    // Up to 10% earlier keeps the checks of many peers from lining up into bursts, and never
-    // later, which would stretch the failover bound.
-    uint64_t wait = e.track.next_due_ms() > now ? e.track.next_due_ms() - now : 0;
-    e.track.set_next_due_ms(e.track.next_due_ms() - jitter(uint32_t(wait / 10)));
+    uint64_t due = e.track.next_due_ms();
+    if (!e.spread) {
+      e.spread = true;
+      due = std::min(due, now + spread_delay_ms(e.spec.time.interval_ms, rng_()));
+    } else {
+      // Up to 10% earlier keeps the checks of many peers from lining up into bursts, and
+      // never later, which would stretch the failover bound.
+      uint64_t wait = due > now ? due - now : 0;
+      due -= jitter(uint32_t(wait / 10));
+    }
+    e.track.set_next_due_ms(due);
   }
+  queue_.push({e.track.next_due_ms(), index, epoch_});
   if (changed && notify_) notify_();
   schedule();
 }
@@ -141,14 +165,23 @@ void monitor::on_result(const std::string& key, const probe_result& r) noexcept 
 std::map<std::string, state> monitor::states() const {
   std::lock_guard lock(mu_);
   std::map<std::string, state> out;
-  for (const auto& [key, e] : entries_) out.emplace(key, e.track.current());
+  for (const entry& e : entries_) out.emplace(e.spec.key, e.track.current());
+  return out;
+}
+
+std::vector<state> monitor::state_vector(uint64_t& config) const {
+  std::lock_guard lock(mu_);
+  config = taken_;
+  std::vector<state> out;
+  out.reserve(slot_of_.size());
+  for (uint32_t i : slot_of_) out.push_back(entries_[i].track.current());
   return out;
 }
 
 std::vector<check_status> monitor::status() const {
   std::lock_guard lock(mu_);
   std::vector<check_status> out;
-  for (const auto& [key, e] : entries_)
+  for (const entry& e : entries_)
     out.push_back({e.spec.label, e.spec.probe_text, e.track.current(), e.track.probed(),
                    e.track.reason(), e.track.latency_ms()});
   return out;

@@ -1,10 +1,12 @@
 // The prober: runs every configured health check on its own libuv loop and thread.
 //
 // Design: probing never shares the DNS loop, so a slow TLS handshake or a timeout can never
-// delay an answer. Checks are scheduled one by one (the first round right at start-up, spread
-// over at most a quarter interval; later rounds one interval after each result, up to 10%
-// earlier at random), never fired in bursts. State changes are logged once each and reported through
-// `notify`, which the owner turns into one coalesced snapshot rebuild on the DNS loop.
+// delay an answer. Checks are scheduled one by one from a min-heap of due times
+// (health/due_queue.hpp): the first round right at start-up, spread over at most a quarter
+// interval; the second at a random point of the interval, so that checks spread evenly over
+// it; later rounds one interval after each result, up to 10% earlier at random. A result is
+// found by its check's index, never by name. State changes are logged once each and reported
+// through `notify`, which the owner turns into a rebuild of what they touch.
 #pragma once
 #include <uv.h>
 
@@ -18,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "health/due_queue.hpp"
 #include "health/probe/probe.hpp"
 #include "health/state.hpp"
 #include "uv/callbacks.hpp"
@@ -55,10 +58,18 @@ class monitor {
   // Stops probing and joins the thread (idempotent); states() and status() keep working.
   // After it returns, `notify` is never called again.
   void stop();
-  // Replaces the set of checks (any thread). States of keys that remain are kept.
-  void configure(std::vector<check_spec> checks);
+  // Replaces the set of checks (any thread). States of keys that remain are kept. Returns
+  // the configuration's number (1, 2, ...), which state_vector() reports.
+  uint64_t configure(std::vector<check_spec> checks);
   // State per key; a key absent from the map has not been configured (counts as up).
   std::map<std::string, state> states() const;
+  // The typed view: the state of each check in the order of a configure() call (checks
+  // with equal keys share one probe and one state), with that configuration's number in
+  // `config` (0 before the prober thread has taken any): a caller that asked for a newer
+  // one must not read these states by its own indexes yet.
+  std::vector<state> state_vector(uint64_t& config) const;
+  // State transitions so far (a cheap "did anything change" for callers and tests).
+  uint64_t changes() const noexcept { return changes_.load(); }
   std::vector<check_status> status() const;
 
  private:
@@ -66,17 +77,26 @@ class monitor {
     check_spec spec;
     tracker track;
     bool in_flight = false;
+    bool spread = false;  // its second probe was placed at random in the interval
   };
   void run() noexcept;
   void on_wake() noexcept;
+  void apply_pending() noexcept;
   void schedule() noexcept;
-  void launch(const std::string& key, const probe_target& target) noexcept;
-  void on_result(const std::string& key, const probe_result& r) noexcept;
+  void on_result(uint32_t index, uint32_t epoch, const probe_result& r) noexcept;
   uint64_t jitter(uint32_t span_ms) noexcept;
 
   notify_fn notify_;
   mutable std::mutex mu_;
-  std::map<std::string, entry> entries_;     // guarded by mu_
+  // Written on the prober thread only, under mu_; read there without it, elsewhere with it.
+  std::vector<entry> entries_;               // one per distinct key
+  std::vector<uint32_t> slot_of_;            // configure position -> index in entries_
+  uint32_t epoch_ = 0;                       // bumped by each configuration taken
+  uint64_t configured_ = 0, taken_ = 0;      // guarded by mu_: configure() calls, and the
+                                             // number of the one entries_ hold
+  due_queue queue_;                          // prober thread only
+  std::vector<due_queue::item> due_;         // prober thread only: scratch of schedule()
+  std::atomic<uint64_t> changes_{0};
   std::vector<check_spec> pending_;          // guarded by mu_
   bool has_pending_ = false;                 // guarded by mu_
   std::atomic<bool> stop_{false};

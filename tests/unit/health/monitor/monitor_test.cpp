@@ -193,3 +193,31 @@ TEST_CASE("after stop() nothing is notified; states() and status() still answer"
   CHECK(state_of(m, "p") == health::state::down);
   CHECK(m.status().size() == 1);
 }
+
+TEST_CASE("state_vector: one state per configured check, in configure order, equal keys shared") {
+  tcp_peer bad("127.0.0.51"), good("127.0.0.50");
+  good.listen();
+  health::monitor m(nullptr);
+  // "b" twice (two clusters naming the same probe of the same endpoint): one probe, one state.
+  uint64_t config = m.configure({tcp_check("g", good), tcp_check("b", bad), tcp_check("b", bad)});
+  CHECK(config == 1);
+  uint64_t got = 0;
+  auto ready = [&] {
+    auto v = m.state_vector(got);
+    return got == config && v.size() == 3 && v[1] == health::state::down;
+  };
+  REQUIRE(wait_until(ready));
+  auto v = m.state_vector(got);
+  CHECK(v[0] == health::state::up);
+  CHECK(v[2] == health::state::down);
+  CHECK(m.status().size() == 2);
+  CHECK(m.changes() >= 1);
+  // A new configuration, in another order: the vector follows it once the prober took it.
+  uint64_t second = m.configure({tcp_check("b", bad), tcp_check("g", good)});
+  CHECK(second == 2);
+  REQUIRE(wait_until([&] { return m.state_vector(got).size() == 2 && got == second; }));
+  v = m.state_vector(got);
+  CHECK(v[0] == health::state::down);  // kept across the reconfiguration
+  CHECK(v[1] == health::state::up);
+  m.stop();
+}
