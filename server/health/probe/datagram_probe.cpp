@@ -18,48 +18,32 @@ std::string udp_error(int status) {
 }  // namespace
 
 datagram_probe::datagram_probe(uv_loop_t* loop, probe_list& list, probe_runner::callback done,
-                               const probe_target& target, std::unique_ptr<exchange> ex)
+                               const probe_target& target, std::unique_ptr<exchange> ex,
+                               udp_channel& channel)
     : probe_base(loop, list, std::move(done), target.timeout_ms),
-      address_(target.address),
-      exchange_(std::move(ex)) {
-}
+      exchange_(std::move(ex)),
+      channel_(&channel) {}
 
 void datagram_probe::begin() noexcept {
-  int r = adopt(&retransmit_, uv_timer_init(loop(), &retransmit_));
-  if (r == 0) r = adopt(&udp_, uv_udp_init_ex(loop(), &udp_, address_.ss_family));
-  if (r < 0) {
-    finish_soon(down(uv_strerror(r)));
-    return;
-  }
-  // An ephemeral port on the wildcard address; connect() then picks the source address,
-  // which getsockname reports for Via and Contact.
-  sockaddr_storage any{};
-  any.ss_family = address_.ss_family;
-  const auto* dest = reinterpret_cast<const sockaddr*>(&address_);
-  r = uv_udp_bind(&udp_, reinterpret_cast<const sockaddr*>(&any), 0);
-  if (r == 0) r = uv_udp_connect(&udp_, dest);
-  if (r < 0) {
-    finish_soon(down(udp_error(r)));
-    return;
-  }
-  sockaddr_storage local{};
-  int len = sizeof local;
-  if ((r = uv_udp_getsockname(&udp_, reinterpret_cast<sockaddr*>(&local), &len)) < 0) {
+  if (int r = adopt(&retransmit_, uv_timer_init(loop(), &retransmit_)); r < 0) {
     finish_soon(down(uv_strerror(r)));
     return;
   }
   try {
-    request_ = exchange_->request(local);
+    request_ = exchange_->request(channel_->local());
+    channel_->attach(this);
   } catch (...) {
     finish_soon(down("out of memory"));
     return;
   }
-  if ((r = uv_udp_recv_start(&udp_, on_alloc, on_recv)) < 0) {
-    finish_soon(down(uv_strerror(r)));
-    return;
-  }
+  attached_ = true;
   transmit();
   arm_retransmit();
+}
+
+void datagram_probe::release() noexcept {
+  if (attached_) channel_->detach(this);
+  attached_ = false;
 }
 
 void datagram_probe::arm_retransmit() noexcept {
@@ -68,8 +52,7 @@ void datagram_probe::arm_retransmit() noexcept {
 }
 
 void datagram_probe::transmit() noexcept {
-  uv_buf_t b = uv_buf_init(request_.data(), static_cast<unsigned>(request_.size()));
-  int r = uv_udp_try_send(&udp_, &b, 1, nullptr);
+  int r = channel_->send(request_);
   // EAGAIN: the socket buffer is full; the next retransmission is the retry. Other errors are
   // delivered from the loop, since the first send happens inside start().
   if (r < 0 && r != UV_EAGAIN) finish_soon(down(udp_error(r)));
@@ -83,26 +66,17 @@ void datagram_probe::on_retransmit(uv_timer_t* t) noexcept {
   self->arm_retransmit();
 }
 
-void datagram_probe::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) noexcept {
-  auto* self = owner_of<datagram_probe>(h->data);
-  *buf = uv_buf_init(self->rbuf_.data(), static_cast<unsigned>(self->rbuf_.size()));
+// On a connected socket an ICMP port unreachable surfaces as an error (RFC 1122 4.1.3.3).
+void datagram_probe::on_error(int status) noexcept {
+  if (!finished()) finish(down(udp_error(status)));
 }
 
-void datagram_probe::on_recv(uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, const sockaddr* from,
-                             unsigned flags) noexcept {
-  auto* self = owner_of<datagram_probe>(h->data);
-  if (self->finished()) return;
-  if (nread < 0) {
-    // On a connected socket an ICMP port unreachable surfaces here (RFC 1122 section 4.1.3.3).
-    self->finish(down(udp_error(static_cast<int>(nread))));
-    return;
-  }
-  if (from == nullptr || (flags & UV_UDP_PARTIAL) != 0) return;  // nothing, or truncated
+void datagram_probe::on_datagram(std::string_view d) noexcept {
+  if (finished()) return;
   try {
-    auto v = self->exchange_->on_datagram(std::string_view(buf->base, static_cast<size_t>(nread)));
-    if (v) self->finish(std::move(*v));
+    if (auto v = exchange_->on_datagram(d)) finish(std::move(*v));
   } catch (...) {
-    self->finish(down("out of memory"));
+    finish(down("out of memory"));
   }
 }
 

@@ -78,6 +78,9 @@ class probe_runner {
 
   void start(const probe_target& target, callback done);
   void close_all() noexcept;
+  // UDP probes share one connected socket per endpoint, kept open between probes; this
+  // closes those no probe is using (after a reconfiguration dropped endpoints).
+  void forget_idle_endpoints() noexcept;
   size_t in_flight() const noexcept;
 
  private:

@@ -1,9 +1,16 @@
 // The life cycle every probe shares: timeout, one result, deletion after the last close.
 #include "health/probe/probe_base.hpp"
 
+#include <array>
+
 #include <utility>
 
 namespace sipdns::health::detail {
+
+uv_buf_t read_buffer() noexcept {
+  thread_local std::array<char, 64 * 1024> buffer;
+  return uv_buf_init(buffer.data(), static_cast<unsigned>(buffer.size()));
+}
 
 void probe_list::link(probe_base* p) noexcept {
   p->list_ = this;
@@ -79,6 +86,7 @@ void probe_base::shut() noexcept {
   done_ = nullptr;
   if (list_ != nullptr) list_->unlink(this);
   if (timer_ok_) uv_timer_stop(&timer_);
+  release();
   close_handles();  // the last close callback deletes this probe
 }
 

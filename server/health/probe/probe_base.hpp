@@ -14,6 +14,11 @@ namespace sipdns::health::detail {
 
 class probe_base;
 
+// The prober thread's one read buffer: every read is consumed (parsed or copied) inside its
+// callback, so probes and channels need none of their own (10,000 checks once held 16 KiB
+// each). libuv's alloc callbacks hand it out.
+uv_buf_t read_buffer() noexcept;
+
 // The runner's probes still in flight, as an intrusive list: linking and unlinking never
 // allocate and a probe can leave the list from inside any of its callbacks.
 struct probe_list {
@@ -41,6 +46,9 @@ class probe_base : public uv::handle_owner {
 
   // The kind-specific work, called once from start().
   virtual void begin() noexcept = 0;
+  // Called once when the probe ends (result or cancel), before its handles close: let go of
+  // what it borrowed (a shared UDP channel).
+  virtual void release() noexcept {}
 
   // Delivers the result (once; later calls are ignored) and closes everything.
   void finish(probe_result r) noexcept;

@@ -1,5 +1,7 @@
 // probe_runner: picks the probe for a target, owns the randomness and the TLS contexts.
 #include <random>
+#include <string>
+#include <unordered_map>
 #include <utility>
 
 #include "health/probe/datagram_probe.hpp"
@@ -10,6 +12,7 @@
 #include "health/probe/stream_probe.hpp"
 #include "health/probe/stun.hpp"
 #include "health/probe/tls_session.hpp"
+#include "health/probe/udp_channel.hpp"
 
 namespace sipdns::health {
 
@@ -20,6 +23,23 @@ struct probe_runner::impl {
   probe_list probes;
   std::mt19937_64 rng{std::random_device{}()};
   tls_context_cache tls;
+  // One connected socket per UDP endpoint, by its address bytes (udp_channel.hpp).
+  std::unordered_map<std::string, uv::handle_ptr<udp_channel>> channels;
+
+  udp_channel* channel(const sockaddr_storage& to, std::string& err) {
+    std::string key(reinterpret_cast<const char*>(&to), sockaddr_length(to));
+    auto& slot = channels[key];
+    if (!slot) {
+      int r = 0;
+      slot = udp_channel::open(loop, to, r);
+      if (!slot) {
+        err = r == UV_ECONNREFUSED ? "connection refused" : uv_strerror(r);
+        channels.erase(key);
+        return nullptr;
+      }
+    }
+    return slot.get();
+  }
 };
 
 namespace {
@@ -86,7 +106,13 @@ void probe_runner::start(const probe_target& target, callback done) {
     ex = std::make_unique<stun_exchange>(m.rng);
   }
   if (datagram) {
-    p = new datagram_probe(m.loop, m.probes, std::move(done), target, std::move(ex));
+    udp_channel* c = m.channel(target.address, err);
+    if (!c) {
+      p = new failed_probe(m.loop, m.probes, std::move(done), target.timeout_ms, std::move(err));
+      p->start();
+      return;
+    }
+    p = new datagram_probe(m.loop, m.probes, std::move(done), target, std::move(ex), *c);
   } else {
     p = new stream_probe(m.loop, m.probes, std::move(done), target, std::move(tls), std::move(ex));
   }
@@ -95,6 +121,11 @@ void probe_runner::start(const probe_target& target, callback done) {
 
 void probe_runner::close_all() noexcept {
   while (impl_->probes.head != nullptr) impl_->probes.head->cancel();
+  impl_->channels.clear();  // no probe uses them any more
+}
+
+void probe_runner::forget_idle_endpoints() noexcept {
+  std::erase_if(impl_->channels, [](const auto& kv) { return kv.second->idle(); });
 }
 
 size_t probe_runner::in_flight() const noexcept { return impl_->probes.count; }

@@ -112,10 +112,7 @@ void stream_probe::flush_tls() noexcept {
   if (!out.empty()) queue_write(std::move(out));
 }
 
-void stream_probe::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) noexcept {
-  auto* self = owner_of<stream_probe>(h->data);
-  *buf = uv_buf_init(self->rbuf_.data(), static_cast<unsigned>(self->rbuf_.size()));
-}
+void stream_probe::on_alloc(uv_handle_t*, size_t, uv_buf_t* buf) noexcept { *buf = read_buffer(); }
 
 void stream_probe::on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) noexcept {
   auto* self = owner_of<stream_probe>(s->data);

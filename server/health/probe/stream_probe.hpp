@@ -48,7 +48,6 @@ class stream_probe final : public probe_base {
   std::string writing_buf_;  // bytes of the write in flight; stable until on_write
   std::string outbox_;       // bytes queued behind it
   std::string inbox_;        // received application bytes not yet consumed
-  std::array<char, 16 * 1024> rbuf_{};
 };
 
 }  // namespace sipdns::health::detail

@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -36,13 +37,31 @@ struct options {
   std::string cert, key, port_file;
   bool trying = false;  // send 100 Trying before the final response
   int drop = 0;         // ignore the first N requests (to exercise retransmissions)
+  std::string times;    // append each request's arrival (CLOCK_REALTIME, us) to this file
+  // --any-loopback: bind the wildcard address (one socket for every 127.x.y.z), but answer
+  // only sources in 127.0.0.0/8: a bench of thousands of peers, never a packet off the host.
+  bool any_loopback = false;
 };
+
+bool is_loopback(const sockaddr_storage& ss) {
+  if (ss.ss_family != AF_INET) return false;
+  return (ntohl(reinterpret_cast<const sockaddr_in&>(ss).sin_addr.s_addr) >> 24) == 127;
+}
+
+// --times: one line per request answered, for bench/prober_scale.py's send-time histogram.
+FILE* times_file = nullptr;
+void note_time() {
+  if (!times_file) return;
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  std::fprintf(times_file, "%lld\n", static_cast<long long>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000);
+}
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "sip_responder: %s\nusage: sip_responder --listen IP:PORT --transport udp|tcp|tls "
                "--code N [--retry-after S] [--cert F --key F] [--port-file F] [--trying] "
-               "[--drop N]\n",
+               "[--drop N] [--times F] [--any-loopback]\n",
                why);
   std::exit(2);
 }
@@ -73,6 +92,10 @@ options parse_args(int argc, char** argv) {
       o.trying = true;
     else if (a == "--drop")
       o.drop = std::stoi(next());
+    else if (a == "--times")
+      o.times = next();
+    else if (a == "--any-loopback")
+      o.any_loopback = true;
     else
       usage(("unknown option " + a).c_str());
   }
@@ -159,6 +182,7 @@ class responder {
 std::vector<std::string> responder::answer(std::string_view message, const sockaddr_storage* from) {
   auto req = sip_responder::parse_request(message);
   if (!req || req->method == "ACK") return {};  // responses and ACKs get no response
+  note_time();
   if (dropped_ < o_.drop) {
     ++dropped_;
     std::fprintf(stderr, "sip_responder: dropped request %d\n", dropped_);
@@ -185,19 +209,48 @@ void responder::serve_udp() {
   char buf[65536];
   for (;;) {
     sockaddr_storage from{};
-    socklen_t flen = sizeof from;
-    ssize_t n = recvfrom(listen_fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &flen);
+    // With --any-loopback the reply must come from the address the request went to (the
+    // prober's socket is connected to it): IP_PKTINFO says which, and sets it on the reply.
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in_pktinfo))];
+    iovec iov{buf, sizeof buf};
+    msghdr msg{};
+    msg.msg_name = &from;
+    msg.msg_namelen = sizeof from;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n = recvmsg(listen_fd_, &msg, 0);
     if (n <= 0) return;
+    if (o_.any_loopback && !is_loopback(from)) continue;
+    socklen_t flen = msg.msg_namelen;
     // RFC 3581 section 4: answer to the source address and port of the request.
     for (const auto& r : answer(std::string_view(buf, static_cast<size_t>(n)), &from)) {
-      sendto(listen_fd_, r.data(), r.size(), 0, reinterpret_cast<sockaddr*>(&from), flen);
+      iovec out{const_cast<char*>(r.data()), r.size()};
+      msghdr reply{};
+      reply.msg_name = &from;
+      reply.msg_namelen = flen;
+      reply.msg_iov = &out;
+      reply.msg_iovlen = 1;
+      if (o_.any_loopback) {  // the received pktinfo, sent back as the source address
+        reply.msg_control = control;
+        reply.msg_controllen = msg.msg_controllen;
+      }
+      sendmsg(listen_fd_, &reply, 0);
     }
   }
 }
 
 void responder::accept_connection() {
-  int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  sockaddr_storage peer{};
+  socklen_t plen = sizeof peer;
+  int fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &plen,
+                   SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (fd < 0) return;
+  if (o_.any_loopback && !is_loopback(peer)) {
+    close(fd);
+    return;
+  }
   if (conns_.size() >= 64) {
     close(fd);
     return;
@@ -280,6 +333,11 @@ int responder::run() {
   sockaddr_storage ss{};
   socklen_t len = 0;
   if (!parse_listen(o_.listen, ss, len)) usage("bad --listen (IP:PORT or [IPv6]:PORT)");
+  if (o_.any_loopback) {
+    if (ss.ss_family != AF_INET) usage("--any-loopback takes an IPv4 --listen (its port)");
+    reinterpret_cast<sockaddr_in&>(ss).sin_addr.s_addr = htonl(INADDR_ANY);
+  }
+  if (!o_.times.empty() && !(times_file = std::fopen(o_.times.c_str(), "a"))) usage("cannot open --times file");
   if (o_.transport == "tls") {
     ctx_.reset(SSL_CTX_new(TLS_server_method()));
     if (SSL_CTX_use_certificate_chain_file(ctx_.get(), o_.cert.c_str()) != 1 ||
@@ -293,6 +351,7 @@ int responder::run() {
       socket(ss.ss_family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   int one = 1;
   if (!udp) setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (udp && o_.any_loopback) setsockopt(listen_fd_, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
   if (listen_fd_ < 0 || bind(listen_fd_, reinterpret_cast<sockaddr*>(&ss), len) < 0 ||
       (!udp && listen(listen_fd_, 64) < 0)) {
     std::fprintf(stderr, "sip_responder: %s: %s\n", o_.listen.c_str(), std::strerror(errno));
@@ -344,6 +403,7 @@ int responder::run() {
   }
   for (auto& c : conns_) close(c->fd);
   close(listen_fd_);
+  if (times_file) std::fclose(times_file);
   return 0;
 }
 
