@@ -46,12 +46,19 @@ ZONE = "big.test"
 
 
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-        u.bind(("127.0.0.1", 0))
-        port = u.getsockname()[1]
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-        t.bind(("127.0.0.1", port))  # free for TCP too
-    return port
+    """A port free for UDP and TCP below the ephemeral range, which the probes' connections
+    use (a server on an ephemeral port could find its TCP port taken)."""
+    for _ in range(200):
+        port = random.randrange(20000, 32000)
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u, \
+                    socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+                u.bind(("127.0.0.1", port))
+                t.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+    sys.exit("health_scale: no free port")
 
 
 def peer_addr(c, p):
