@@ -33,6 +33,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import ports  # noqa: E402  (bench/lib/ports.py)
+
 SIPDNSD = os.environ.get("SIPDNSD", "build/server/sipdnsd")
 RECORDS = int(os.environ.get("RECORDS", "1000000"))
 CLUSTERS = int(os.environ.get("CLUSTERS", "400"))
@@ -46,19 +49,8 @@ ZONE = "big.test"
 
 
 def free_port():
-    """A port free for UDP and TCP below the ephemeral range, which the probes' connections
-    use (a server on an ephemeral port could find its TCP port taken)."""
-    for _ in range(200):
-        port = random.randrange(20000, 32000)
-        try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u, \
-                    socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-                u.bind(("127.0.0.1", port))
-                t.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-    sys.exit("health_scale: no free port")
+    port = ports.free_port()
+    return port if port else sys.exit("health_scale: no free port")
 
 
 def peer_addr(c, p):

@@ -27,6 +27,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import ports  # noqa: E402  (bench/lib/ports.py)
+
 SIPDNSD = os.environ.get("SIPDNSD", "build/server/sipdnsd")
 SIPDNS = os.environ.get("SIPDNS", "build/tools/sipdns")
 RESPONDER = os.environ.get("SIP_RESPONDER", "build/tests/peers/sip_responder/sip_responder")
@@ -43,20 +46,8 @@ HZ = os.sysconf("SC_CLK_TCK")
 
 
 def free_port():
-    """A port free for UDP and TCP below the ephemeral range, which thousands of probe
-    connections use (a server on an ephemeral port could find its TCP port taken)."""
-    import random
-    for _ in range(200):
-        port = random.randrange(20000, 32000)
-        try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u, \
-                    socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-                u.bind(("127.0.0.1", port))
-                t.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-    sys.exit("prober_scale: no free port")
+    port = ports.free_port()
+    return port if port else sys.exit("prober_scale: no free port")
 
 
 def write_zone(path, checks, health):
