@@ -41,6 +41,8 @@ DNS_SECONDS = int(os.environ.get("DNS_SECONDS", "20"))
 DNS_CHECKS = int(os.environ.get("DNS_CHECKS", "10000"))
 JSON_OUT = os.environ.get("PROBER_SCALE_JSON", "bench/results/prober_scale.json")
 ENDPOINTS = [("tcp", 5060), ("udp", 5060), ("tcp", 1720), ("udp", 1719)]
+# Each peer's services; one check each (the default mix: OPTIONS over TCP and UDP to two ports).
+SERVICES = os.environ.get("SERVICES", "sip+tcp sip+udp h323cs h323ls").split()
 ZONE = "probe.test"
 HZ = os.sysconf("SC_CLK_TCK")
 
@@ -51,14 +53,14 @@ def free_port():
 
 
 def write_zone(path, checks, health):
-    peers = checks // 4
+    peers = checks // len(SERVICES)
     with open(path, "w") as f:
         f.write('[zone]\norigin = "%s"\nttl = 3600\n' % ZONE)
         f.write('soa = { mname = "ns1", rname = "hostmaster", serial = 1 }\nns = ["ns1"]\n')
         f.write('records = [ "ns1 A 127.0.0.1" ]\n')
         for c in range(peers // 10):  # clusters of ten peers
             f.write('\n[[cluster]]\nname = "rr%d"\nsrv_owner = "c%d"\n' % (c, c))
-            f.write('services = ["sip+tcp", "sip+udp", "h323cs", "h323ls"]\npeers = [\n')
+            f.write('services = [%s]\npeers = [\n' % ", ".join('"%s"' % s for s in SERVICES))
             for p in range(10):
                 k = c * 10 + p
                 f.write('  { host = "p%d-%d", ipv4 = "127.1.%d.%d" },\n' % (c, p, k // 250, k % 250 + 1))
@@ -213,7 +215,8 @@ def main():
             tf = os.path.join(workdir, "times-%s-%d" % (transport, port))
             times_files.append(tf)
             ps.start([RESPONDER, "--listen", "127.0.0.1:%d" % port, "--any-loopback",
-                      "--transport", transport, "--code", "200", "--times", tf], 1,
+                      "--transport", transport, "--code", "200", "--times", tf,
+                      "--max-connections", "20000"], 1,
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(0.5)
         for p in ps.list:
@@ -223,6 +226,9 @@ def main():
         print("prober: %s checks, %d s each" % (SIZES, WINDOW))
         for n in SIZES:
             out["sizes"].append(measure(n, workdir, ps, times_files))
+        if DNS_SECONDS <= 0:  # DNS_SECONDS=0: the prober's figures only
+            print(json.dumps(out, indent=1))
+            return
         qfile = os.path.join(workdir, "q.txt")
         with open(qfile, "w") as f:
             for c in range(DNS_CHECKS // 40):

@@ -97,6 +97,7 @@ void monitor::apply_pending() noexcept {
       e.track.set_next_due_ms(now + jitter(std::min<uint32_t>(spec.time.interval_ms / 4, 250)));
     }
     e.spec = std::move(spec);
+    e.target = std::make_shared<const probe_target>(e.spec.target);
     slots.push_back(uint32_t(next.size()));
     new_index.emplace(e.spec.key, slots.back());
     next.push_back(std::move(e));
@@ -126,7 +127,7 @@ void monitor::schedule() noexcept {
     }
     // Without the lock: a probe may report at once (e.g. an immediate connect error). The
     // entry stays put: only this thread changes entries_, and not while probes start.
-    runner_->start(e.spec.target, [this, i = it.check, ep = it.epoch](const probe_result& r) {
+    runner_->start(e.target, [this, i = it.check, ep = it.epoch](const probe_result& r) {
       on_result(i, ep, r);
     });
   }

@@ -75,6 +75,7 @@ class monitor {
  private:
   struct entry {
     check_spec spec;
+    std::shared_ptr<const probe_target> target;  // spec.target, shared with its probes
     tracker track;
     bool in_flight = false;
     bool spread = false;  // its second probe was placed at random in the interval

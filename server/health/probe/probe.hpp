@@ -76,6 +76,8 @@ class probe_runner {
   probe_runner(const probe_runner&) = delete;
   probe_runner& operator=(const probe_runner&) = delete;
 
+  // The target is shared with the probe while it runs (no copy per probe).
+  void start(std::shared_ptr<const probe_target> target, callback done);
   void start(const probe_target& target, callback done);
   void close_all() noexcept;
   // UDP probes share one connected socket per endpoint, kept open between probes; this

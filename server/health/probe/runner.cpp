@@ -5,12 +5,14 @@
 #include <utility>
 
 #include "health/probe/datagram_probe.hpp"
+#include "health/probe/link_probe.hpp"
 #include "health/probe/probe.hpp"
 #include "health/probe/probe_base.hpp"
 #include "health/probe/sip_options.hpp"
 #include "health/probe/sockaddr_text.hpp"
 #include "health/probe/stream_probe.hpp"
 #include "health/probe/stun.hpp"
+#include "health/probe/tcp_link.hpp"
 #include "health/probe/tls_session.hpp"
 #include "health/probe/udp_channel.hpp"
 
@@ -19,22 +21,25 @@ namespace sipdns::health {
 using namespace detail;
 
 struct probe_runner::impl {
+  explicit impl(uv_loop_t* l) : loop(l), links(l) {}
   uv_loop_t* loop;
   probe_list probes;
   std::mt19937_64 rng{std::random_device{}()};
   tls_context_cache tls;
-  // One connected socket per UDP endpoint, by its address bytes (udp_channel.hpp).
-  std::unordered_map<std::string, uv::handle_ptr<udp_channel>> channels;
+  // One connected socket per UDP endpoint (udp_channel.hpp).
+  std::unordered_map<endpoint_key, uv::handle_ptr<udp_channel>, endpoint_hash> channels;
+  // One kept-open connection per TCP endpoint for SIP OPTIONS and STUN (tcp_link.hpp).
+  tcp_links links;
 
   udp_channel* channel(const sockaddr_storage& to, std::string& err) {
-    std::string key(reinterpret_cast<const char*>(&to), sockaddr_length(to));
-    auto& slot = channels[key];
+    auto [it, added] = channels.try_emplace(endpoint_key(to));
+    auto& slot = it->second;
     if (!slot) {
       int r = 0;
       slot = udp_channel::open(loop, to, r);
       if (!slot) {
         err = r == UV_ECONNREFUSED ? "connection refused" : uv_strerror(r);
-        channels.erase(key);
+        channels.erase(it);
         return nullptr;
       }
     }
@@ -60,14 +65,13 @@ class failed_probe final : public probe_base {
 
 }  // namespace
 
-probe_runner::probe_runner(uv_loop_t* loop) : impl_(std::make_unique<impl>()) {
-  impl_->loop = loop;
-}
+probe_runner::probe_runner(uv_loop_t* loop) : impl_(std::make_unique<impl>(loop)) {}
 
 probe_runner::~probe_runner() { close_all(); }
 
-void probe_runner::start(const probe_target& target, callback done) {
+void probe_runner::start(std::shared_ptr<const probe_target> shared, callback done) {
   impl& m = *impl_;
+  const probe_target& target = *shared;
   probe_base* p = nullptr;
   const bool address_ok = sockaddr_length(target.address) != 0 && port_of(target.address) != 0;
   // Plain TCP and TLS checks are connections; the others use the configured transport.
@@ -101,7 +105,7 @@ void probe_runner::start(const probe_target& target, callback done) {
                              : datagram ? probe_transport::udp
                                         : probe_transport::tcp;
   if (target.kind == probe_kind::sip_options) {
-    ex = std::make_unique<sip_exchange>(target, app_transport, m.rng);
+    ex = std::make_unique<sip_exchange>(std::move(shared), app_transport, m.rng);
   } else if (target.kind == probe_kind::stun) {
     ex = std::make_unique<stun_exchange>(m.rng);
   }
@@ -113,19 +117,27 @@ void probe_runner::start(const probe_target& target, callback done) {
       return;
     }
     p = new datagram_probe(m.loop, m.probes, std::move(done), target, std::move(ex), *c);
+  } else if (ex && !tls) {
+    p = new link_probe(m.loop, m.probes, std::move(done), target, std::move(ex), m.links);
   } else {
     p = new stream_probe(m.loop, m.probes, std::move(done), target, std::move(tls), std::move(ex));
   }
   p->start();
 }
 
+void probe_runner::start(const probe_target& target, callback done) {
+  start(std::make_shared<const probe_target>(target), std::move(done));
+}
+
 void probe_runner::close_all() noexcept {
   while (impl_->probes.head != nullptr) impl_->probes.head->cancel();
   impl_->channels.clear();  // no probe uses them any more
+  impl_->links.clear();
 }
 
 void probe_runner::forget_idle_endpoints() noexcept {
   std::erase_if(impl_->channels, [](const auto& kv) { return kv.second->idle(); });
+  impl_->links.forget_idle();
 }
 
 size_t probe_runner::in_flight() const noexcept { return impl_->probes.count; }

@@ -1,9 +1,13 @@
-// SIP OPTIONS as a health check (RFC 3261 section 11): the request we send and the parts of
-// the response we read.
+// SIP OPTIONS as a health check (RFC 3261 section 11): the transaction's identifiers, the
+// request we send, and the exchange that reads the response (sip_response.hpp).
 #pragma once
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -13,42 +17,39 @@
 
 #include "health/probe/exchange.hpp"
 #include "health/probe/probe.hpp"
+#include "health/probe/sip_response.hpp"
 
 namespace sipdns::health::detail {
 
-// What the probe needs from a response; everything else is skipped.
-struct sip_response {
-  uint16_t code = 0;
-  std::string phrase;
-  std::string branch;  // of the top Via (RFC 3261 section 17.1.3 matches on it)
-  std::string call_id;
-  std::optional<uint32_t> retry_after;  // RFC 3261 section 20.33: delta-seconds
-};
+// Text of at most N bytes kept inline, so a probe's identifiers never touch the heap; longer
+// input is cut (never the case for what the probe writes into them).
+template <size_t N>
+class inline_text {
+ public:
+  inline_text() = default;
+  inline_text(std::string_view s) { append(s); }  // NOLINT: as easy to fill as a string
+  inline_text(const char* s) : inline_text(std::string_view(s)) {}
+  void append(std::string_view s) {
+    const size_t n = std::min(s.size(), N - size_);
+    std::memcpy(data_.data() + size_, s.data(), n);
+    size_ += n;
+  }
+  std::string_view view() const { return {data_.data(), size_}; }
+  operator std::string_view() const { return view(); }  // NOLINT: appended to strings
+  friend bool operator==(const inline_text& a, const inline_text& b) {
+    return a.view() == b.view();
+  }
 
-// Parses one complete response (status line, headers, optional body). nullopt when it is not
-// a well-formed SIP/2.0 response (a request is not a response either).
-std::optional<sip_response> parse_sip_response(std::string_view message);
-
-// Stream framing (RFC 3261 section 18.3): the headers end at the first empty line and the body
-// is Content-Length bytes. Leading CRLFs are keep-alives (RFC 5626 section 4.4.1) and belong to
-// no message.
-// Generous bounds (a health check response is a few hundred bytes): headers longer than
-// sip_max_header_bytes or a Content-Length above sip_max_body_bytes are malformed.
-constexpr size_t sip_max_header_bytes = 16 * 1024;
-constexpr size_t sip_max_body_bytes = 64 * 1024;
-enum class frame_status { incomplete, complete, malformed };
-struct sip_frame {
-  frame_status status = frame_status::incomplete;
-  size_t skip = 0;    // keep-alive bytes before the message
-  size_t length = 0;  // message bytes after `skip`
+ private:
+  std::array<char, N> data_{};
+  size_t size_ = 0;
 };
-sip_frame frame_sip_message(std::string_view buffer);
 
 // The identifiers one OPTIONS transaction is matched by.
 struct sip_ids {
-  std::string branch;  // "z9hG4bK" + random (RFC 3261 section 8.1.1.7)
-  std::string from_tag;
-  std::string call_id_local;  // random part of Call-ID; "@<local ip>" is appended
+  inline_text<32> branch;         // "z9hG4bK" + 24 random hex digits (RFC 3261 8.1.1.7)
+  inline_text<16> from_tag;       // 12 random hex digits
+  inline_text<32> call_id_local;  // random part of Call-ID; "@<local ip>" is appended
 };
 sip_ids make_sip_ids(std::mt19937_64& rng);
 
@@ -62,7 +63,8 @@ probe_result sip_verdict(const sip_response& r,
 
 class sip_exchange final : public exchange {
  public:
-  sip_exchange(const probe_target& target, probe_transport transport, std::mt19937_64& rng);
+  sip_exchange(std::shared_ptr<const probe_target> target, probe_transport transport,
+               std::mt19937_64& rng);
   std::string request(const sockaddr_storage& local) override;
   verdict on_stream(std::string& buffer) override;
   verdict on_datagram(std::string_view datagram) override;
@@ -70,12 +72,13 @@ class sip_exchange final : public exchange {
   uint64_t max_retransmit_ms() const override { return 4000; }
 
  private:
-  verdict consider(const sip_response& r) const;
+  verdict consider(const sip_response_view& r) const;
 
-  probe_target target_;
+  std::shared_ptr<const probe_target> target_;
   probe_transport transport_;
   sip_ids ids_;
-  std::string call_id_;
+  inline_text<96> call_id_;  // call_id_local@<local ip>: 32 + 1 + at most 47 ("[IPv6]")
+  std::string scratch_;      // for the rare response with folded header lines
 };
 
 }  // namespace sipdns::health::detail

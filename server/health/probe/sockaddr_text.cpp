@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
+
 namespace sipdns::health::detail {
 
 std::string ip_text(const sockaddr_storage& sa) {
@@ -32,6 +34,15 @@ socklen_t sockaddr_length(const sockaddr_storage& sa) {
   if (sa.ss_family == AF_INET) return sizeof(sockaddr_in);
   if (sa.ss_family == AF_INET6) return sizeof(sockaddr_in6);
   return 0;
+}
+
+}  // namespace sipdns::health::detail
+
+namespace sipdns::health::detail {
+
+endpoint_key::endpoint_key(const sockaddr_storage& sa) {
+  length = static_cast<uint8_t>(std::min<size_t>(sockaddr_length(sa), bytes.size()));
+  std::memcpy(bytes.data(), &sa, length);
 }
 
 }  // namespace sipdns::health::detail

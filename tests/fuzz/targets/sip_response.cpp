@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <string>
 #include <string_view>
@@ -167,8 +168,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   target.host = "peer.fuzz.test";
   target.up_codes = up;
   std::mt19937_64 rng(7);
-  sip_exchange mine(target, sipdns::health::probe_transport::tcp, rng);
-  sip_exchange other(target, sipdns::health::probe_transport::tcp, rng);
+  const auto shared = std::make_shared<const probe_target>(target);
+  sip_exchange mine(shared, sipdns::health::probe_transport::tcp, rng);
+  sip_exchange other(shared, sipdns::health::probe_transport::tcp, rng);
   const ids me = ids_of(mine.request(v4("127.0.0.51", 40000)));
   const ids them = ids_of(other.request(v4("127.0.0.51", 40001)));
   FUZZ_CHECK(me.branch != them.branch && me.call_id != them.call_id);

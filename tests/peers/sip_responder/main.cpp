@@ -6,6 +6,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -41,6 +42,7 @@ struct options {
   // --any-loopback: bind the wildcard address (one socket for every 127.x.y.z), but answer
   // only sources in 127.0.0.0/8: a bench of thousands of peers, never a packet off the host.
   bool any_loopback = false;
+  size_t max_connections = 64;  // more are closed at once (a bench raises it)
 };
 
 bool is_loopback(const sockaddr_storage& ss) {
@@ -61,7 +63,7 @@ void note_time() {
   std::fprintf(stderr,
                "sip_responder: %s\nusage: sip_responder --listen IP:PORT --transport udp|tcp|tls "
                "--code N [--retry-after S] [--cert F --key F] [--port-file F] [--trying] "
-               "[--drop N] [--times F] [--any-loopback]\n",
+               "[--drop N] [--times F] [--any-loopback] [--max-connections N]\n",
                why);
   std::exit(2);
 }
@@ -96,6 +98,8 @@ options parse_args(int argc, char** argv) {
       o.times = next();
     else if (a == "--any-loopback")
       o.any_loopback = true;
+    else if (a == "--max-connections")
+      o.max_connections = std::stoul(next());
     else
       usage(("unknown option " + a).c_str());
   }
@@ -166,7 +170,7 @@ class responder {
   // The responses for one request; empty for ACK and dropped requests.
   std::vector<std::string> answer(std::string_view message, const sockaddr_storage* from);
   void serve_udp();
-  void accept_connection();
+  bool accept_connection();  // false: nothing (more) to accept
   bool serve_connection(connection& c);  // false: close it
   bool write_all(connection& c, const std::string& data);
 
@@ -175,6 +179,7 @@ class responder {
   bool answering_configured_ = true;
   int dropped_ = 0;
   int listen_fd_ = -1;
+  int epoll_ = -1;  // the listening socket (data.ptr null) and every connection
   std::unique_ptr<SSL_CTX, ctx_free> ctx_;
   std::vector<std::unique_ptr<connection>> conns_;
 };
@@ -241,19 +246,19 @@ void responder::serve_udp() {
   }
 }
 
-void responder::accept_connection() {
+bool responder::accept_connection() {
   sockaddr_storage peer{};
   socklen_t plen = sizeof peer;
   int fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &plen,
                    SOCK_NONBLOCK | SOCK_CLOEXEC);
-  if (fd < 0) return;
+  if (fd < 0) return false;
   if (o_.any_loopback && !is_loopback(peer)) {
     close(fd);
-    return;
+    return true;
   }
-  if (conns_.size() >= 64) {
+  if (conns_.size() >= o_.max_connections) {
     close(fd);
-    return;
+    return true;
   }
   auto c = std::make_unique<connection>();
   c->fd = fd;
@@ -262,7 +267,15 @@ void responder::accept_connection() {
     SSL_set_fd(c->ssl.get(), fd);
     SSL_set_accept_state(c->ssl.get());
   }
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.ptr = c.get();
+  if (epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) < 0) {
+    close(fd);
+    return true;
+  }
   conns_.push_back(std::move(c));
+  return true;
 }
 
 bool responder::write_all(connection& c, const std::string& data) {
@@ -353,7 +366,7 @@ int responder::run() {
   if (!udp) setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (udp && o_.any_loopback) setsockopt(listen_fd_, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
   if (listen_fd_ < 0 || bind(listen_fd_, reinterpret_cast<sockaddr*>(&ss), len) < 0 ||
-      (!udp && listen(listen_fd_, 64) < 0)) {
+      (!udp && listen(listen_fd_, SOMAXCONN) < 0)) {
     std::fprintf(stderr, "sip_responder: %s: %s\n", o_.listen.c_str(), std::strerror(errno));
     return 1;
   }
@@ -374,35 +387,43 @@ int responder::run() {
   std::fprintf(stderr, "sip_responder: listening on %s port %u (%s), answering %u\n", ip.c_str(),
                port, o_.transport.c_str(), o_.code);
 
+  epoll_ = epoll_create1(EPOLL_CLOEXEC);
+  epoll_event lev{};
+  lev.events = EPOLLIN;
+  lev.data.ptr = nullptr;
+  if (epoll_ < 0 || epoll_ctl(epoll_, EPOLL_CTL_ADD, listen_fd_, &lev) < 0) return 1;
+  std::vector<epoll_event> events(256);
   while (!stop_requested) {
     if (toggle_requested) {
       toggle_requested = 0;
       answering_configured_ = !answering_configured_;
       std::fprintf(stderr, "sip_responder: now answering %u\n", current_code());
     }
-    std::vector<pollfd> fds{{listen_fd_, POLLIN, 0}};
-    for (auto& c : conns_) fds.push_back({c->fd, POLLIN, 0});
-    int n = poll(fds.data(), fds.size(), 1000);
+    // epoll, not poll: a bench keeps thousands of connections open.
+    int n = epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), 1000);
     if (n < 0 && errno != EINTR) return 1;
-    if (n <= 0) continue;
-    if (fds[0].revents != 0) {
-      if (udp)
-        serve_udp();
-      else
-        accept_connection();
-    }
-    for (size_t i = 1; i < fds.size(); ++i) {
-      if (fds[i].revents == 0) continue;
-      connection& c = *conns_[i - 1];
-      if (!serve_connection(c)) {
-        close(c.fd);
-        c.fd = -1;
+    bool closed = false;
+    for (int i = 0; i < n; ++i) {
+      auto* c = static_cast<connection*>(events[i].data.ptr);
+      if (c == nullptr) {
+        if (udp)
+          serve_udp();
+        else
+          for (size_t k = 0; k < 64 && accept_connection(); ++k) {
+          }
+        continue;
+      }
+      if (c->fd >= 0 && !serve_connection(*c)) {
+        close(c->fd);  // also leaves the epoll set
+        c->fd = -1;
+        closed = true;
       }
     }
-    std::erase_if(conns_, [](const auto& c) { return c->fd < 0; });
+    if (closed) std::erase_if(conns_, [](const auto& c) { return c->fd < 0; });
   }
   for (auto& c : conns_) close(c->fd);
   close(listen_fd_);
+  close(epoll_);
   if (times_file) std::fclose(times_file);
   return 0;
 }

@@ -68,7 +68,10 @@ TEST_CASE("OPTIONS request carries the RFC 3261 section 8.1.1 headers") {
 TEST_CASE("random identifiers: branch has the RFC 3261 magic cookie and they differ") {
   std::mt19937_64 rng(1);
   auto a = make_sip_ids(rng), b = make_sip_ids(rng);
-  CHECK(a.branch.rfind("z9hG4bK", 0) == 0);
+  CHECK(a.branch.view().rfind("z9hG4bK", 0) == 0);
+  CHECK(a.branch.view().size() == 31);
+  CHECK(a.call_id_local.view().size() == 32);
+  CHECK(a.from_tag.view().size() == 12);
   CHECK(a.branch != b.branch);
   CHECK(a.call_id_local != b.call_id_local);
   CHECK(a.from_tag != b.from_tag);
@@ -102,6 +105,29 @@ TEST_CASE("response parsing: status, top Via branch, Call-ID, Retry-After") {
   // (found by the sip_response fuzz target).
   CHECK_FALSE(parse_sip_response("SIP/2.0\r\n 200 OK\r\nCall-ID: c\r\n\r\n"));
   CHECK_FALSE(parse_sip_response("SIP/2.0\n 200 OK\r\n\r\n"));
+}
+
+TEST_CASE("the probe's own parse views the message; only folded lines are copied") {
+  std::string scratch;
+  const std::string plain = response("SIP/2.0 486 Busy\x01Here", "z9hG4bKx", "c@h");
+  auto v = parse_sip_response(plain, scratch);
+  REQUIRE(v);
+  CHECK(v->branch == "z9hG4bKx");
+  CHECK(v->branch.data() >= plain.data());
+  CHECK(v->branch.data() < plain.data() + plain.size());
+  CHECK(v->phrase == "Busy\x01Here");  // raw here; the verdict makes it printable
+  CHECK(sip_verdict(v->code, v->phrase, v->retry_after, {{200, 299}}).reason ==
+        "SIP 486 Busy?Here");
+  CHECK(scratch.empty());
+
+  const std::string folded =
+      "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:1\r\n\t;branch=z9hG4bKy\r\nCall-ID: id\r\n\r\n";
+  auto f = parse_sip_response(folded, scratch);
+  REQUIRE(f);
+  CHECK(f->branch == "z9hG4bKy");
+  CHECK(f->branch.data() >= scratch.data());
+  CHECK(f->branch.data() < scratch.data() + scratch.size());
+  CHECK(f->call_id == "id");
 }
 
 TEST_CASE("verdicts: 503 draining, up_codes up, the rest down with the phrase") {
@@ -158,7 +184,7 @@ TEST_CASE("sip_exchange matches only its own transaction and skips provisional r
   probe_target t;
   t.address = v4("127.0.0.2", 5060);
   t.host = "peer1.lab.test";
-  sip_exchange ex(t, probe_transport::tcp, rng);
+  sip_exchange ex(std::make_shared<const probe_target>(t), probe_transport::tcp, rng);
   std::string req = ex.request(v4("127.0.0.1", 40000));
   auto field = [&](const std::string& prefix) {
     size_t at = req.find(prefix) + prefix.size();
