@@ -43,6 +43,7 @@ struct options {
   // only sources in 127.0.0.0/8: a bench of thousands of peers, never a packet off the host.
   bool any_loopback = false;
   size_t max_connections = 64;  // more are closed at once (a bench raises it)
+  bool log_connections = false;  // one stderr line per accepted connection (tests count them)
 };
 
 bool is_loopback(const sockaddr_storage& ss) {
@@ -63,7 +64,7 @@ void note_time() {
   std::fprintf(stderr,
                "sip_responder: %s\nusage: sip_responder --listen IP:PORT --transport udp|tcp|tls "
                "--code N [--retry-after S] [--cert F --key F] [--port-file F] [--trying] "
-               "[--drop N] [--times F] [--any-loopback] [--max-connections N]\n",
+               "[--drop N] [--times F] [--any-loopback] [--max-connections N] [--log-connections]\n",
                why);
   std::exit(2);
 }
@@ -100,6 +101,8 @@ options parse_args(int argc, char** argv) {
       o.any_loopback = true;
     else if (a == "--max-connections")
       o.max_connections = std::stoul(next());
+    else if (a == "--log-connections")
+      o.log_connections = true;
     else
       usage(("unknown option " + a).c_str());
   }
@@ -275,6 +278,11 @@ bool responder::accept_connection() {
     return true;
   }
   conns_.push_back(std::move(c));
+  if (o_.log_connections) {
+    uint16_t port = 0;
+    std::string ip = ip_of(peer, port);
+    std::fprintf(stderr, "sip_responder: connection from %s port %u\n", ip.c_str(), port);
+  }
   return true;
 }
 
