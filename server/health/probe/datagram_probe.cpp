@@ -19,7 +19,7 @@ std::string udp_error(int status) {
 
 datagram_probe::datagram_probe(uv_loop_t* loop, probe_list& list, probe_runner::callback done,
                                const probe_target& target, std::unique_ptr<exchange> ex,
-                               udp_channel& channel)
+                               udp_endpoint& channel)
     : probe_base(loop, list, std::move(done), target.timeout_ms),
       exchange_(std::move(ex)),
       channel_(&channel) {}
@@ -52,10 +52,9 @@ void datagram_probe::arm_retransmit() noexcept {
 }
 
 void datagram_probe::transmit() noexcept {
-  int r = channel_->send(request_);
-  // EAGAIN: the socket buffer is full; the next retransmission is the retry. Other errors are
-  // delivered from the loop, since the first send happens inside start().
-  if (r < 0 && r != UV_EAGAIN) finish_soon(down(udp_error(r)));
+  int r = channel_->send(request_);  // queued: sent before the loop next waits
+  // Delivered from the loop, since the first send happens inside start().
+  if (r < 0) finish_soon(down(udp_error(r)));
 }
 
 void datagram_probe::on_retransmit(uv_timer_t* t) noexcept {
@@ -66,7 +65,7 @@ void datagram_probe::on_retransmit(uv_timer_t* t) noexcept {
   self->arm_retransmit();
 }
 
-// On a connected socket an ICMP port unreachable surfaces as an error (RFC 1122 4.1.3.3).
+// ICMP port unreachable from the target (RFC 1122 4.1.3.3), through the hub's error queue.
 void datagram_probe::on_error(int status) noexcept {
   if (!finished()) finish(down(udp_error(status)));
 }

@@ -8,17 +8,17 @@
 
 #include "health/probe/exchange.hpp"
 #include "health/probe/probe_base.hpp"
-#include "health/probe/udp_channel.hpp"
+#include "health/probe/udp_hub.hpp"
 
 namespace sipdns::health::detail {
 
-// The socket is the endpoint's udp_channel, connected to the target, so the kernel drops
-// datagrams from anyone else and reports ICMP port unreachable as ECONNREFUSED.
-class datagram_probe final : public probe_base, private udp_channel::user {
+// Sent and heard through the runner's udp_hub: only datagrams from the target reach it, and
+// ICMP port unreachable ends it as ECONNREFUSED.
+class datagram_probe final : public probe_base, private udp_endpoint::user {
  public:
-  // `channel` must outlive the probe (the runner cancels probes before closing channels).
+  // `channel` must outlive the probe (the runner cancels probes before dropping endpoints).
   datagram_probe(uv_loop_t* loop, probe_list& list, probe_runner::callback done,
-                 const probe_target& target, std::unique_ptr<exchange> ex, udp_channel& channel);
+                 const probe_target& target, std::unique_ptr<exchange> ex, udp_endpoint& channel);
 
  private:
   void begin() noexcept override;
@@ -34,7 +34,7 @@ class datagram_probe final : public probe_base, private udp_channel::user {
   static constexpr uint64_t initial_interval_ms = 500;
 
   std::unique_ptr<exchange> exchange_;
-  udp_channel* channel_;
+  udp_endpoint* channel_;
   bool attached_ = false;
   std::string request_;
   uint64_t interval_ms_ = initial_interval_ms;

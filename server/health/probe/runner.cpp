@@ -14,36 +14,28 @@
 #include "health/probe/stun.hpp"
 #include "health/probe/tcp_link.hpp"
 #include "health/probe/tls_session.hpp"
-#include "health/probe/udp_channel.hpp"
+#include "health/probe/udp_hub.hpp"
 
 namespace sipdns::health {
 
 using namespace detail;
 
 struct probe_runner::impl {
-  explicit impl(uv_loop_t* l) : loop(l), links(l) {}
+  explicit impl(uv_loop_t* l) : loop(l), udp(l), links(l) {}
   uv_loop_t* loop;
   probe_list probes;
   std::mt19937_64 rng{std::random_device{}()};
   tls_context_cache tls;
-  // One connected socket per UDP endpoint (udp_channel.hpp).
-  std::unordered_map<endpoint_key, uv::handle_ptr<udp_channel>, endpoint_hash> channels;
+  // Every UDP probe's socket, one per family, with batched sends (udp_hub.hpp).
+  udp_hub udp;
   // One kept-open connection per TCP endpoint for SIP OPTIONS and STUN (tcp_link.hpp).
   tcp_links links;
 
-  udp_channel* channel(const sockaddr_storage& to, std::string& err) {
-    auto [it, added] = channels.try_emplace(endpoint_key(to));
-    auto& slot = it->second;
-    if (!slot) {
-      int r = 0;
-      slot = udp_channel::open(loop, to, r);
-      if (!slot) {
-        err = r == UV_ECONNREFUSED ? "connection refused" : uv_strerror(r);
-        channels.erase(it);
-        return nullptr;
-      }
-    }
-    return slot.get();
+  udp_endpoint* channel(const sockaddr_storage& to, std::string& err) {
+    int r = 0;
+    udp_endpoint* e = udp.endpoint(to, r);
+    if (e == nullptr) err = r == UV_ECONNREFUSED ? "connection refused" : uv_strerror(r);
+    return e;
   }
 };
 
@@ -110,7 +102,7 @@ void probe_runner::start(std::shared_ptr<const probe_target> shared, callback do
     ex = std::make_unique<stun_exchange>(m.rng);
   }
   if (datagram) {
-    udp_channel* c = m.channel(target.address, err);
+    udp_endpoint* c = m.channel(target.address, err);
     if (!c) {
       p = new failed_probe(m.loop, m.probes, std::move(done), target.timeout_ms, std::move(err));
       p->start();
@@ -131,12 +123,12 @@ void probe_runner::start(const probe_target& target, callback done) {
 
 void probe_runner::close_all() noexcept {
   while (impl_->probes.head != nullptr) impl_->probes.head->cancel();
-  impl_->channels.clear();  // no probe uses them any more
+  impl_->udp.clear();  // no probe uses it any more
   impl_->links.clear();
 }
 
 void probe_runner::forget_idle_endpoints() noexcept {
-  std::erase_if(impl_->channels, [](const auto& kv) { return kv.second->idle(); });
+  impl_->udp.forget_idle();
   impl_->links.forget_idle();
 }
 
