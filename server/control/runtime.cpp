@@ -187,8 +187,7 @@ built runtime::build_whole(bool from_files, bool reload, std::string& log) {
   }
   applied_view_ = view;
   applied_drains_ = drained;
-  commit(from_files ? set : nullptr, reload, std::move(zones), snap, std::move(served),
-         std::move(sv));
+  commit(from_files ? set : nullptr, reload, std::move(zones), std::move(served), std::move(sv));
   return {std::move(snap), true, {}};
 }
 
@@ -229,9 +228,7 @@ built runtime::build_changes(std::string& log) {
 }
 
 void runtime::commit(std::shared_ptr<const zone::zone_set> reloaded, bool reload,
-                     std::vector<zone::expanded_zone> zones, const compile::snapshot_ptr& snap,
-                     served_map served, serving sv) {
-  (void)snap;
+                     std::vector<zone::expanded_zone> zones, served_map served, serving sv) {
   const bool save = !same_serials(served_, served);
   served_ = std::move(served);
   serving_ = std::move(sv);

@@ -87,8 +87,7 @@ class runtime {
   std::set<std::string> current_drains() const;
   // A whole build succeeded: `reloaded` (when it came from the files) becomes the current set.
   void commit(std::shared_ptr<const zone::zone_set> reloaded, bool reload,
-              std::vector<zone::expanded_zone> zones, const compile::snapshot_ptr& snap,
-              served_map served, serving sv);
+              std::vector<zone::expanded_zone> zones, served_map served, serving sv);
   // Frees what a build left (expanded records, a replaced zone set) and saves the serials,
   // on a thread of its own, after build() returns.
   void retire(std::vector<zone::expanded_zone> zones, std::shared_ptr<const zone::zone_set> old_set,
