@@ -3,7 +3,8 @@
 # OPTIONS checks a second, and DNS latency at 50k qps with and without 10,000 checks.
 #
 #   bench/prober_scale.sh    (SIPDNSD, SIPDNS, SIP_RESPONDER; SIZES="1000 10000 20000", WARM,
-#                             WINDOW, QPS, DNS_SECONDS, DNS_CHECKS; PROBER_SCALE_JSON)
+#                             WINDOW, QPS, DNS_SECONDS (0: none), DNS_CHECKS, SERVICES;
+#                             PROBER_SCALE_JSON)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCH_NAME=prober_scale.sh

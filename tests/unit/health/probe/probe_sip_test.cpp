@@ -200,3 +200,32 @@ TEST_CASE("IPv6: sip_options over udp and tcp to [::1], Via with a bracketed add
     CHECK(c.result == (tr == probe_transport::tcp ? outcome::up : outcome::down));
   }
 }
+
+TEST_CASE("sip_options over udp: one socket for all, each probe hears only its endpoint") {
+  // A live peer and a dead port probed together through the runner's one UDP socket: the
+  // ICMP refusal reaches only the dead port's probe, the answer only the live one's.
+  loop_fixture f;
+  responder live(probe_transport::udp, {"--code", "200"});
+  bound_socket gone("127.0.0.2", SOCK_DGRAM, false);
+  uint16_t dead_port = gone.port();
+  gone.close_now();
+  std::optional<health::probe_result> a, b;
+  {
+    health::probe_runner runner(f.loop());
+    for (int round = 0; round < 3; ++round) {
+      a.reset();
+      b.reset();
+      runner.start(live.sip_target(), [&](const health::probe_result& r) { a = r; });
+      runner.start(target(v4(sip_ip, dead_port), probe_kind::sip_options, probe_transport::udp),
+                   [&](const health::probe_result& r) { b = r; });
+      f.run_until([&] { return a && b; }, 5s);
+      REQUIRE(a);
+      REQUIRE(b);
+      CHECK(a->result == outcome::up);
+      CHECK(a->reason == "SIP 200");
+      CHECK(b->result == outcome::down);
+      CHECK(b->reason == "connection refused");
+    }
+  }
+  f.drain();
+}
