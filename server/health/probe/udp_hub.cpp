@@ -203,9 +203,9 @@ void udp_hub::socket_state::on_poll(uv_poll_t* p, int status, int) noexcept {
   auto* self = owner_of<socket_state>(p->data);
   if (self->hub == nullptr) return;
   // libuv stops the handle and reports UV_EBADF on POLLERR: the error queue has entries.
-  self->read_errors();
+  if (status < 0) self->read_errors();
   self->receive();
-  if (status < 0) self->start_polling();
+  if (status < 0 && self->hub != nullptr) self->start_polling();
 }
 
 void udp_hub::socket_state::receive() noexcept {
