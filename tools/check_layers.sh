@@ -17,12 +17,13 @@ declare -A ALLOWED=(
   [compile]="compile/snapshot zone wire"
   [answer]="compile/snapshot wire"
   [rrl]="wire"
+  [xfr]="zone wire"
   [net]="answer compile/snapshot rrl uv wire"
   [health/probe]="uv wire"
   [health]="health/probe uv zone wire"
-  [control]="health health/probe compile compile/snapshot uv zone wire"
-  [daemon]="control health net rrl compile compile/snapshot uv zone wire"
-  [main]="daemon control health net rrl answer compile compile/snapshot uv zone wire"
+  [control]="health health/probe compile compile/snapshot xfr uv zone wire"
+  [daemon]="control health net rrl compile compile/snapshot xfr uv zone wire"
+  [main]="daemon control health net rrl answer compile compile/snapshot xfr uv zone wire"
   [tools]="compile compile/snapshot zone wire"
 )
 

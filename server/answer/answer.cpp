@@ -227,8 +227,9 @@ size_t respond(const compile::snapshot& snap, std::span<const uint8_t> in,
     // RFC 6891 section 6.1.1: OPT is a pseudo-record, never a question.
     case rt::opt: return w.simple(uint16_t(rcode::formerr));
     // Transfers, as NSD and Knot answer when none is allowed: AXFR over UDP is not a
-    // protocol (RFC 5936 section 4.2), so NOTIMP; AXFR over TCP and IXFR over either
-    // transport (RFC 1995) are refused, since we provide no transfer to anyone yet.
+    // protocol (RFC 5936 section 4.2), so NOTIMP; AXFR and IXFR over TCP reach this only
+    // without --allow-transfer (net/ hands them to the daemon otherwise), and IXFR over UDP
+    // is refused for now.
     case rt::axfr:
       return w.simple(uint16_t(t == transport::udp ? rcode::notimp : rcode::refused));
     case rt::ixfr: return w.simple(uint16_t(rcode::refused));

@@ -44,6 +44,7 @@ class incremental {
   bool ready() const { return set_ && plan_.whole_builds_because.empty(); }
   const zone::dynamic_plan& plan() const { return plan_; }
   const zone::zone_set* set() const { return set_.get(); }
+  const std::shared_ptr<const zone::zone_set>& shared_set() const { return set_; }
 
   // Re-derives `groups` with the filters and re-encodes those whose records changed.
   // Returns what changed, by zone (empty: the answers are the same); the caller bumps the

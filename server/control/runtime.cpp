@@ -188,6 +188,7 @@ built runtime::build_whole(bool from_files, bool reload, std::string& log) {
   applied_view_ = view;
   applied_drains_ = drained;
   commit(from_files ? set : nullptr, reload, std::move(zones), std::move(served), std::move(sv));
+  keep_source(set, view, drained);
   return {std::move(snap), true, {}};
 }
 
@@ -223,6 +224,7 @@ built runtime::build_changes(std::string& log) {
     log += "sipdnsd: zone " + origin + " answers changed, serial " + std::to_string(s.serial) + "\n";
   }
   r.snap = incremental_.version(std::move(serials));
+  keep_source(incremental_.shared_set(), view, drained);
   if (!r.changes.empty()) retire({}, nullptr, false, true);  // saves the serials off this path
   return r;
 }
@@ -232,6 +234,7 @@ void runtime::commit(std::shared_ptr<const zone::zone_set> reloaded, bool reload
   const bool save = !same_serials(served_, served);
   served_ = std::move(served);
   serving_ = std::move(sv);
+  serving_shared_ = std::make_shared<const serving>(serving_);
   // Only now does a reloaded set replace the old one: a set that does not compile must not
   // become the base of later health rebuilds, nor reconfigure the prober.
   const bool from_files = reloaded != nullptr;  // then the old set and its memory go back
@@ -247,6 +250,24 @@ void runtime::commit(std::shared_ptr<const zone::zone_set> reloaded, bool reload
     built_reload_ = reload;
   }
   retire(std::move(zones), std::move(retired), from_files, save);
+}
+
+void runtime::keep_source(std::shared_ptr<const zone::zone_set> set, const health_view& view,
+                          const std::set<std::string>& drained) {
+  auto src = std::make_shared<transfer_source>();
+  src->sv = serving_shared_;
+  src->view = view;
+  src->drained = drained;
+  for (const zone::zone& z : set->zones)
+    src->serials.push_back(served_[wire::name_to_text(z.origin)].serial);
+  src->set = std::move(set);
+  std::lock_guard lock(mu_);
+  source_ = std::move(src);
+}
+
+std::shared_ptr<const transfer_source> runtime::transfer_view() const {
+  std::lock_guard lock(mu_);
+  return source_;
 }
 
 std::string runtime::published() {

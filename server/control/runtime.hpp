@@ -21,6 +21,7 @@
 #include "control/incremental.hpp"
 #include "control/serving.hpp"
 #include "control/state_store.hpp"
+#include "control/transfer_source.hpp"
 #include "health/monitor.hpp"
 #include "zone/derive.hpp"
 #include "zone/model.hpp"
@@ -66,6 +67,8 @@ class runtime {
   // "generation: G" (see counters).
   std::vector<std::string> status_lines() const;
   size_t zone_count() const;
+  // What the last version serves, for zone transfers (any thread); null before the first.
+  std::shared_ptr<const transfer_source> transfer_view() const;
 
  private:
   struct served {
@@ -82,6 +85,9 @@ class runtime {
                                                   std::string& log);
   built build_whole(bool from_files, bool reload, std::string& log);
   built build_changes(std::string& log);
+  // Remembers the inputs of the version just built (transfer_source.hpp).
+  void keep_source(std::shared_ptr<const zone::zone_set> set, const health_view& view,
+                   const std::set<std::string>& drained);
   // `configured`: sv's checks are those the prober was given (not a reload's new ones).
   health_view current_view(const serving& sv, bool configured) const;
   std::set<std::string> current_drains() const;
@@ -101,11 +107,13 @@ class runtime {
   std::shared_ptr<const zone::zone_set> zones_;   // guarded by mu_
   // "host." or "host. service": lower-case host text with trailing dot, then a service key.
   std::set<std::string> drained_;                 // guarded by mu_
+  std::shared_ptr<const transfer_source> source_;  // guarded by mu_
   state_store state_;
 
   // Owned by build() (serialized by the pipeline).
   served_map served_;
   serving serving_;                 // of zones_
+  std::shared_ptr<const serving> serving_shared_;  // a copy for transfer sources
   incremental incremental_;
   uint64_t prober_config_ = 0;      // what configure() returned for serving_'s checks
   health_view applied_view_;        // what the last version was built with

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "daemon/commands.hpp"
+#include "daemon/transfers.hpp"
 
 namespace sipdns::daemon {
 namespace {
@@ -104,6 +105,11 @@ bool instance::start_serving(compile::snapshot_ptr snap) {
   if (cfg.rrl.enabled()) cfg.rrl_tally = &rrl_tally_;
   cfg.swapped = [this](size_t loop, uint64_t generation) { acked(loop, generation); };
   cfg.loop_index = 0;
+  // Without --allow-transfer the answer path refuses transfers itself (no job, no log line).
+  if (!opts_.allow_transfer.empty())
+    cfg.transfer = [this](net::transfer_request req, net::transfer_reply reply) {
+      serve_transfer(opts_.allow_transfer, runtime_, std::move(req), std::move(reply));
+    };
   server_ = std::make_unique<net::server>(loop_.get(), cfg, snap);
   net::server_config extra = cfg;
   extra.log_listeners = false;

@@ -110,7 +110,7 @@ constexpr option_def option_table[] = {
      .help = "never limit these clients (10.0.0.0/8, 2001:db8::/32, or an\n"
              "address), repeatable",
      .text = [](options& o, std::string_view v, std::string& err) {
-       auto p = rrl::parse_prefix(v, err);
+       auto p = wire::parse_prefix(v, err);
        if (!p) err = "--rrl-exempt: " + err;
        else o.server.rrl.exempt.push_back(*p);
        return bool(p);
@@ -140,6 +140,16 @@ constexpr option_def option_table[] = {
        if (!non_empty("--state-dir", v, err)) return false;
        o.state_dir = std::string(v);
        return true;
+     }},
+    {.name = "--allow-transfer", .arg = "PREFIX",
+     .help = "let clients in PREFIX (192.0.2.0/24, 2001:db8::/48, or one\n"
+             "address) transfer every zone over TCP (AXFR, IXFR), repeatable\n"
+             "(default: no one; transfers are refused)",
+     .text = [](options& o, std::string_view v, std::string& err) {
+       auto p = wire::parse_prefix(v, err);
+       if (!p) err = "--allow-transfer: " + err;
+       else o.allow_transfer.allow(*p);
+       return bool(p);
      }},
     {.name = "--help", .alias = "-h", .help = "show this help",
      .text = [](options& o, std::string_view, std::string&) { return o.help = true; }},

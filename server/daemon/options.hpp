@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "net/server.hpp"
+#include "xfr/acl.hpp"
 
 namespace sipdns::daemon {
 
@@ -15,6 +16,7 @@ struct options {
   std::string control;             // Unix socket for status/drain/reload; empty = none
   std::string state_dir;           // drains and served serials across restarts; empty = none
   size_t workers = 1;              // DNS event loops (threads), each with its own sockets
+  xfr::acl allow_transfer;         // who may AXFR/IXFR; empty = no one (REFUSED)
   bool help = false;
   bool version = false;
   // Flags that parse but change nothing as given (e.g. --rrl-slip without --rrl-rate): the

@@ -31,6 +31,18 @@ class udp_listener;
 class tcp_listener;
 class tcp_connection;
 
+// A zone transfer asked over TCP (AXFR, IXFR), handed to whoever builds it (the daemon).
+struct transfer_request {
+  std::vector<uint8_t> query;  // the client's message as received
+  size_t question_end = 0;     // offset past its question
+  std::string qname;           // lower-cased wire name
+  uint16_t qtype = 0;
+  sockaddr_storage client{};
+  uv_loop_t* loop = nullptr;  // the connection's loop: the reply must be made on it
+};
+// The messages to send, in order (unframed); called on the request's loop.
+using transfer_reply = std::function<void(std::vector<std::vector<uint8_t>>)>;
+
 struct server_config {
   std::vector<endpoint> listen;
   uint64_t tcp_idle_timeout_ms = 10'000;
@@ -57,6 +69,9 @@ struct server_config {
   // one, with `loop_index` and the snapshot's generation (control/pipeline.hpp's acks).
   std::function<void(size_t loop, uint64_t generation)> swapped;
   size_t loop_index = 0;
+  // AXFR and IXFR over TCP go here when set (never on the read path of other queries);
+  // unset, they are answered REFUSED. The reply comes later, on the same loop.
+  std::function<void(transfer_request, transfer_reply)> transfer;
 };
 
 class server {

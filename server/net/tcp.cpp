@@ -94,6 +94,7 @@ void tcp_listener::on_connection(uv_stream_t* h, int status) noexcept {
 
 bool tcp_connection::accept(uv_stream_t* listener) noexcept {
   bind(&write_req_);
+  bind(&transfer_req_);
   if (adopt(&tcp_, uv_tcp_init(server_.loop(), &tcp_)) < 0 ||
       adopt(&timer_, uv_timer_init(server_.loop(), &timer_)) < 0 ||
       uv_accept(listener, as_stream(&tcp_)) < 0)
@@ -163,7 +164,7 @@ void tcp_connection::process() noexcept {
   auto out = server_.out_buffer();
   size_t used = 0, off = 0;
   bool answered = false;
-  while (!closing() && pending_.empty()) {
+  while (!closing() && pending_.empty() && !transfer_busy_) {
     const frame f = next_frame(std::span(rbuf_).first(rlen_).subspan(off), max_query);
     if (f.status == frame_status::need_more) break;
     if (f.status == frame_status::bad_length) {
@@ -175,6 +176,13 @@ void tcp_connection::process() noexcept {
       flush(used);
       used = 0;
       if (closing() || !pending_.empty()) break;
+    }
+    if (server_.config().transfer && hand_off_transfer(f.payload)) {
+      if (used) flush(used);  // answers to earlier queries go first
+      used = 0;
+      off += f.size;
+      answered = true;
+      break;
     }
     used += answer(f.payload.data(), f.payload.size(), out.subspan(used));
     off += f.size;
@@ -242,7 +250,7 @@ void tcp_connection::on_read(uv_stream_t* h, ssize_t nread, const uv_buf_t*) noe
     // The client is done sending; everything complete was answered already, since reading
     // is stopped while a response is pending.
     c->eof_ = true;
-    if (c->pending_.empty()) c->close();
+    if (c->pending_.empty() && !c->transfer_busy_) c->close();
   } else if (nread < 0) {
     c->close();
   }
@@ -258,15 +266,19 @@ void tcp_connection::on_write(uv_write_t* req, int status) noexcept {
   c->server_.give_back_pending(c->pending_slot_);
   c->pending_slot_ = -1;
   c->pending_since_ms_ = 0;
-  if (c->closing()) return;
-  c->process();  // frames that arrived with the one whose answer was pending
-  if (c->closing() || !c->pending_.empty()) return;
-  if (c->eof_) {
-    c->close();
-  } else if (uv_read_start(as_stream(&c->tcp_), on_alloc, on_read) < 0) {
-    c->close();
+  c->resume();
+}
+
+void tcp_connection::resume() noexcept {
+  if (closing()) return;
+  process();  // frames that arrived with the one whose answer was pending
+  if (closing() || !pending_.empty() || transfer_busy_) return;
+  if (eof_) {
+    close();
+  } else if (uv_read_start(as_stream(&tcp_), on_alloc, on_read) < 0) {
+    close();
   } else {
-    c->track_partial_frame();  // a partial frame left over gets a fresh read deadline
+    track_partial_frame();  // a partial frame left over gets a fresh read deadline
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -88,6 +89,13 @@ class tcp_connection final : public uv::handle_owner {
   void process() noexcept;
   // Writes the framed answer to `query` at the start of `out`; returns its size (0: none).
   size_t answer(const uint8_t* query, size_t len, std::span<uint8_t> out) noexcept;
+  // Zone transfers (tcp_transfer.cpp): true when `query` is one and was handed off; the
+  // connection then reads nothing more until the transfer's messages are written.
+  bool hand_off_transfer(std::span<const uint8_t> query) noexcept;
+  void transfer_ready(std::vector<std::vector<uint8_t>> messages) noexcept;
+  static void on_transfer_written(uv_write_t* req, int status) noexcept;
+  // After a response or transfer went out: answer what waited, then read again.
+  void resume() noexcept;
   // Sends the first `total` bytes of the out buffer, keeping any unsent tail in pending_.
   void flush(size_t total) noexcept;
   // A complete query arrived: the idle deadline moves, and any partial frame is newer.
@@ -120,6 +128,12 @@ class tcp_connection final : public uv::handle_owner {
   uint64_t partial_since_ms_ = 0;
   uint64_t pending_since_ms_ = 0;
   client_key client_{};
+  // A transfer being built or written: its messages, framed, and a token the builder's
+  // reply checks, so a reply for a connection that is gone is dropped.
+  bool transfer_busy_ = false;
+  std::vector<uint8_t> transfer_out_;
+  uv_write_t transfer_req_{};
+  std::shared_ptr<int> alive_;
 
   tcp_connection* prev_ = nullptr;
   tcp_connection* next_ = nullptr;

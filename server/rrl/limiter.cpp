@@ -42,80 +42,7 @@ constexpr uint64_t fnv_prime = 0x100000001b3ULL;
 
 uint8_t lower(uint8_t c) { return c >= 'A' && c <= 'Z' ? uint8_t(c | 0x20) : c; }
 
-void mask_bits(uint8_t* bytes, size_t size, unsigned length) {
-  for (size_t i = 0; i < size; ++i) {
-    unsigned bits = length > i * 8 ? length - unsigned(i * 8) : 0;
-    if (bits < 8) bytes[i] &= uint8_t(0xFF00 >> bits);
-  }
-}
-
-// "text" with its quotes, built by appends (GCC 12 reports a false -Wrestrict on
-// "\"" + std::string(...)).
-std::string quoted(std::string_view text) {
-  std::string q(1, '"');
-  q += text;
-  q += '"';
-  return q;
-}
-
 }  // namespace
-
-bool prefix::contains(const sockaddr* sa) const noexcept {
-  const uint8_t* addr;
-  if (sa->sa_family != family) return false;
-  if (family == AF_INET)
-    addr = reinterpret_cast<const uint8_t*>(&reinterpret_cast<const sockaddr_in*>(sa)->sin_addr);
-  else
-    addr = reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr.s6_addr;
-  size_t full = length / 8;
-  if (std::memcmp(addr, bytes, full) != 0) return false;
-  unsigned rest = length % 8;
-  return rest == 0 || ((addr[full] ^ bytes[full]) & uint8_t(0xFF00 >> rest)) == 0;
-}
-
-std::optional<prefix> parse_prefix(std::string_view text, std::string& err) {
-  prefix p;
-  std::string_view addr = text, len_text;
-  if (auto slash = text.find('/'); slash != std::string_view::npos) {
-    addr = text.substr(0, slash);
-    len_text = text.substr(slash + 1);
-  }
-  std::string a(addr);
-  if (inet_pton(AF_INET, a.c_str(), p.bytes) == 1) {
-    p.family = AF_INET;
-  } else if (inet_pton(AF_INET6, a.c_str(), p.bytes) == 1) {
-    p.family = AF_INET6;
-  } else {
-    err = quoted(text) + " is not an address or ADDRESS/LENGTH prefix";
-    return std::nullopt;
-  }
-  unsigned max = p.family == AF_INET ? 32 : 128;
-  unsigned len = max;
-  if (!len_text.empty() || text.find('/') != std::string_view::npos) {
-    auto [end, ec] = std::from_chars(len_text.data(), len_text.data() + len_text.size(), len);
-    if (len_text.empty() || ec != std::errc{} || end != len_text.data() + len_text.size() ||
-        len > max) {
-      err = quoted(text) + ": prefix length must be 0.." + std::to_string(max);
-      return std::nullopt;
-    }
-  }
-  p.length = uint8_t(len);
-  uint8_t masked[16];
-  std::memcpy(masked, p.bytes, 16);
-  mask_bits(masked, max / 8, len);
-  if (std::memcmp(masked, p.bytes, max / 8) != 0) {
-    std::memcpy(p.bytes, masked, 16);
-    err = quoted(text) + " has host bits set; did you mean " + to_string(p) + "?";
-    return std::nullopt;
-  }
-  return p;
-}
-
-std::string to_string(const prefix& p) {
-  char buf[INET6_ADDRSTRLEN];
-  inet_ntop(p.family, p.bytes, buf, sizeof buf);
-  return std::string(buf) + "/" + std::to_string(p.length);
-}
 
 counters tally::read() const noexcept {
   uint64_t s = slipped.load(std::memory_order_relaxed);
@@ -154,10 +81,10 @@ void limiter::client_key(const sockaddr* peer, uint8_t out[17]) const noexcept {
   out[0] = uint8_t(peer->sa_family);
   if (peer->sa_family == AF_INET) {
     std::memcpy(out + 1, &reinterpret_cast<const sockaddr_in*>(peer)->sin_addr, 4);
-    mask_bits(out + 1, 4, cfg_.ipv4_prefix);
+    wire::mask_bits(out + 1, 4, cfg_.ipv4_prefix);
   } else if (peer->sa_family == AF_INET6) {
     std::memcpy(out + 1, reinterpret_cast<const sockaddr_in6*>(peer)->sin6_addr.s6_addr, 16);
-    mask_bits(out + 1, 16, cfg_.ipv6_prefix);
+    wire::mask_bits(out + 1, 16, cfg_.ipv6_prefix);
   }
 }
 
@@ -176,7 +103,7 @@ limiter::entry& limiter::find(uint64_t key, uint32_t now_s) noexcept {
 
 verdict limiter::check(const sockaddr* peer, std::span<const uint8_t> r,
                        const wire::reply_info& info, uint32_t now_s) noexcept {
-  for (const prefix& p : cfg_.exempt)
+  for (const wire::prefix& p : cfg_.exempt)
     if (p.contains(peer)) return verdict::send;
 
   // The answer path says what the reply is and which name it speaks for: the QNAME for
@@ -250,7 +177,7 @@ void limiter::note_limited(const uint8_t client[17], uint32_t now_s, bool slippe
   ep.slipped = slipped ? 1 : 0;
   ep.dropped = slipped ? 0 : 1;
   if (!log_) return;
-  prefix p{client[0], {}, uint8_t(client[0] == AF_INET ? cfg_.ipv4_prefix : cfg_.ipv6_prefix)};
+  wire::prefix p{client[0], {}, uint8_t(client[0] == AF_INET ? cfg_.ipv4_prefix : cfg_.ipv6_prefix)};
   std::memcpy(p.bytes, client + 1, 16);
   char addr[INET6_ADDRSTRLEN];
   inet_ntop(p.family, p.bytes, addr, sizeof addr);

@@ -28,23 +28,10 @@
 #include <string_view>
 #include <vector>
 
+#include "wire/prefix.hpp"
 #include "wire/reply.hpp"
 
 namespace sipdns::rrl {
-
-// An address prefix such as 10.1.2.0/24 or 2001:db8::/56 (for --rrl-exempt).
-struct prefix {
-  int family = AF_INET;  // AF_INET or AF_INET6
-  uint8_t bytes[16]{};   // network byte order, bits past `length` zero
-  uint8_t length = 0;
-
-  bool contains(const sockaddr* sa) const noexcept;
-};
-
-// Parses "10.1.2.0/24", "2001:db8::/56" or a bare address (/32, /128). Host bits must be
-// zero, so that a typo like 10.1.2.3/24 is reported rather than silently widened.
-std::optional<prefix> parse_prefix(std::string_view text, std::string& err);
-std::string to_string(const prefix& p);
 
 struct config {
   uint32_t rate = 0;            // replies per second per key; 0 = RRL off
@@ -53,7 +40,7 @@ struct config {
   uint8_t ipv4_prefix = 24;     // client bits that make the key (BIND's defaults)
   uint8_t ipv6_prefix = 56;
   uint32_t table_size = 65536;  // entries per table (rounded up to a power of two)
-  std::vector<prefix> exempt;   // never limited
+  std::vector<wire::prefix> exempt;   // never limited
 
   bool enabled() const noexcept { return rate > 0; }
 };

@@ -15,7 +15,7 @@ inline constexpr uint16_t in = 1, ch = 3, any = 255;
 }
 
 enum class rcode : uint16_t {
-  noerror = 0, formerr = 1, servfail = 2, nxdomain = 3, notimp = 4, refused = 5,
+  noerror = 0, formerr = 1, servfail = 2, nxdomain = 3, notimp = 4, refused = 5, notauth = 9,
   badvers = 16,  // extended rcode, upper 8 bits travel in OPT (RFC 6891 section 6.1.3)
 };
 

@@ -56,8 +56,8 @@ TEST_CASE("command line") {
     CHECK(o.server.rrl.table_size == 1024);
     CHECK(o.warnings.empty());
     REQUIRE(o.server.rrl.exempt.size() == 2);
-    CHECK(rrl::to_string(o.server.rrl.exempt[0]) == "10.0.0.0/8");
-    CHECK(rrl::to_string(o.server.rrl.exempt[1]) == "2001:db8::1/128");
+    CHECK(wire::to_string(o.server.rrl.exempt[0]) == "10.0.0.0/8");
+    CHECK(wire::to_string(o.server.rrl.exempt[1]) == "2001:db8::1/128");
     CHECK_FALSE(parse({"--rrl-exempt", "10.0.0.1/8"}, o, err));
     CHECK(err == "--rrl-exempt: \"10.0.0.1/8\" has host bits set; did you mean 10.0.0.0/8?");
   }
@@ -157,7 +157,7 @@ TEST_CASE("the usage text lists every flag, and every flag it lists parses") {
     }
     CHECK_MESSAGE(ok, err);
   }
-  CHECK(flags == 20);
+  CHECK(flags == 21);
   std::string err;
   daemon::options o;
   CHECK_FALSE(parse({"--not-in-usage"}, o, err));
@@ -172,4 +172,17 @@ TEST_CASE("--state-dir takes a directory; without it nothing is kept") {
   CHECK(o.state_dir == "/var/lib/sipdns");
   daemon::options e;
   CHECK_FALSE(parse({"--state-dir", ""}, e, err));
+}
+
+TEST_CASE("--allow-transfer: prefixes, repeatable; a bad one names the flag") {
+  std::string err;
+  daemon::options o;
+  REQUIRE(parse({"--allow-transfer", "192.0.2.0/24", "--allow-transfer", "::1"}, o, err));
+  REQUIRE(o.allow_transfer.prefixes().size() == 2);
+  CHECK(wire::to_string(o.allow_transfer.prefixes()[0]) == "192.0.2.0/24");
+  CHECK(wire::to_string(o.allow_transfer.prefixes()[1]) == "::1/128");
+  daemon::options bad;
+  CHECK_FALSE(parse({"--allow-transfer", "192.0.2.1/24"}, bad, err));
+  CHECK(err.rfind("--allow-transfer: ", 0) == 0);
+  CHECK(err.find("host bits") != std::string::npos);
 }

@@ -191,8 +191,8 @@ TEST_CASE("a flooding client stays limited until it has been quiet for the windo
 TEST_CASE("exempt prefixes are never limited") {
   rrl::config c = rate(2);
   std::string err;
-  c.exempt.push_back(*rrl::parse_prefix("10.1.0.0/16", err));
-  c.exempt.push_back(*rrl::parse_prefix("2001:db8::/32", err));
+  c.exempt.push_back(*wire::parse_prefix("10.1.0.0/16", err));
+  c.exempt.push_back(*wire::parse_prefix("2001:db8::/32", err));
   rrl::limiter l(c, nullptr, 1);
   auto srv = answer_for("_sip._udp.uctest.local.", LDNS_RR_TYPE_SRV);
   CHECK(ask(l, "10.1.200.3", srv, 1, 500).sent == 500);
@@ -277,21 +277,21 @@ TEST_CASE("the table is fixed: checking allocates nothing, whatever the number o
 
 TEST_CASE("prefixes for --rrl-exempt") {
   std::string err;
-  auto p = rrl::parse_prefix("10.1.0.0/16", err);
+  auto p = wire::parse_prefix("10.1.0.0/16", err);
   REQUIRE(p);
-  CHECK(rrl::to_string(*p) == "10.1.0.0/16");
-  auto host = rrl::parse_prefix("192.0.2.1", err);
+  CHECK(wire::to_string(*p) == "10.1.0.0/16");
+  auto host = wire::parse_prefix("192.0.2.1", err);
   REQUIRE(host);
   CHECK(host->length == 32);
-  auto six = rrl::parse_prefix("2001:db8::/32", err);
+  auto six = wire::parse_prefix("2001:db8::/32", err);
   REQUIRE(six);
-  CHECK(rrl::to_string(*six) == "2001:db8::/32");
-  CHECK_FALSE(rrl::parse_prefix("10.1.2.3/24", err));
+  CHECK(wire::to_string(*six) == "2001:db8::/32");
+  CHECK_FALSE(wire::parse_prefix("10.1.2.3/24", err));
   CHECK(err == "\"10.1.2.3/24\" has host bits set; did you mean 10.1.2.0/24?");
   for (const char* bad : {"", "10.1.0.0/", "10.1.0.0/33", "2001:db8::/129", "host/8", "10.1/8",
                           "10.0.0.0/x"}) {
     CAPTURE(bad);
-    CHECK_FALSE(rrl::parse_prefix(bad, err));
+    CHECK_FALSE(wire::parse_prefix(bad, err));
     CHECK_FALSE(err.empty());
   }
 }

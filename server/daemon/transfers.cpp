@@ -1,0 +1,110 @@
+// AXFR/IXFR off the loop: one thread-pool job per transfer.
+#include "daemon/transfers.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <uv.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <utility>
+
+#include "wire/constants.hpp"
+#include "wire/name.hpp"
+
+namespace sipdns::daemon {
+
+namespace {
+
+struct job {
+  uv_work_t req{};
+  const xfr::acl* acl;
+  const control::runtime* rt;
+  net::transfer_request request;
+  net::transfer_reply reply;
+  std::vector<xfr::message> messages;
+  std::string log;
+};
+
+std::string client_text(const sockaddr_storage& ss) {
+  char ip[INET6_ADDRSTRLEN] = {};
+  uint16_t port = 0;
+  if (ss.ss_family == AF_INET) {
+    const auto& a = reinterpret_cast<const sockaddr_in&>(ss);
+    inet_ntop(AF_INET, &a.sin_addr, ip, sizeof ip);
+    port = ntohs(a.sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    const auto& a = reinterpret_cast<const sockaddr_in6&>(ss);
+    inet_ntop(AF_INET6, &a.sin6_addr, ip, sizeof ip);
+    port = ntohs(a.sin6_port);
+  }
+  return std::string(ip) + "#" + std::to_string(port);
+}
+
+void build(job& j) {
+  const net::transfer_request& q = j.request;
+  const char* kind = q.qtype == wire::rr_type::ixfr ? "IXFR" : "AXFR";
+  const std::string who = client_text(q.client);
+  const std::string zone = wire::name_to_text(q.qname);
+  if (!j.acl->permits(reinterpret_cast<const sockaddr*>(&q.client))) {
+    j.messages = {xfr::error_reply(q.query, q.question_end, uint16_t(wire::rcode::refused))};
+    j.log = std::string("sipdnsd: ") + kind + " of " + zone + " from " + who +
+            " refused (not in --allow-transfer)";
+    return;
+  }
+  auto src = j.rt->transfer_view();
+  const auto t0 = std::chrono::steady_clock::now();
+  if (!src) {
+    j.messages = {xfr::error_reply(q.query, q.question_end, uint16_t(wire::rcode::servfail))};
+    return;
+  }
+  j.messages = control::transfer_messages(*src, q.query, q.question_end, q.qname);
+  size_t records = 0;
+  for (const auto& m : j.messages) records += wire::get16(m.data() + 6);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - t0).count();
+  j.log = std::string("sipdnsd: ") + kind + " of " + zone + " to " + who + ": " +
+          (records ? std::to_string(records) + " records in " +
+                         std::to_string(j.messages.size()) + " messages (" + std::to_string(ms) +
+                         " ms)"
+                   : std::string("not a zone we serve (NOTAUTH)"));
+}
+
+}  // namespace
+
+void serve_transfer(const xfr::acl& acl, const control::runtime& rt, net::transfer_request req,
+                    net::transfer_reply reply) {
+  auto j = std::make_unique<job>();
+  j->req.data = j.get();
+  j->acl = &acl;
+  j->rt = &rt;
+  uv_loop_t* loop = req.loop;
+  j->request = std::move(req);
+  j->reply = std::move(reply);
+  int r = uv_queue_work(
+      loop, &j->req,
+      [](uv_work_t* w) {
+        auto& jb = *static_cast<job*>(w->data);
+        try {
+          build(jb);
+        } catch (const std::exception& e) {
+          jb.messages = {xfr::error_reply(jb.request.query, jb.request.question_end,
+                                          uint16_t(wire::rcode::servfail))};
+          jb.log = std::string("sipdnsd: error: transfer: ") + e.what();
+        }
+      },
+      [](uv_work_t* w, int) {
+        std::unique_ptr<job> jb(static_cast<job*>(w->data));
+        if (!jb->log.empty()) std::fprintf(stderr, "%s\n", jb->log.c_str());
+        jb->reply(std::move(jb->messages));  // UV_ECANCELED too: the connection resumes
+      });
+  if (r < 0) {
+    j->reply({xfr::error_reply(j->request.query, j->request.question_end,
+                               uint16_t(wire::rcode::servfail))});
+    return;
+  }
+  (void)j.release();  // owned by the request until the after-work callback
+}
+
+}  // namespace sipdns::daemon

@@ -1,0 +1,89 @@
+// Zone transfers on a TCP connection: handed to the daemon, written when built.
+//
+// Design: a transfer is built off the loop (it derives a whole zone), so the connection
+// stops reading, as for a pending response, and resumes once every message is written. The
+// messages may be megabytes: they get a buffer of their own rather than the server's pending
+// slots, and the write deadline (--tcp-write-timeout) covers them like any response.
+#include <cstring>
+#include <utility>
+
+#include "net/server.hpp"
+#include "net/tcp.hpp"
+#include "wire/constants.hpp"
+#include "wire/query.hpp"
+
+namespace sipdns::net {
+
+bool tcp_connection::hand_off_transfer(std::span<const uint8_t> query) noexcept {
+  wire::query q;
+  if (wire::parse_query(query, q) != wire::parse_status::ok) return false;
+  if (q.qtype != wire::rr_type::axfr && q.qtype != wire::rr_type::ixfr) return false;
+  if (q.qclass != wire::rr_class::in) return false;
+  try {
+    transfer_request req;
+    req.query.assign(query.begin(), query.end());
+    req.question_end = q.question_end;
+    req.qname.assign(reinterpret_cast<const char*>(q.qname_lower), q.qname_len);
+    req.qtype = q.qtype;
+    req.loop = server_.loop();
+    int len = sizeof req.client;
+    if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&req.client), &len) < 0)
+      return false;
+    alive_ = std::make_shared<int>(0);
+    std::weak_ptr<int> alive = alive_;
+    transfer_busy_ = true;
+    (void)uv_read_stop(uv::as_stream(&tcp_));
+    server_.config().transfer(std::move(req),
+                              [this, alive](std::vector<std::vector<uint8_t>> messages) {
+                                if (alive.lock()) transfer_ready(std::move(messages));
+                              });
+  } catch (...) {
+    transfer_busy_ = false;
+    close();  // out of memory: drop the connection rather than answer wrong
+  }
+  return true;
+}
+
+void tcp_connection::transfer_ready(std::vector<std::vector<uint8_t>> messages) noexcept {
+  if (closing()) return;
+  size_t total = 0;
+  for (const auto& m : messages) total += 2 + m.size();
+  try {
+    transfer_out_.clear();
+    transfer_out_.reserve(total);
+    for (const auto& m : messages) {
+      if (m.size() > 65535) continue;  // cannot be framed; the builder never makes one
+      const uint8_t len[2] = {uint8_t(m.size() >> 8), uint8_t(m.size())};
+      transfer_out_.insert(transfer_out_.end(), len, len + 2);
+      transfer_out_.insert(transfer_out_.end(), m.begin(), m.end());
+    }
+  } catch (...) {
+    close();
+    return;
+  }
+  if (transfer_out_.empty()) {
+    transfer_busy_ = false;
+    resume();
+    return;
+  }
+  pending_since_ms_ = uv_now(server_.loop());  // the write deadline
+  arm_timer();
+  uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(transfer_out_.data()),
+                           unsigned(transfer_out_.size()));
+  if (uv_write(&transfer_req_, uv::as_stream(&tcp_), &b, 1, on_transfer_written) < 0) close();
+}
+
+void tcp_connection::on_transfer_written(uv_write_t* req, int status) noexcept {
+  auto* c = owner_of<tcp_connection>(req->data);
+  if (status < 0) {
+    c->close();
+    return;
+  }
+  c->transfer_busy_ = false;
+  c->pending_since_ms_ = 0;
+  std::vector<uint8_t>().swap(c->transfer_out_);  // a zone's worth of memory goes back
+  c->restart_idle_timer();
+  c->resume();
+}
+
+}  // namespace sipdns::net

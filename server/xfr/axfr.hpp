@@ -1,0 +1,29 @@
+// The messages of a zone transfer (RFC 5936), built from a derived zone: what secondaries
+// receive is exactly what sipdnsd serves, health filtering included.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "zone/derive.hpp"
+
+namespace sipdns::xfr {
+
+using message = std::vector<uint8_t>;
+
+// The SOA record's rdata with `serial` in place of the zone file's (the served serial).
+std::string soa_rdata_with_serial(const std::string& rdata, uint32_t serial);
+
+// AXFR response to `query` (a parsed DNS message; `question_end` = offset past its question):
+// SOA, every other record of `z`, SOA again (section 2.2), in messages of at most `max_bytes`
+// (names uncompressed, each message self-contained). The first message echoes the question,
+// later ones carry none (section 2.2.1). Every message: ID of the query, QR, AA, NOERROR.
+std::vector<message> axfr_messages(std::span<const uint8_t> query, size_t question_end,
+                                   const zone::expanded_zone& z, uint32_t serial,
+                                   size_t max_bytes = 16 * 1024);
+
+// A one-message reply with `rcode` (REFUSED, NOTAUTH ...), the question echoed.
+message error_reply(std::span<const uint8_t> query, size_t question_end, uint16_t rcode);
+
+}  // namespace sipdns::xfr

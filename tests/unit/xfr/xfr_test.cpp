@@ -1,0 +1,83 @@
+// xfr/: prefixes and ACLs; AXFR messages parsed back by ldns.
+#include <arpa/inet.h>
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+
+#include "wire/constants.hpp"
+#include "xfr/acl.hpp"
+#include "xfr/axfr.hpp"
+// ldns last: its headers break <optional> when they come first.
+#include "../../support/ldns_support.hpp"
+
+using namespace sipdns;
+
+namespace {
+sockaddr_storage addr(const char* ip) {
+  sockaddr_storage ss{};
+  if (inet_pton(AF_INET, ip, &reinterpret_cast<sockaddr_in&>(ss).sin_addr) == 1) {
+    ss.ss_family = AF_INET;
+  } else {
+    REQUIRE(inet_pton(AF_INET6, ip, &reinterpret_cast<sockaddr_in6&>(ss).sin6_addr) == 1);
+    ss.ss_family = AF_INET6;
+  }
+  return ss;
+}
+bool permits(const xfr::acl& a, const char* ip) {
+  sockaddr_storage ss = addr(ip);
+  return a.permits(reinterpret_cast<const sockaddr*>(&ss));
+}
+}  // namespace
+
+TEST_CASE("acl: no one by default; prefixes of either family; v4-mapped is IPv4") {
+  xfr::acl a;
+  CHECK_FALSE(permits(a, "127.0.0.1"));
+  std::string err;
+  a.allow(*wire::parse_prefix("10.1.0.0/16", err));
+  a.allow(*wire::parse_prefix("2001:db8::/33", err));
+  CHECK(permits(a, "10.1.200.3"));
+  CHECK_FALSE(permits(a, "10.2.0.1"));
+  CHECK(permits(a, "2001:db8:7fff::1"));
+  CHECK_FALSE(permits(a, "2001:db8:8000::1"));
+  CHECK(permits(a, "::ffff:10.1.0.9"));
+  CHECK_FALSE(permits(a, "::1"));
+}
+
+TEST_CASE("AXFR: SOA first and last with the served serial, every record once, split") {
+  std::vector<std::string> lines = {
+      "x.test. 3600 IN SOA ns1.x.test. hostmaster.x.test. 7 3600 600 86400 30",
+      "x.test. 3600 IN NS ns1.x.test.", "ns1.x.test. 3600 IN A 192.0.2.1"};
+  for (int i = 0; i < 200; ++i)
+    lines.push_back("h" + std::to_string(i) + ".x.test. 30 IN A 192.0.2." + std::to_string(i % 250));
+  zone::expanded_zone z = test::make_zone("x.test.", lines);
+  auto query = test::make_query("x.test.", LDNS_RR_TYPE_AXFR, 0, 777);
+  const size_t question_end = wire::header_size + z.origin.size() + 4;
+  auto msgs = xfr::axfr_messages(query, question_end, z, 2026120501, 1024);
+  REQUIRE(msgs.size() > 1);  // 1 KiB messages cannot hold 203 records
+  std::vector<std::string> all;
+  for (size_t i = 0; i < msgs.size(); ++i) {
+    CHECK(msgs[i].size() <= 1024);
+    auto p = test::parse_packet(msgs[i].data(), msgs[i].size());
+    REQUIRE(p);
+    CHECK(ldns_pkt_id(p.get()) == 777);
+    CHECK(ldns_pkt_qr(p.get()));
+    CHECK(ldns_pkt_aa(p.get()));
+    CHECK(ldns_pkt_get_rcode(p.get()) == LDNS_RCODE_NOERROR);
+    CHECK(ldns_pkt_qdcount(p.get()) == (i == 0 ? 1 : 0));
+    for (const auto& t : test::section(ldns_pkt_answer(p.get()))) all.push_back(t);
+  }
+  REQUIRE(all.size() == lines.size() + 1);
+  CHECK(all.front().find("SOA") != std::string::npos);
+  CHECK(all.front().find("2026120501") != std::string::npos);
+  CHECK(all.back() == all.front());
+  for (size_t i = 1; i + 1 < all.size(); ++i) CHECK(all[i].find("SOA") == std::string::npos);
+}
+
+TEST_CASE("error replies echo the question with the rcode") {
+  auto query = test::make_query("x.test.", LDNS_RR_TYPE_AXFR, 0, 9);
+  auto m = xfr::error_reply(query, wire::header_size + 8 + 4, uint16_t(wire::rcode::notauth));
+  auto p = test::parse_packet(m.data(), m.size());
+  REQUIRE(p);
+  CHECK(ldns_pkt_get_rcode(p.get()) == LDNS_RCODE_NOTAUTH);
+  CHECK(ldns_pkt_qdcount(p.get()) == 1);
+  CHECK(ldns_pkt_ancount(p.get()) == 0);
+}
