@@ -48,6 +48,7 @@ control::pipeline::hooks instance::pipeline_hooks() {
   h.published = [this](uint64_t generation, bool, uint64_t cpu_us) {
     if (std::string line = runtime_.published(); !line.empty())
       std::fprintf(stderr, "%s\n", line.c_str());
+    notify_secondaries();
     // How long endpoints waited for a verdict, and what it cost: the figures behind the
     // README's failover bounds (bench/health_scale.sh reads them).
     if (int64_t at = verdict_at_.exchange(0); at != 0)
@@ -76,7 +77,7 @@ int instance::run() {
   if (!started) std::fprintf(stderr, "sipdnsd: zones have errors, not starting\n");
   if (started) {
     runtime_.published();  // generation 1: the start-up snapshot
-    started = start_serving(std::move(snap)) && watch_signals_and_control();
+    started = start_serving(std::move(snap)) && watch_signals_and_control() && start_notifier();
   }
   if (started)
     std::fprintf(stderr, "sipdnsd: serving %zu zones with %zu worker%s\n", runtime_.zone_count(),
@@ -135,11 +136,30 @@ bool instance::watch_signals_and_control() {
   control_ = control::control_socket::open(
       loop_.get(), opts_.control,
       [this, tally](const std::string& line) {
-        return run_command(line, runtime_, versions_, tally);
+        auto lines = run_command(line, runtime_, versions_, tally);
+        if (notifier_ && line == "status")
+          for (std::string& l : notifier_->status_lines()) lines.push_back(std::move(l));
+        return lines;
       },
       err_);
   if (!control_) std::fprintf(stderr, "sipdnsd: error: control socket %s\n", err_.c_str());
   return control_ != nullptr;
+}
+
+bool instance::start_notifier() {
+  if (opts_.notify.empty()) return true;
+  notifier_ = notifier::open(loop_.get(), opts_.notify, err_);
+  if (!notifier_) {
+    std::fprintf(stderr, "sipdnsd: error: %s\n", err_.c_str());
+    return false;
+  }
+  notify_secondaries();  // after a restart a secondary may be behind
+  return true;
+}
+
+void instance::notify_secondaries() {
+  if (!notifier_) return;
+  if (auto src = runtime_.transfer_view()) notifier_->served(*src);
 }
 
 void instance::publish(compile::snapshot_ptr snap) {
@@ -160,6 +180,7 @@ void instance::shutdown(int signum) noexcept {
   workers_.stop();
   if (server_) server_->close();
   control_.reset();
+  notifier_.reset();
   sighup_.reset();
   sigint_.reset();
   sigterm_.reset();

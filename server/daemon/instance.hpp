@@ -14,6 +14,7 @@
 #include "control/pipeline.hpp"
 #include "control/reclaimer.hpp"
 #include "control/runtime.hpp"
+#include "daemon/notifier.hpp"
 #include "daemon/options.hpp"
 #include "health/monitor.hpp"
 #include "net/server.hpp"
@@ -38,6 +39,9 @@ class instance {
   bool open_wakeups();
   control::pipeline::hooks pipeline_hooks();
   bool start_serving(compile::snapshot_ptr snap);
+  // NOTIFY to --notify secondaries: opened after the listeners, told of every version.
+  bool start_notifier();
+  void notify_secondaries();
   bool watch_signals_and_control();
   void publish(compile::snapshot_ptr snap);
   void acked(size_t loop, uint64_t generation);
@@ -64,6 +68,7 @@ class instance {
   std::unique_ptr<net::server> server_;
   uv::handle_ptr<uv::signal> sighup_, sigint_, sigterm_;
   uv::handle_ptr<control::control_socket> control_;
+  uv::handle_ptr<notifier> notifier_;
   bool stopping_ = false;
   // When the oldest verdict not yet in service came (steady clock, us; 0: none).
   std::atomic<int64_t> verdict_at_{0};

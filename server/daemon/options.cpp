@@ -151,6 +151,16 @@ constexpr option_def option_table[] = {
        else o.allow_transfer.allow(*p);
        return bool(p);
      }},
+    {.name = "--notify", .arg = "ADDR:PORT",
+     .help = "send NOTIFY to this secondary whenever a zone's serial\n"
+             "changes (and at start-up), retried until it answers;\n"
+             "repeatable (default: none)",
+     .text = [](options& o, std::string_view v, std::string& err) {
+       auto ep = net::parse_endpoint(v, err);
+       if (!ep) err = "--notify: " + err;
+       else o.notify.push_back(*ep);
+       return bool(ep);
+     }},
     {.name = "--help", .alias = "-h", .help = "show this help",
      .text = [](options& o, std::string_view, std::string&) { return o.help = true; }},
     {.name = "--version", .alias = "-V", .help = "show the version",

@@ -17,6 +17,7 @@ struct options {
   std::string state_dir;           // drains and served serials across restarts; empty = none
   size_t workers = 1;              // DNS event loops (threads), each with its own sockets
   xfr::acl allow_transfer;         // who may AXFR/IXFR; empty = no one (REFUSED)
+  std::vector<net::endpoint> notify;  // secondaries told of every serial change (RFC 1996)
   bool help = false;
   bool version = false;
   // Flags that parse but change nothing as given (e.g. --rrl-slip without --rrl-rate): the

@@ -6,6 +6,7 @@
 #include "wire/constants.hpp"
 #include "xfr/acl.hpp"
 #include "xfr/axfr.hpp"
+#include "xfr/notify.hpp"
 // ldns last: its headers break <optional> when they come first.
 #include "../../support/ldns_support.hpp"
 
@@ -80,4 +81,34 @@ TEST_CASE("error replies echo the question with the rcode") {
   CHECK(ldns_pkt_get_rcode(p.get()) == LDNS_RCODE_NOTAUTH);
   CHECK(ldns_pkt_qdcount(p.get()) == 1);
   CHECK(ldns_pkt_ancount(p.get()) == 0);
+}
+
+TEST_CASE("NOTIFY: opcode 4, AA, question and SOA with the new serial; answers matched") {
+  zone::expanded_zone z = test::make_zone(
+      "x.test.", {"x.test. 3600 IN SOA ns1.x.test. hostmaster.x.test. 7 3600 600 86400 30"});
+  auto m = xfr::notify_message(4321, z.soa, 99);
+  auto p = test::parse_packet(m.data(), m.size());
+  REQUIRE(p);
+  CHECK(ldns_pkt_get_opcode(p.get()) == LDNS_PACKET_NOTIFY);
+  CHECK(ldns_pkt_aa(p.get()));
+  CHECK_FALSE(ldns_pkt_qr(p.get()));
+  CHECK(ldns_pkt_id(p.get()) == 4321);
+  REQUIRE(ldns_pkt_qdcount(p.get()) == 1);
+  CHECK(test::section(ldns_pkt_question(p.get())).front().find("SOA") != std::string::npos);
+  auto answer = test::section(ldns_pkt_answer(p.get()));
+  REQUIRE(answer.size() == 1);
+  CHECK(answer[0].find(" 99 3600 600 86400 30") != std::string::npos);
+
+  // The secondary's answer: the same message with QR (and an rcode).
+  auto reply = m;
+  reply[2] |= 0x80;
+  CHECK(xfr::read_notify_answer(reply, 4321, z.origin) == xfr::notify_answer::ack);
+  CHECK(xfr::read_notify_answer(reply, 4322, z.origin) == xfr::notify_answer::none);
+  CHECK(xfr::read_notify_answer(m, 4321, z.origin) == xfr::notify_answer::none);  // no QR
+  CHECK(xfr::read_notify_answer(reply, 4321, test::wire_name("y.test.")) ==
+        xfr::notify_answer::none);
+  reply[3] = uint8_t((reply[3] & 0xF0) | 9);  // NOTAUTH
+  CHECK(xfr::read_notify_answer(reply, 4321, z.origin) == xfr::notify_answer::refused);
+  CHECK(xfr::read_notify_answer(std::span<const uint8_t>(reply.data(), 5), 4321, z.origin) ==
+        xfr::notify_answer::none);
 }
