@@ -188,6 +188,7 @@ built runtime::build_whole(bool from_files, bool reload, std::string& log) {
   applied_view_ = view;
   applied_drains_ = drained;
   commit(from_files ? set : nullptr, reload, std::move(zones), std::move(served), std::move(sv));
+  journals_.assign(set->zones.size(), nullptr);  // a whole build: IXFR restarts from here
   keep_source(set, view, drained);
   return {std::move(snap), true, {}};
 }
@@ -215,9 +216,16 @@ built runtime::build_changes(std::string& log) {
   std::vector<uint32_t> serials;
   for (uint32_t z = 0; z < set.zones.size(); ++z)
     serials.push_back(served_[wire::name_to_text(set.zones[z].origin)].serial);
+  journals_.resize(set.zones.size());
   for (const zone_change& c : r.changes) {
     const std::string origin = wire::name_to_text(set.zones[c.zone].origin);
     served& s = served_[origin];
+    auto step = std::make_shared<xfr::ixfr_step>();
+    step->from = s.serial;
+    step->to = s.serial + 1;
+    step->removed = c.removed;
+    step->added = c.added;
+    journals_[c.zone] = journal_with(journals_[c.zone], std::move(step));
     for (const zone::record& rr : c.removed) s.fingerprint -= record_hash(rr);
     for (const zone::record& rr : c.added) s.fingerprint += record_hash(rr);
     serials[c.zone] = s.serial += 1;
@@ -258,6 +266,7 @@ void runtime::keep_source(std::shared_ptr<const zone::zone_set> set, const healt
   src->sv = serving_shared_;
   src->view = view;
   src->drained = drained;
+  src->journals = journals_;
   for (const zone::zone& z : set->zones)
     src->serials.push_back(served_[wire::name_to_text(z.origin)].serial);
   src->set = std::move(set);

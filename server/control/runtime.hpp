@@ -114,6 +114,7 @@ class runtime {
   served_map served_;
   serving serving_;                 // of zones_
   std::shared_ptr<const serving> serving_shared_;  // a copy for transfer sources
+  std::vector<std::shared_ptr<const journal>> journals_;  // by zone of the current set
   incremental incremental_;
   uint64_t prober_config_ = 0;      // what configure() returned for serving_'s checks
   health_view applied_view_;        // what the last version was built with

@@ -17,9 +17,19 @@
 #include "control/serving.hpp"
 #include "xfr/acl.hpp"
 #include "xfr/axfr.hpp"
+#include "xfr/ixfr.hpp"
 #include "zone/model.hpp"
 
 namespace sipdns::control {
+
+// A zone's recorded changes, oldest first, each from one serial to the next (bounded:
+// journal_max_steps and journal_max_records; older ones are dropped).
+using journal = std::vector<xfr::step_ptr>;
+inline constexpr size_t journal_max_steps = 256;
+inline constexpr size_t journal_max_records = 100'000;
+// `j` with `step` appended and the oldest steps dropped past the bounds.
+std::shared_ptr<const journal> journal_with(const std::shared_ptr<const journal>& j,
+                                            xfr::step_ptr step);
 
 struct transfer_source {
   std::shared_ptr<const zone::zone_set> set;
@@ -27,12 +37,20 @@ struct transfer_source {
   health_view view;
   std::set<std::string> drained;
   std::vector<uint32_t> serials;  // served SOA serial, by zone of `set`
+  std::vector<std::shared_ptr<const journal>> journals;  // by zone of `set`; may be null
 };
 
-// The reply to an AXFR or IXFR for `qname` at `src`: NOTAUTH for a zone we do not serve,
-// else the whole zone (an IXFR gets the full transfer, which RFC 1995 section 4 allows).
-std::vector<xfr::message> transfer_messages(const transfer_source& src,
-                                            std::span<const uint8_t> query, size_t question_end,
-                                            const wire::name& qname);
+struct transfer_result {
+  std::vector<xfr::message> messages;
+  std::string kind;  // "AXFR", "IXFR" (incremental), "IXFR, full" (journal too short),
+                     // "IXFR, up to date", "NOTAUTH"
+  size_t steps = 0;  // difference sequences of an incremental IXFR
+};
+
+// The reply to an AXFR or IXFR (`qtype`) for `qname` at `src`: NOTAUTH for a zone we do not
+// serve; for an IXFR from a serial the journal reaches, the difference sequences (RFC 1995
+// section 4), from the current serial the single SOA, else the whole zone.
+transfer_result transfer_messages(const transfer_source& src, std::span<const uint8_t> query,
+                                  size_t question_end, const wire::name& qname, uint16_t qtype);
 
 }  // namespace sipdns::control

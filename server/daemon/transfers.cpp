@@ -59,16 +59,22 @@ void build(job& j) {
     j.messages = {xfr::error_reply(q.query, q.question_end, uint16_t(wire::rcode::servfail))};
     return;
   }
-  j.messages = control::transfer_messages(*src, q.query, q.question_end, q.qname);
+  control::transfer_result r =
+      control::transfer_messages(*src, q.query, q.question_end, q.qname, q.qtype);
+  j.messages = std::move(r.messages);
   size_t records = 0;
   for (const auto& m : j.messages) records += wire::get16(m.data() + 6);
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - t0).count();
-  j.log = std::string("sipdnsd: ") + kind + " of " + zone + " to " + who + ": " +
-          (records ? std::to_string(records) + " records in " +
-                         std::to_string(j.messages.size()) + " messages (" + std::to_string(ms) +
-                         " ms)"
-                   : std::string("not a zone we serve (NOTAUTH)"));
+  if (r.kind == "NOTAUTH") {
+    j.log = std::string("sipdnsd: ") + kind + " of " + zone + " to " + who +
+            ": not a zone we serve (NOTAUTH)";
+    return;
+  }
+  j.log = "sipdnsd: " + r.kind + " of " + zone + " to " + who + ": " +
+          (r.steps ? std::to_string(r.steps) + " change(s), " : std::string()) +
+          std::to_string(records) + " records in " + std::to_string(j.messages.size()) +
+          " messages (" + std::to_string(ms) + " ms)";
 }
 
 }  // namespace

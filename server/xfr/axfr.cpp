@@ -63,22 +63,27 @@ std::string soa_rdata_with_serial(const std::string& rdata, uint32_t serial) {
   return out;
 }
 
+packer::packer(std::span<const uint8_t> query, size_t question_end, size_t max_bytes)
+    : query_(query), question_end_(question_end), max_bytes_(max_bytes) {
+  out_.push_back(header(query, question_end, true, 0));
+}
+
+void packer::add(const zone::record& r, const std::string& rdata) {
+  if (out_.back().size() + rr_size(r) > max_bytes_ && wire::get16(out_.back().data() + 6) > 0)
+    out_.push_back(header(query_, question_end_, false, 0));
+  append_rr(out_.back(), r, rdata);
+}
+
 std::vector<message> axfr_messages(std::span<const uint8_t> query, size_t question_end,
                                    const zone::expanded_zone& z, uint32_t serial,
                                    size_t max_bytes) {
   const std::string soa = soa_rdata_with_serial(z.soa.rdata, serial);
-  std::vector<message> out;
-  out.push_back(header(query, question_end, true, 0));
-  auto add = [&](const zone::record& r, const std::string& rdata) {
-    if (out.back().size() + rr_size(r) > max_bytes && wire::get16(out.back().data() + 6) > 0)
-      out.push_back(header(query, question_end, false, 0));
-    append_rr(out.back(), r, rdata);
-  };
-  add(z.soa, soa);
+  packer p(query, question_end, max_bytes);
+  p.add(z.soa, soa);
   for (const zone::record& r : z.records)
-    if (r.type != wire::rr_type::soa) add(r, r.rdata);
-  add(z.soa, soa);
-  return out;
+    if (r.type != wire::rr_type::soa) p.add(r, r.rdata);
+  p.add(z.soa, soa);
+  return p.take();
 }
 
 message error_reply(std::span<const uint8_t> query, size_t question_end, uint16_t rcode) {

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "zone/derive.hpp"
@@ -22,6 +23,21 @@ std::string soa_rdata_with_serial(const std::string& rdata, uint32_t serial);
 std::vector<message> axfr_messages(std::span<const uint8_t> query, size_t question_end,
                                    const zone::expanded_zone& z, uint32_t serial,
                                    size_t max_bytes = 16 * 1024);
+
+// Fills transfer messages: the question in the first, a new message when the next RR would
+// pass `max_bytes`.
+class packer {
+ public:
+  packer(std::span<const uint8_t> query, size_t question_end, size_t max_bytes);
+  void add(const zone::record& r, const std::string& rdata);
+  void add(const zone::record& r) { add(r, r.rdata); }
+  std::vector<message> take() { return std::move(out_); }
+
+ private:
+  std::span<const uint8_t> query_;
+  size_t question_end_, max_bytes_;
+  std::vector<message> out_;
+};
 
 // A one-message reply with `rcode` (REFUSED, NOTAUTH ...), the question echoed.
 message error_reply(std::span<const uint8_t> query, size_t question_end, uint16_t rcode);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Health decisions reach standard secondaries: a real NSD, secondary of sipdnsd for lab.test
-# (AXFR, NOTIFY from sipdnsd), two Kamailio registrars probed by sipdnsd. Kill one: NSD's SRV
+# (AXFR first, then IXFR; NOTIFY from sipdnsd), two Kamailio registrars probed by sipdnsd. Kill one: NSD's SRV
 # and round-robin answers drop it within a bound (detection + NOTIFY + transfer); start it
 # again: back on NSD too. Drain and undrain lab2 by hand: the same. Each time NSD's serial
 # must be sipdnsd's. The times are printed (bench/README.md quotes them).
@@ -38,12 +38,13 @@ server:
   zonelistfile: "$TMP_DIR/nsd/zonelist"
   xfrdfile: "$TMP_DIR/nsd/xfrd"
   xfrdir: "$TMP_DIR/nsd"
+  xfrd-reload-timeout: 0
 remote-control:
   control-enable: no
 zone:
   name: $ZONE
   zonefile: $ZONE.zone
-  request-xfr: AXFR 127.0.0.1@$PORT NOKEY
+  request-xfr: 127.0.0.1@$PORT NOKEY
   allow-notify: 127.0.0.1 NOKEY
 CONF
 nsd -d -c "$TMP_DIR/nsd/nsd.conf" >"$TMP_DIR/nsd.log" 2>&1 &
@@ -78,6 +79,7 @@ step() {
   else fail "$what: serials differ: sipdnsd $(soa_serial), NSD $(nsd_serial)"; fi
 }
 
+FIRST_SERIAL=$(soa_serial)
 stop_peer k1
 step "lab1 killed" "$LAB2" "127.0.0.3"
 start_kamailio k1 127.0.0.2
@@ -91,7 +93,29 @@ STATUS=$(control status)
 OUT=$STATUS
 assert_matches "$STATUS" "^notify 127\.0\.0\.1#$NSD_PORT lab\.test\. serial [0-9]+ sent [0-9]+ s ago acked" \
   "status: the NOTIFY to NSD and its acknowledgement"
-OUT=$(grep -c "AXFR of lab.test. to 127.0.0.1" "$SERVER_LOG")
-if ((OUT >= 5)); then pass "NSD transferred after each change ($OUT transfers)"
-else fail "only $OUT transfers of lab.test to NSD"; fi
+N=$(grep -c "XFR of lab.test. to 127.0.0.1" "$SERVER_LOG")
+OUT=$(grep "XFR of lab.test. to 127.0.0.1" "$SERVER_LOG")
+if ((N >= 5)); then pass "NSD transferred after each change ($N transfers)"
+else fail "only $N transfers of lab.test to NSD"; fi
+if log_matches "sipdnsd: IXFR of lab\.test\. to 127\.0\.0\.1#[0-9]+: [0-9]+ change\(s\)"; then
+  pass "NSD's later transfers were incremental (IXFR with difference sequences)"
+else fail "no incremental IXFR of lab.test to NSD in sipdnsd's log"; fi
+
+# dig IXFR from the serial before the kill: one difference sequence per change since, each
+# opened and closed by an SOA, the current SOA first and last (RFC 1995 section 4).
+NOW=$(soa_serial)
+OUT=$(dig @127.0.0.1 -p "$PORT" +tcp +time=3 +tries=1 +noall +answer "$ZONE" "IXFR=$FIRST_SERIAL" 2>&1)
+SOAS=$(awk '$4 == "SOA" { print $7 }' <<<"$OUT" | tr '\n' ' ')
+CHANGES=$((NOW - FIRST_SERIAL))
+if [[ $(awk '{print $1}' <<<"$SOAS") == "$NOW" && $(wc -w <<<"$SOAS") -eq $((2 * CHANGES + 2)) ]]; then
+  pass "dig IXFR=$FIRST_SERIAL: $CHANGES difference sequences up to $NOW"
+else fail "dig IXFR=$FIRST_SERIAL: SOA serials '$SOAS', want $NOW first and $((2 * CHANGES + 2)) SOAs"; fi
+if grep -qE "^$RR\.[[:space:]].*A[[:space:]]+127\.0\.0\.2" <<<"$OUT"; then
+  pass "dig IXFR shows lab1's round-robin A removed and added back"
+else fail "dig IXFR does not show lab1's round-robin A in the sequences"; fi
+# From a serial the journal does not reach: the whole zone (AXFR format).
+OUT=$(dig @127.0.0.1 -p "$PORT" +tcp +time=3 +tries=1 +noall +answer "$ZONE" "IXFR=1" 2>&1)
+if [[ $(awk '$4 == "SOA"' <<<"$OUT" | wc -l) -eq 2 && $OUT == *"NS"* ]]; then
+  pass "dig IXFR=1 (before the journal): the whole zone"
+else fail "dig IXFR=1 did not get the whole zone"; fi
 finish

@@ -6,6 +6,7 @@
 #include "wire/constants.hpp"
 #include "xfr/acl.hpp"
 #include "xfr/axfr.hpp"
+#include "xfr/ixfr.hpp"
 #include "xfr/notify.hpp"
 // ldns last: its headers break <optional> when they come first.
 #include "../../support/ldns_support.hpp"
@@ -111,4 +112,53 @@ TEST_CASE("NOTIFY: opcode 4, AA, question and SOA with the new serial; answers m
   CHECK(xfr::read_notify_answer(reply, 4321, z.origin) == xfr::notify_answer::refused);
   CHECK(xfr::read_notify_answer(std::span<const uint8_t>(reply.data(), 5), 4321, z.origin) ==
         xfr::notify_answer::none);
+}
+
+TEST_CASE("IXFR: the query's serial; difference sequences; up to date is one SOA") {
+  zone::expanded_zone z = test::make_zone(
+      "x.test.", {"x.test. 3600 IN SOA ns1.x.test. hostmaster.x.test. 10 3600 600 86400 30",
+                  "a.x.test. 30 IN A 192.0.2.1", "a.x.test. 30 IN A 192.0.2.2"});
+  // A query as dig sends it: IXFR, and in AUTHORITY the secondary's SOA (names compressed).
+  ldns_rr* soa = nullptr;
+  REQUIRE(ldns_rr_new_frm_str(&soa, "x.test. 3600 IN SOA ns1.x.test. hostmaster.x.test. 8 1 1 1 1",
+                              0, nullptr, nullptr) == LDNS_STATUS_OK);
+  test::pkt_ptr query(
+      ldns_pkt_ixfr_request_new(ldns_dname_new_frm_str("x.test."), LDNS_RR_CLASS_IN, 0, soa));
+  REQUIRE(query);
+  REQUIRE(ldns_pkt_nscount(query.get()) == 1);
+  uint8_t* wire_bytes = nullptr;
+  size_t wire_len = 0;
+  REQUIRE(ldns_pkt2wire(&wire_bytes, query.get(), &wire_len) == LDNS_STATUS_OK);
+  std::vector<uint8_t> bytes(wire_bytes, wire_bytes + wire_len);
+  free(wire_bytes);
+  const size_t question_end = wire::header_size + z.origin.size() + 4;
+  REQUIRE(xfr::ixfr_query_serial(bytes, question_end) == 8u);
+  auto plain = test::make_query("x.test.", LDNS_RR_TYPE_IXFR);
+  CHECK_FALSE(xfr::ixfr_query_serial(plain, question_end));  // no SOA: not an IXFR we can serve
+  CHECK_FALSE(xfr::ixfr_query_serial(std::span<const uint8_t>(bytes.data(), bytes.size() - 3),
+                                     question_end));  // cut short
+
+  auto s1 = std::make_shared<xfr::ixfr_step>();
+  s1->from = 8, s1->to = 9, s1->removed = {z.records[2]};
+  auto s2 = std::make_shared<xfr::ixfr_step>();
+  s2->from = 9, s2->to = 10, s2->added = {z.records[2]};
+  auto msgs = xfr::ixfr_messages(bytes, question_end, z.soa, 10, {s1, s2});
+  std::vector<std::string> all;
+  for (const auto& m : msgs) {
+    auto p = test::parse_packet(m.data(), m.size());
+    REQUIRE(p);
+    for (const auto& t : test::section(ldns_pkt_answer(p.get()))) all.push_back(t);
+  }
+  REQUIRE(all.size() == 8);  // SOA10 | SOA8 -a SOA9 | SOA9 SOA10 +a | SOA10
+  CHECK(all[0].find(" 10 3600 600") != std::string::npos);
+  CHECK(all[1].find(" 8 3600 600") != std::string::npos);
+  CHECK(all[2].find("192.0.2.2") != std::string::npos);
+  CHECK(all[3].find(" 9 3600 600") != std::string::npos);
+  CHECK(all[4].find(" 9 3600 600") != std::string::npos);
+  CHECK(all[5] == all[0]);
+  CHECK(all[6].find("192.0.2.2") != std::string::npos);
+  CHECK(all[7] == all[0]);
+  auto up_to_date = xfr::ixfr_messages(bytes, question_end, z.soa, 10, {});
+  REQUIRE(up_to_date.size() == 1);
+  CHECK(wire::get16(up_to_date[0].data() + 6) == 1);
 }
