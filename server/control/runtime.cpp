@@ -378,6 +378,14 @@ std::vector<std::string> runtime::status_lines() const {
   out.push_back("reloads: ok " + std::to_string(c.reloads_ok) + " failed " +
                 std::to_string(c.reloads_failed));
   out.push_back("generation: " + std::to_string(c.generation));
+  // Per zone, what a secondary would get: the served serial and how far IXFR reaches back.
+  if (auto src = transfer_view())
+    for (size_t z = 0; z < src->set->zones.size() && z < src->serials.size(); ++z) {
+      const journal* j = z < src->journals.size() ? src->journals[z].get() : nullptr;
+      out.push_back("zone " + wire::name_to_text(src->set->zones[z].origin) + " serial " +
+                    std::to_string(src->serials[z]) + " journal " +
+                    std::to_string(j ? j->size() : 0));
+    }
   return out;
 }
 

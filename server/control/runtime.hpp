@@ -63,8 +63,9 @@ class runtime {
   // answers only; survives reloads and, with a state directory, restarts. Returns a one-line
   // reply ("ok: ..." or "error: ...").
   std::string drain(const std::string& host, bool drained, const std::string& service = {});
-  // One line per check, "drained HOST" per drained peer, then "reloads: ok N failed M" and
-  // "generation: G" (see counters).
+  // One line per check, "drained HOST" per drained peer, then "reloads: ok N failed M",
+  // "generation: G" (see counters) and "zone ORIGIN serial S journal N" per zone (N: the
+  // changes an IXFR can send).
   std::vector<std::string> status_lines() const;
   size_t zone_count() const;
   // What the last version serves, for zone transfers (any thread); null before the first.

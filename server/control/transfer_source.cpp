@@ -45,6 +45,7 @@ transfer_result transfer_messages(const transfer_source& src, std::span<const ui
     const uint32_t current = z < src.serials.size() ? src.serials[z] : 0;
     transfer_result r;
     r.kind = "AXFR";
+    r.messages_serial = current;
     if (qtype == wire::rr_type::ixfr) {
       r.kind = "IXFR, full";
       if (auto theirs = xfr::ixfr_query_serial(query, question_end)) {

@@ -45,6 +45,7 @@ struct transfer_result {
   std::string kind;  // "AXFR", "IXFR" (incremental), "IXFR, full" (journal too short),
                      // "IXFR, up to date", "NOTAUTH"
   size_t steps = 0;  // difference sequences of an incremental IXFR
+  uint32_t messages_serial = 0;  // the serial the secondary has after it
 };
 
 // The reply to an AXFR or IXFR (`qtype`) for `qname` at `src`: NOTAUTH for a zone we do not

@@ -109,7 +109,7 @@ bool instance::start_serving(compile::snapshot_ptr snap) {
   // Without --allow-transfer the answer path refuses transfers itself (no job, no log line).
   if (!opts_.allow_transfer.empty())
     cfg.transfer = [this](net::transfer_request req, net::transfer_reply reply) {
-      serve_transfer(opts_.allow_transfer, runtime_, std::move(req), std::move(reply));
+      serve_transfer(opts_.allow_transfer, runtime_, transfers_, std::move(req), std::move(reply));
     };
   server_ = std::make_unique<net::server>(loop_.get(), cfg, snap);
   net::server_config extra = cfg;
@@ -137,8 +137,11 @@ bool instance::watch_signals_and_control() {
       loop_.get(), opts_.control,
       [this, tally](const std::string& line) {
         auto lines = run_command(line, runtime_, versions_, tally);
-        if (notifier_ && line == "status")
-          for (std::string& l : notifier_->status_lines()) lines.push_back(std::move(l));
+        if (line == "status") {
+          for (std::string& l : transfers_.status_lines()) lines.push_back(std::move(l));
+          if (notifier_)
+            for (std::string& l : notifier_->status_lines()) lines.push_back(std::move(l));
+        }
         return lines;
       },
       err_);
@@ -147,6 +150,10 @@ bool instance::watch_signals_and_control() {
 }
 
 bool instance::start_notifier() {
+  if ((!opts_.notify.empty() || !opts_.allow_transfer.empty()) && opts_.state_dir.empty())
+    std::fprintf(stderr, "sipdnsd: warning: secondaries without --state-dir: after a restart the "
+                 "SOA serials start again from the zone files, below what the secondaries hold, "
+                 "and they stop following until the serial passes theirs\n");
   if (opts_.notify.empty()) return true;
   notifier_ = notifier::open(loop_.get(), opts_.notify, err_);
   if (!notifier_) {

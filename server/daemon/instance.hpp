@@ -16,6 +16,7 @@
 #include "control/runtime.hpp"
 #include "daemon/notifier.hpp"
 #include "daemon/options.hpp"
+#include "daemon/transfers.hpp"
 #include "health/monitor.hpp"
 #include "net/server.hpp"
 #include "net/workers.hpp"
@@ -69,6 +70,7 @@ class instance {
   uv::handle_ptr<uv::signal> sighup_, sigint_, sigterm_;
   uv::handle_ptr<control::control_socket> control_;
   uv::handle_ptr<notifier> notifier_;
+  transfer_log transfers_;  // read by the control socket, written by transfer jobs
   bool stopping_ = false;
   // When the oldest verdict not yet in service came (steady clock, us; 0: none).
   std::atomic<int64_t> verdict_at_{0};

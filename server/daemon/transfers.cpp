@@ -21,6 +21,7 @@ struct job {
   uv_work_t req{};
   const xfr::acl* acl;
   const control::runtime* rt;
+  transfer_log* history;
   net::transfer_request request;
   net::transfer_reply reply;
   std::vector<xfr::message> messages;
@@ -71,6 +72,9 @@ void build(job& j) {
             ": not a zone we serve (NOTAUTH)";
     return;
   }
+  const uint32_t serial = r.messages_serial;
+  std::string address = who.substr(0, who.rfind('#'));
+  j.history->note(zone, address, r.kind, serial);
   j.log = "sipdnsd: " + r.kind + " of " + zone + " to " + who + ": " +
           (r.steps ? std::to_string(r.steps) + " change(s), " : std::string()) +
           std::to_string(records) + " records in " + std::to_string(j.messages.size()) +
@@ -79,12 +83,31 @@ void build(job& j) {
 
 }  // namespace
 
-void serve_transfer(const xfr::acl& acl, const control::runtime& rt, net::transfer_request req,
-                    net::transfer_reply reply) {
+void transfer_log::note(const std::string& zone, const std::string& client,
+                        const std::string& kind, uint32_t serial) {
+  std::lock_guard lock(mu_);
+  last_[{zone, client}] = {kind, serial, std::chrono::steady_clock::now()};
+}
+
+std::vector<std::string> transfer_log::status_lines() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& [k, e] : last_)
+    out.push_back("transfer " + k.first + " to " + k.second + " " + e.kind + " serial " +
+                  std::to_string(e.serial) + " " +
+                  std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now - e.at).count()) +
+                  " s ago");
+  return out;
+}
+
+void serve_transfer(const xfr::acl& acl, const control::runtime& rt, transfer_log& log,
+                    net::transfer_request req, net::transfer_reply reply) {
   auto j = std::make_unique<job>();
   j->req.data = j.get();
   j->acl = &acl;
   j->rt = &rt;
+  j->history = &log;
   uv_loop_t* loop = req.loop;
   j->request = std::move(req);
   j->reply = std::move(reply);

@@ -93,6 +93,10 @@ STATUS=$(control status)
 OUT=$STATUS
 assert_matches "$STATUS" "^notify 127\.0\.0\.1#$NSD_PORT lab\.test\. serial [0-9]+ sent [0-9]+ s ago acked" \
   "status: the NOTIFY to NSD and its acknowledgement"
+assert_matches "$STATUS" "^transfer lab\.test\. to 127\.0\.0\.1 IXFR serial $(soa_serial) [0-9]+ s ago$" \
+  "status: the last transfer to NSD (IXFR, current serial)"
+assert_matches "$STATUS" "^zone lab\.test\. serial $(soa_serial) journal [1-9][0-9]*$" \
+  "status: the zone's serial and journal depth"
 N=$(grep -c "XFR of lab.test. to 127.0.0.1" "$SERVER_LOG")
 OUT=$(grep "XFR of lab.test. to 127.0.0.1" "$SERVER_LOG")
 if ((N >= 5)); then pass "NSD transferred after each change ($N transfers)"

@@ -135,10 +135,11 @@ TEST_CASE("start-up: generation 1, no reload counted, the file's serial") {
   CHECK(f.serial() == 100);
   CHECK(f.a_has("registrar.rt.test.", "192.0.2.10"));
   auto lines = f.rt.status_lines();
-  REQUIRE(lines.size() == 3);
+  REQUIRE(lines.size() == 4);
   CHECK(lines[0] == "no health checks configured, nothing drained");
   CHECK(lines[1] == "reloads: ok 0 failed 0");
   CHECK(lines[2] == "generation: 1");
+  CHECK(lines[3] == "zone rt.test. serial 100 journal 0");
 }
 
 TEST_CASE("the serial moves only when answers change, and never back") {
