@@ -22,7 +22,8 @@ nsd_cleanup() {
 trap nsd_cleanup EXIT
 
 NSD_PORT=$(pick_port) || exit 1
-start_health_server --allow-transfer 127.0.0.1 --notify "127.0.0.1:$NSD_PORT"
+STATE=$TMP_DIR/state
+start_health_server --allow-transfer 127.0.0.1 --notify "127.0.0.1:$NSD_PORT" --state-dir "$STATE"
 mkdir -p "$TMP_DIR/nsd"
 cat >"$TMP_DIR/nsd/nsd.conf" <<CONF
 server:
@@ -122,4 +123,23 @@ OUT=$(dig @127.0.0.1 -p "$PORT" +tcp +time=3 +tries=1 +noall +answer "$ZONE" "IX
 if [[ $(awk '$4 == "SOA"' <<<"$OUT" | wc -l) -eq 2 && $OUT == *"NS"* ]]; then
   pass "dig IXFR=1 (before the journal): the whole zone"
 else fail "dig IXFR=1 did not get the whole zone"; fi
+# ---- sipdnsd restarts (same port, same state directory): NSD keeps following ----
+BEFORE=$(soa_serial)
+stop_server
+"$SIPDNSD" --listen "127.0.0.1:$PORT" --zones "$ZONE_DIR" --control "$CONTROL_SOCK" \
+  --allow-transfer 127.0.0.1 --notify "127.0.0.1:$NSD_PORT" --state-dir "$STATE" \
+  >>"$SERVER_LOG" 2>&1 &
+SERVER_PID=$!
+start_watchdog "$SERVER_PID" 1200
+serving_twice() { (($(grep -c "sipdnsd: serving" "$SERVER_LOG") >= 2)); }
+if poll_until 10000 serving_twice; then pass "sipdnsd restarted on port $PORT with its state"
+else OUT=$(cat "$SERVER_LOG"); fail "sipdnsd did not restart on port $PORT"; fi
+AFTER=$(soa_serial)
+if [[ -n $AFTER ]] && ((AFTER >= BEFORE)); then pass "after the restart the serial did not go back ($BEFORE -> $AFTER)"
+else fail "after the restart the serial went from $BEFORE to '$AFTER'"; fi
+stop_peer k2
+step "after the restart, lab2 killed" "$LAB1" "127.0.0.2"
+start_kamailio k2 127.0.0.3
+step "after the restart, lab2 back" "$LAB1 $LAB2" "127.0.0.2 127.0.0.3"
+
 finish
