@@ -109,7 +109,8 @@ bool instance::start_serving(compile::snapshot_ptr snap) {
   // Without --allow-transfer the answer path refuses transfers itself (no job, no log line).
   if (!opts_.allow_transfer.empty())
     cfg.transfer = [this](net::transfer_request req, net::transfer_reply reply) {
-      serve_transfer(opts_.allow_transfer, runtime_, transfers_, std::move(req), std::move(reply));
+      serve_transfer(opts_.allow_transfer, opts_.keys, runtime_, transfers_, std::move(req),
+                     std::move(reply));
     };
   server_ = std::make_unique<net::server>(loop_.get(), cfg, snap);
   net::server_config extra = cfg;
@@ -155,7 +156,10 @@ bool instance::start_notifier() {
                  "SOA serials start again from the zone files, below what the secondaries hold, "
                  "and they stop following until the serial passes theirs\n");
   if (opts_.notify.empty()) return true;
-  notifier_ = notifier::open(loop_.get(), opts_.notify, err_);
+  std::vector<notifier::target> targets;
+  for (const auto& t : opts_.notify)
+    targets.push_back({t.to, t.key.empty() ? nullptr : &opts_.keys.at(t.key)});
+  notifier_ = notifier::open(loop_.get(), std::move(targets), err_);
   if (!notifier_) {
     std::fprintf(stderr, "sipdnsd: error: %s\n", err_.c_str());
     return false;

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <span>
 
 #include "wire/name.hpp"
@@ -44,11 +45,12 @@ bool same_address(const sockaddr* a, const net::endpoint& e) {
 }
 }  // namespace
 
-uv::handle_ptr<notifier> notifier::open(uv_loop_t* loop, std::vector<net::endpoint> targets,
+uv::handle_ptr<notifier> notifier::open(uv_loop_t* loop, std::vector<target> targets,
                                         std::string& err) {
   uv::handle_ptr<notifier> n(new notifier(std::move(targets)));
   int r = n->adopt(&n->timer_, uv_timer_init(loop, &n->timer_));
-  for (const net::endpoint& t : n->targets_) {
+  for (const target& tg : n->targets_) {
+    const net::endpoint& t = tg.to;
     if (r < 0) break;
     const bool v6 = t.family() == AF_INET6;
     if (v6 ? n->has6_ : n->has4_) continue;
@@ -97,7 +99,7 @@ void notifier::send_due() noexcept {
   const uint64_t now = uv_now(timer_.loop);
   for (auto& [k, p] : pending_) {
     if (p.next_ms == 0 || p.next_ms > now) continue;
-    const net::endpoint& to = targets_[k.first];
+    const net::endpoint& to = targets_[k.first].to;
     if (p.tries == max_tries) {
       std::fprintf(stderr, "sipdnsd: NOTIFY of %s serial %u to %s: no answer after %d tries\n",
                    wire::name_to_text(k.second).c_str(), p.serial, target_text(to).c_str(),
@@ -107,6 +109,8 @@ void notifier::send_due() noexcept {
     }
     try {
       xfr::message m = xfr::notify_message(p.id, p.soa, p.serial);
+      if (const xfr::tsig_key* key = targets_[k.first].key)
+        xfr::tsig_signer(*key, {}, uint64_t(std::time(nullptr))).sign(m);
       uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(m.data()), unsigned(m.size()));
       (void)uv_udp_try_send(to.family() == AF_INET6 ? &udp6_ : &udp4_, &b, 1, to.sa());
     } catch (...) {
@@ -143,7 +147,7 @@ void notifier::on_recv(uv_udp_t* h, ssize_t n, const uv_buf_t* buf, const sockad
   auto* self = owner_of<notifier>(h->data);
   std::span<const uint8_t> reply(reinterpret_cast<const uint8_t*>(buf->base), size_t(n));
   for (auto& [k, p] : self->pending_) {
-    if (p.next_ms == 0 || !same_address(from, self->targets_[k.first])) continue;
+    if (p.next_ms == 0 || !same_address(from, self->targets_[k.first].to)) continue;
     const auto a = xfr::read_notify_answer(reply, p.id, k.second);
     if (a == xfr::notify_answer::none) continue;
     p.next_ms = 0;
@@ -153,7 +157,7 @@ void notifier::on_recv(uv_udp_t* h, ssize_t n, const uv_buf_t* buf, const sockad
     if (p.refused)
       std::fprintf(stderr, "sipdnsd: NOTIFY of %s to %s refused by the secondary\n",
                    wire::name_to_text(k.second).c_str(),
-                   target_text(self->targets_[k.first]).c_str());
+                   target_text(self->targets_[k.first].to).c_str());
     break;
   }
   self->arm();
@@ -163,7 +167,7 @@ std::vector<std::string> notifier::status_lines() const {
   std::vector<std::string> out;
   const uint64_t now = uv_now(timer_.loop);
   for (const auto& [k, p] : pending_) {
-    std::string line = "notify " + target_text(targets_[k.first]) + " " +
+    std::string line = "notify " + target_text(targets_[k.first].to) + " " +
                        wire::name_to_text(k.second) + " serial " + std::to_string(p.serial);
     auto ago = [&](uint64_t t) { return std::to_string((now - t) / 1000) + " s ago"; };
     if (p.sent_ms) line += " sent " + ago(p.sent_ms);

@@ -20,13 +20,18 @@
 #include "net/address.hpp"
 #include "uv/handle.hpp"
 #include "uv/owner.hpp"
+#include "xfr/tsig.hpp"
 
 namespace sipdns::daemon {
 
 class notifier final : public uv::handle_owner {
  public:
+  struct target {
+    net::endpoint to;
+    const xfr::tsig_key* key = nullptr;  // signs the NOTIFY (RFC 8945) when set
+  };
   // Null with `err` when the socket cannot be opened.
-  static uv::handle_ptr<notifier> open(uv_loop_t* loop, std::vector<net::endpoint> targets,
+  static uv::handle_ptr<notifier> open(uv_loop_t* loop, std::vector<target> targets,
                                        std::string& err);
   // A version is in service: NOTIFY every target of each zone whose serial differs from the
   // last one notified.
@@ -48,7 +53,7 @@ class notifier final : public uv::handle_owner {
   };
   using key = std::pair<size_t, std::string>;  // (target index, origin as wire name)
 
-  explicit notifier(std::vector<net::endpoint> targets) : targets_(std::move(targets)) {}
+  explicit notifier(std::vector<target> targets) : targets_(std::move(targets)) {}
   void send_due() noexcept;
   void arm() noexcept;
   static void on_alloc(uv_handle_t*, size_t, uv_buf_t* buf) noexcept;
@@ -56,7 +61,7 @@ class notifier final : public uv::handle_owner {
                       unsigned) noexcept;
   static void on_timer(uv_timer_t* t) noexcept;
 
-  std::vector<net::endpoint> targets_;
+  std::vector<target> targets_;
   uv_udp_t udp4_{}, udp6_{};
   bool has4_ = false, has6_ = false;
   uv_timer_t timer_{};

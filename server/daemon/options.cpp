@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "rrl/limiter.hpp"
+#include "wire/name.hpp"
 
 namespace sipdns::daemon {
 
@@ -141,25 +142,44 @@ constexpr option_def option_table[] = {
        o.state_dir = std::string(v);
        return true;
      }},
-    {.name = "--allow-transfer", .arg = "PREFIX",
-     .help = "let clients in PREFIX (192.0.2.0/24, 2001:db8::/48, or one\n"
-             "address) transfer every zone over TCP (AXFR, IXFR), repeatable\n"
-             "(default: no one; transfers are refused)",
+    {.name = "--allow-transfer", .arg = "ACL",
+     .help = "who may transfer every zone over TCP (AXFR, IXFR): PREFIX\n"
+             "(192.0.2.0/24, 2001:db8::/48, one address), key:NAME (signed\n"
+             "with that TSIG key), or PREFIX,key:NAME (both); repeatable\n"
+             "(default: no one)",
      .text = [](options& o, std::string_view v, std::string& err) {
-       auto p = wire::parse_prefix(v, err);
-       if (!p) err = "--allow-transfer: " + err;
-       else o.allow_transfer.allow(*p);
-       return bool(p);
+       auto e = xfr::parse_acl_entry(v, err);
+       if (!e) err = "--allow-transfer: " + err;
+       else o.allow_transfer.allow(std::move(*e));
+       return bool(e);
      }},
-    {.name = "--notify", .arg = "ADDR:PORT",
+    {.name = "--notify", .arg = "ADDR:PORT[,key:NAME]",
      .help = "send NOTIFY to this secondary whenever a zone's serial\n"
-             "changes (and at start-up), retried until it answers;\n"
-             "repeatable (default: none)",
+             "changes (and at start-up), retried until it answers,\n"
+             "signed with the TSIG key NAME if given; repeatable",
      .text = [](options& o, std::string_view v, std::string& err) {
-       auto ep = net::parse_endpoint(v, err);
-       if (!ep) err = "--notify: " + err;
-       else o.notify.push_back(*ep);
-       return bool(ep);
+       options::notify_target t;
+       std::string_view addr = v.substr(0, v.find(','));
+       auto ep = net::parse_endpoint(addr, err);
+       if (ep && addr.size() < v.size()) t.key = xfr::parse_key_ref(v.substr(addr.size() + 1), err);
+       if (!ep || (addr.size() < v.size() && t.key.empty())) {
+         err = "--notify: " + err;
+         return false;
+       }
+       t.to = *ep;
+       o.notify.push_back(std::move(t));
+       return true;
+     }},
+    {.name = "--tsig-key-file", .arg = "FILE",
+     .help = "TSIG keys in the format tsig-keygen writes\n"
+             "(key \"name\" { algorithm hmac-sha256; secret \"...\"; };),\n"
+             "for key:NAME in --allow-transfer and --notify; repeatable",
+     .text = [](options& o, std::string_view v, std::string& err) {
+       if (!xfr::read_key_file(std::string(v), o.keys, err)) {
+         err = "--tsig-key-file: " + err;
+         return false;
+       }
+       return true;
      }},
     {.name = "--help", .alias = "-h", .help = "show this help",
      .text = [](options& o, std::string_view, std::string&) { return o.help = true; }},
@@ -253,6 +273,17 @@ bool parse_options(int argc, const char* const* argv, options& out, std::string&
     out.server.listen.push_back(*net::parse_endpoint("127.0.0.1:5353", ignored));
   }
   if (out.zones.empty()) out.zones.push_back("zones/");
+  // Keys are named before they are defined, or after: checked once every flag is read.
+  auto known = [&](const std::string& key, const char* flag) {
+    if (key.empty() || out.keys.count(key)) return true;
+    err = std::string(flag) + ": key:" + wire::name_to_text(key) +
+          " is in no --tsig-key-file";
+    return false;
+  };
+  for (const auto& e : out.allow_transfer.entries())
+    if (!known(e.key, "--allow-transfer")) return false;
+  for (const auto& t : out.notify)
+    if (!known(t.key, "--notify")) return false;
   return true;
 }
 

@@ -1,10 +1,12 @@
 // The sipdnsd command line, parsed into typed options once at start-up.
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
 
 #include "net/server.hpp"
 #include "xfr/acl.hpp"
+#include "xfr/tsig.hpp"
 
 namespace sipdns::daemon {
 
@@ -17,7 +19,12 @@ struct options {
   std::string state_dir;           // drains and served serials across restarts; empty = none
   size_t workers = 1;              // DNS event loops (threads), each with its own sockets
   xfr::acl allow_transfer;         // who may AXFR/IXFR; empty = no one (REFUSED)
-  std::vector<net::endpoint> notify;  // secondaries told of every serial change (RFC 1996)
+  struct notify_target {
+    net::endpoint to;
+    std::string key;  // TSIG key (wire name) to sign with; empty: unsigned
+  };
+  std::vector<notify_target> notify;  // secondaries told of every serial change (RFC 1996)
+  std::map<std::string, xfr::tsig_key> keys;  // --tsig-key-file, by wire name
   bool help = false;
   bool version = false;
   // Flags that parse but change nothing as given (e.g. --rrl-slip without --rrl-rate): the

@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <memory>
 #include <utility>
@@ -20,6 +21,7 @@ namespace {
 struct job {
   uv_work_t req{};
   const xfr::acl* acl;
+  const std::map<std::string, xfr::tsig_key>* keys;
   const control::runtime* rt;
   transfer_log* history;
   net::transfer_request request;
@@ -43,14 +45,49 @@ std::string client_text(const sockaddr_storage& ss) {
   return std::string(ip) + "#" + std::to_string(port);
 }
 
+// RFC 8945 section 5.2: NOTAUTH; BADTIME is signed (the MAC was right), the others not.
+xfr::message bad_signature_reply(const net::transfer_request& q, const xfr::tsig_request& sig,
+                                 uint64_t now) {
+  xfr::message m = xfr::error_reply(q.query, q.question_end, uint16_t(wire::rcode::notauth));
+  if (sig.error == xfr::tsig_error::badtime)
+    xfr::tsig_signer(*sig.key, sig.mac, now).sign(m, sig.error);
+  else
+    xfr::append_unsigned_tsig(m, sig.key_name, sig.algorithm, now, sig.error);
+  return m;
+}
+
+const char* error_text(xfr::tsig_error e) {
+  return e == xfr::tsig_error::badkey    ? "BADKEY (unknown key)"
+         : e == xfr::tsig_error::badtime ? "BADTIME (clock skew)"
+                                         : "BADSIG (wrong MAC)";
+}
+
 void build(job& j) {
   const net::transfer_request& q = j.request;
   const char* kind = q.qtype == wire::rr_type::ixfr ? "IXFR" : "AXFR";
   const std::string who = client_text(q.client);
   const std::string zone = wire::name_to_text(q.qname);
-  if (!j.acl->permits(reinterpret_cast<const sockaddr*>(&q.client))) {
-    j.messages = {xfr::error_reply(q.query, q.question_end, uint16_t(wire::rcode::refused))};
+  const uint64_t now = uint64_t(std::time(nullptr));
+  const xfr::tsig_request sig = xfr::verify_request(q.query, q.question_end, *j.keys, now);
+  if (sig.present && sig.error != xfr::tsig_error::none) {
+    j.messages = {bad_signature_reply(q, sig, now)};
+    j.log = std::string("sipdnsd: ") + kind + " of " + zone + " from " + who + " with key " +
+            wire::name_to_text(sig.key_name) + ": TSIG " + error_text(sig.error);
+    return;
+  }
+  const std::string key = sig.present ? sig.key_name : std::string();
+  auto signed_ = [&](std::vector<xfr::message> msgs) {
+    if (sig.present) {
+      xfr::tsig_signer signer(*sig.key, sig.mac, now);
+      for (xfr::message& m : msgs) signer.sign(m);
+    }
+    return msgs;
+  };
+  if (!j.acl->permits(reinterpret_cast<const sockaddr*>(&q.client), key)) {
+    j.messages =
+        signed_({xfr::error_reply(q.query, q.question_end, uint16_t(wire::rcode::refused))});
     j.log = std::string("sipdnsd: ") + kind + " of " + zone + " from " + who +
+            (key.empty() ? std::string() : " with key " + wire::name_to_text(key)) +
             " refused (not in --allow-transfer)";
     return;
   }
@@ -62,7 +99,7 @@ void build(job& j) {
   }
   control::transfer_result r =
       control::transfer_messages(*src, q.query, q.question_end, q.qname, q.qtype);
-  j.messages = std::move(r.messages);
+  j.messages = signed_(std::move(r.messages));
   size_t records = 0;
   for (const auto& m : j.messages) records += wire::get16(m.data() + 6);
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -101,11 +138,13 @@ std::vector<std::string> transfer_log::status_lines() const {
   return out;
 }
 
-void serve_transfer(const xfr::acl& acl, const control::runtime& rt, transfer_log& log,
-                    net::transfer_request req, net::transfer_reply reply) {
+void serve_transfer(const xfr::acl& acl, const std::map<std::string, xfr::tsig_key>& keys,
+                    const control::runtime& rt, transfer_log& log, net::transfer_request req,
+                    net::transfer_reply reply) {
   auto j = std::make_unique<job>();
   j->req.data = j.get();
   j->acl = &acl;
+  j->keys = &keys;
   j->rt = &rt;
   j->history = &log;
   uv_loop_t* loop = req.loop;

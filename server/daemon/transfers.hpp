@@ -10,6 +10,7 @@
 #include "control/runtime.hpp"
 #include "net/server.hpp"
 #include "xfr/acl.hpp"
+#include "xfr/tsig.hpp"
 
 namespace sipdns::daemon {
 
@@ -31,10 +32,12 @@ class transfer_log {
   std::map<std::pair<std::string, std::string>, entry> last_;  // (zone, client address)
 };
 
-// Checks `acl` (REFUSED outside it), then builds the transfer of the last version off the
+// Verifies a TSIG signature against `keys` (NOTAUTH with BADKEY/BADSIG/BADTIME), checks
+// `acl` (REFUSED outside it), then builds the transfer of the last version off the
 // loop and replies on the request's loop. Logs one line per transfer. `acl` and `rt` must
 // outlive the loop (the daemon's instance owns both).
-void serve_transfer(const xfr::acl& acl, const control::runtime& rt, transfer_log& log,
-                    net::transfer_request req, net::transfer_reply reply);
+void serve_transfer(const xfr::acl& acl, const std::map<std::string, xfr::tsig_key>& keys,
+                    const control::runtime& rt, transfer_log& log, net::transfer_request req,
+                    net::transfer_reply reply);
 
 }  // namespace sipdns::daemon

@@ -2,22 +2,11 @@
 #include "xfr/ixfr.hpp"
 
 #include "wire/constants.hpp"
+#include "xfr/walk.hpp"
 
 namespace sipdns::xfr {
 
-namespace {
-// Offset past a possibly compressed name at `at`, or 0 when it runs off the message.
-size_t skip_name(std::span<const uint8_t> m, size_t at) {
-  for (size_t hops = 0; at < m.size() && hops < 128; ++hops) {
-    const uint8_t len = m[at];
-    if (len == 0) return at + 1;
-    if ((len & 0xC0) == 0xC0) return at + 2 <= m.size() ? at + 2 : 0;  // a pointer ends it
-    if (len & 0xC0) return 0;
-    at += 1 + len;
-  }
-  return 0;
-}
-}  // namespace
+using walk::skip_name;
 
 std::optional<uint32_t> ixfr_query_serial(std::span<const uint8_t> query, size_t question_end) {
   if (query.size() < wire::header_size || question_end > query.size()) return std::nullopt;

@@ -5,7 +5,9 @@ normalised) must be equal, and so must the SOA serial. The RRsets asked are thos
 `sipdns export` (what the zone files say, independent of any transfer) and of an AXFR from
 each server, so a record a transfer dropped or added is asked too.
 
-    same_zone.py ZONE EXPORT_FILE NAME=PORT NAME=PORT   exit 0 when equal, 1 (differences) if not
+    same_zone.py [--key FILE] ZONE EXPORT_FILE NAME=PORT NAME=PORT
+                                      exit 0 when equal, 1 (differences) if not
+--key: a TSIG key file (tsig-keygen's format) the first server wants for AXFR (dig -k).
 """
 import subprocess
 import sys
@@ -22,19 +24,25 @@ def parse(text):
     return out
 
 
-def dig(port, *args):
+def dig(port, *args, key=None):
     return subprocess.run(["dig", "@127.0.0.1", "-p", port, "+norec", "+time=3", "+tries=1",
-                           "+nocmd", "+nostats", "+noall", "+answer"] + list(args),
+                           "+nocmd", "+nostats", "+noall", "+answer"] +
+                          (["-k", key] if key else []) + list(args),
                           capture_output=True, text=True, timeout=30).stdout
 
 
 def main():
-    zone, export = sys.argv[1], sys.argv[2]
-    servers = [a.split("=", 1) for a in sys.argv[3:]]
+    argv = sys.argv[1:]
+    key = None
+    if argv[:1] == ["--key"]:
+        key, argv = argv[1], argv[2:]
+    zone, export = argv[0], argv[1]
+    servers = [a.split("=", 1) for a in argv[2:]]
     with open(export) as f:
         keys = {(r[0], r[3]) for r in parse(f.read())}
-    for _, port in servers:
-        keys |= {(r[0], r[3]) for r in parse(dig(port, "+tcp", zone, "AXFR"))}
+    for i, (_, port) in enumerate(servers):
+        keys |= {(r[0], r[3]) for r in parse(dig(port, "+tcp", zone, "AXFR",
+                                                 key=key if i == 0 else None))}
     bad = 0
     for owner, rtype in sorted(keys):
         answers = {}

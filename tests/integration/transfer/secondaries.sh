@@ -1,7 +1,9 @@
 # Zone transfers to real secondaries: NSD, Knot and BIND from Debian, each on its own free
-# loopback port, configured as secondaries of sipdnsd for every bundled zone. Each must load
-# every zone by AXFR and then answer every RRset as sipdnsd does (same_zone.py asks both with
-# dig, for each RRset of `sipdns export` and of both servers' AXFR). Clients outside --allow-transfer get REFUSED, a zone we do
+# loopback port, configured as secondaries of sipdnsd for every bundled zone with a TSIG key
+# from tsig-keygen (RFC 8945) for NSD and Knot; BIND unsigned from its own address. Each must load every zone by AXFR and then answer every RRset
+# as sipdnsd does (same_zone.py asks both with dig, for each RRset of `sipdns export` and of
+# both servers' AXFR). Unsigned requests are REFUSED (the ACL wants the key), a wrong secret
+# gets NOTAUTH/BADSIG, an unknown key NOTAUTH/BADKEY. Clients outside --allow-transfer get REFUSED, a zone we do
 # not serve NOTAUTH. Every process is stopped by PID; every wait is bounded.
 #
 # Environment: SIPDNSD, SIPDNS (CMake passes both). Working directory: the repository root.
@@ -10,7 +12,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$HERE/../lib.sh"
 PATH=$PATH:/usr/sbin
 
-for tool in nsd:nsd knotd:knot named:bind9 dig:bind9-dnsutils kdig:knot-dnsutils python3:python3; do
+for tool in nsd:nsd knotd:knot named:bind9 tsig-keygen:bind9 dig:bind9-dnsutils kdig:knot-dnsutils python3:python3; do
   command -v "${tool%%:*}" >/dev/null ||
     { echo "FATAL: '${tool%%:*}' not found: install '${tool#*:}' (tools/dev.sh does)" >&2; exit 1; }
 done
@@ -33,8 +35,21 @@ mkdir -p "$TMP_DIR/export"
   /^; zone / { f = dir "/" substr($3, 1, length($3) - 1) ".zone" }
   f { print > f }'
 
-# Primary: sipdnsd, transfers allowed to 127.0.0.1 only.
-start_server --zones zones/ --allow-transfer 127.0.0.1
+# The key, as an administrator makes it; its secret for NSD's and Knot's configurations.
+KEY_FILE=$TMP_DIR/xfr.key
+tsig-keygen -a hmac-sha256 xfr-key >"$KEY_FILE"
+SECRET=$(sed -n 's/.*secret "\(.*\)";.*/\1/p' "$KEY_FILE")
+
+# The secondaries' ports, picked first: sipdnsd NOTIFYs each of them, so that they follow the
+# bundled lab.test's health changes (its peers are probed on loopback) before they are compared.
+declare -A WANT_PORT
+for s in nsd knotd named; do WANT_PORT[$s]=$(pick_port) || exit 1; done
+
+# Primary: sipdnsd, transfers allowed to 127.0.0.1 signing with xfr-key (NSD, Knot), and to
+# 127.0.0.3 unsigned (BIND, which also wants its SOA refresh queries answered signed: not yet).
+start_server --zones zones/ --tsig-key-file "$KEY_FILE" --allow-transfer 127.0.0.1,key:xfr-key \
+  --allow-transfer 127.0.0.3 --notify "127.0.0.1:${WANT_PORT[nsd]},key:xfr-key" \
+  --notify "127.0.0.1:${WANT_PORT[knotd]},key:xfr-key" --notify "127.0.0.1:${WANT_PORT[named]}"
 PRIMARY=127.0.0.1@$PORT
 
 write_nsd() {  # PORT
@@ -44,10 +59,11 @@ write_nsd() {  # PORT
     printf '  zonesdir: "%s/nsd"\n  pidfile: "%s/nsd/pid"\n' "$TMP_DIR" "$TMP_DIR"
     printf '  zonelistfile: "%s/nsd/zonelist"\n  xfrdfile: "%s/nsd/xfrd"\n' "$TMP_DIR" "$TMP_DIR"
     printf '  xfrdir: "%s/nsd"\nremote-control:\n  control-enable: no\n' "$TMP_DIR"
+    printf 'key:\n  name: xfr-key\n  algorithm: hmac-sha256\n  secret: "%s"\n' "$SECRET"
     local o
     for o in "${ORIGINS[@]}"; do
       printf 'zone:\n  name: %s\n  zonefile: %s.zone\n' "$o" "$o"
-      printf '  request-xfr: AXFR %s NOKEY\n  allow-notify: 127.0.0.1 NOKEY\n' "$PRIMARY"
+      printf '  request-xfr: AXFR %s xfr-key\n  allow-notify: 127.0.0.1 xfr-key\n' "$PRIMARY"
       printf '  provide-xfr: 127.0.0.1 NOKEY\n'
     done
   } >"$TMP_DIR/nsd/nsd.conf"
@@ -58,10 +74,12 @@ write_knotd() {  # PORT
     printf '  udp-workers: 1\n  tcp-workers: 1\n  background-workers: 1\n'
     printf 'database:\n  storage: "%s/knotd"\n' "$TMP_DIR"
     printf 'log:\n  - target: stderr\n    any: info\n'
-    printf 'remote:\n  - id: primary\n    address: %s\n' "$PRIMARY"
-    printf 'acl:\n  - id: local\n    address: 127.0.0.1\n    action: [transfer, notify]\n'
+    printf 'key:\n  - id: xfr-key\n    algorithm: hmac-sha256\n    secret: %s\n' "$SECRET"
+    printf 'remote:\n  - id: primary\n    address: %s\n    key: xfr-key\n' "$PRIMARY"
+    printf 'acl:\n  - id: local\n    address: 127.0.0.1\n    action: transfer\n'
+    printf '  - id: primary-notify\n    address: 127.0.0.1\n    key: xfr-key\n    action: notify\n'
     printf 'template:\n  - id: default\n    storage: "%s/knotd"\n    master: primary\n' "$TMP_DIR"
-    printf '    acl: local\n    zonefile-sync: -1\n    journal-content: none\nzone:\n'
+    printf '    acl: [local, primary-notify]\n    zonefile-sync: -1\n    journal-content: none\nzone:\n'
     local o
     for o in "${ORIGINS[@]}"; do printf '  - domain: %s\n' "$o"; done
   } >"$TMP_DIR/knotd/knot.conf"
@@ -71,6 +89,8 @@ write_named() {  # PORT
     printf 'options {\n  directory "%s/named";\n  pid-file "%s/named/pid";\n' "$TMP_DIR" "$TMP_DIR"
     printf '  listen-on port %s { 127.0.0.1; };\n  listen-on-v6 { none; };\n' "$1"
     printf '  recursion no;\n  allow-transfer { 127.0.0.1; };\n  notify no;\n'
+    printf '  allow-notify { 127.0.0.1; };\n'
+    printf '  transfer-source 127.0.0.3;\n  query-source address 127.0.0.3;\n'
     printf '  session-keyfile "%s/named/session.key";\n};\n' "$TMP_DIR"
     printf 'controls { };\n'
     local o
@@ -90,39 +110,44 @@ serves_all() {
   done
 }
 
-# start_secondary NAME: starts it on a free port; bounded wait (30 s) until it serves every zone.
+# start_secondary NAME: starts it on its port; bounded wait (30 s) until it serves every zone.
 start_secondary() {
-  local name=$1 port log=$TMP_DIR/$1.log attempt
+  local name=$1 port=${WANT_PORT[$1]} log=$TMP_DIR/$1.log
   mkdir -p "$TMP_DIR/$name"
-  for ((attempt = 0; attempt < 5; attempt++)); do
-    port=$(pick_port) || exit 1
-    "write_$name" "$port"
-    : >"$log"
-    case $name in
-      nsd) nsd -d -c "$TMP_DIR/nsd/nsd.conf" >>"$log" 2>&1 & ;;
-      knotd) knotd -c "$TMP_DIR/knotd/knot.conf" >>"$log" 2>&1 & ;;
-      named) named -g -u root -c "$TMP_DIR/named/named.conf" >>"$log" 2>&1 & ;;
-    esac
-    SEC_PID[$name]=$!
-    start_watchdog "${SEC_PID[$name]}" 1200 term
-    if poll_until 30000 serves_all "$port"; then
-      SEC_PORT[$name]=$port
-      pass "$name (secondary on port $port) loaded all ${#ORIGINS[@]} zones from sipdnsd"
-      return 0
-    fi
-    stop_pid "${SEC_PID[$name]}" 3000
-    unset "SEC_PID[$name]"
-    grep -qi 'address already in use' "$log" && continue
-    OUT=$(tail -n 30 "$log")
-    fail "$name did not load every zone from sipdnsd within 30 s"
-    return 1
+  "write_$name" "$port"
+  case $name in
+    nsd) nsd -d -c "$TMP_DIR/nsd/nsd.conf" >"$log" 2>&1 & ;;
+    knotd) knotd -c "$TMP_DIR/knotd/knot.conf" >"$log" 2>&1 & ;;
+    named) named -g -u root -c "$TMP_DIR/named/named.conf" >"$log" 2>&1 & ;;
+  esac
+  SEC_PID[$name]=$!
+  start_watchdog "${SEC_PID[$name]}" 1200 term
+  if poll_until 30000 serves_all "$port"; then
+    SEC_PORT[$name]=$port
+    pass "$name (secondary on port $port) loaded all ${#ORIGINS[@]} zones from sipdnsd"
+    return 0
+  fi
+  OUT=$(tail -n 30 "$log")
+  fail "$name did not load every zone from sipdnsd within 30 s"
+  return 1
+}
+
+# same_serials NAME: every zone's SOA serial on the secondary is sipdnsd's.
+same_serials() {
+  local o a b
+  for o in "${ORIGINS[@]}"; do
+    a=$(dig @127.0.0.1 -p "$PORT" +norec +time=1 +tries=1 +short "$o" SOA | awk '{print $3}')
+    b=$(dig @127.0.0.1 -p "${SEC_PORT[$1]}" +norec +time=1 +tries=1 +short "$o" SOA | awk '{print $3}')
+    [[ -n $a && $a == "$b" ]] || return 1
   done
 }
 
 for s in nsd knotd named; do
   start_secondary "$s" || continue
+  if poll_until 10000 same_serials "$s"; then pass "$s holds sipdnsd's serial of every zone"
+  else OUT=; fail "$s does not catch up with sipdnsd's serials (NOTIFY)"; fi
   for o in "${ORIGINS[@]}"; do
-    OUT=$(python3 "$HERE/same_zone.py" "$o" "$TMP_DIR/export/$o.zone" "sipdnsd=$PORT" \
+    OUT=$(python3 "$HERE/same_zone.py" --key "$KEY_FILE" "$o" "$TMP_DIR/export/$o.zone" "sipdnsd=$PORT" \
       "$s=${SEC_PORT[$s]}" 2>&1)
     if (($? == 0)); then pass "$s answers as sipdnsd does for every RRset of $o"
     else fail "$s and sipdnsd answer differently in $o"; fi
@@ -132,13 +157,26 @@ OUT=$(grep 'AXFR of' "$SERVER_LOG" | head -n 3)
 if log_has "AXFR of lab.test. to 127.0.0.1#"; then pass "sipdnsd logs each transfer"
 else fail "no 'AXFR of lab.test. to ...' line in sipdnsd's log"; fi
 
-# Outside the ACL: REFUSED (dig's source address 127.0.0.2 is not 127.0.0.1).
-OUT=$(dig -b 127.0.0.2 @127.0.0.1 -p "$PORT" +time=2 +tries=1 lab.test AXFR 2>&1)
-if [[ $OUT == *"Transfer failed"* || $OUT == *"REFUSED"* ]] && log_has "refused (not in --allow-transfer)"
-then pass "a client outside --allow-transfer is refused"
-else fail "a client outside --allow-transfer was not refused"; fi
+# Outside the ACL: REFUSED, from another address with the key, and unsigned from 127.0.0.1.
+OUT=$(dig -b 127.0.0.2 -k "$KEY_FILE" @127.0.0.1 -p "$PORT" +time=2 +tries=1 lab.test AXFR 2>&1)
+if [[ $OUT == *"Transfer failed"* || $OUT == *"REFUSED"* ]] &&
+  log_has "from 127.0.0.2#" && log_has "with key xfr-key. refused (not in --allow-transfer)"
+then pass "a client outside the ACL's prefix is refused, key or not"
+else OUT+=$'\n'$(grep 127.0.0.2 "$SERVER_LOG"); fail "a client outside the ACL's prefix was not refused"; fi
+OUT=$(kdig @127.0.0.1 -p "$PORT" +time=2 +retry=0 lab.test AXFR 2>&1)
+if [[ $OUT == *"REFUSED"* ]]; then pass "an unsigned AXFR is refused (the ACL wants xfr-key)"
+else fail "an unsigned AXFR was not refused"; fi
+# A wrong secret: NOTAUTH with TSIG error BADSIG; a key sipdnsd does not know: BADKEY.
+OUT=$(kdig @127.0.0.1 -p "$PORT" +time=2 +retry=0 -y "hmac-sha256:xfr-key:c2lwZG5zLXdyb25nLXNlY3JldA==" lab.test AXFR 2>&1)
+if [[ $OUT == *"BADSIG"* ]] && log_has "with key xfr-key.: TSIG BADSIG"
+then pass "a wrong secret gets NOTAUTH (BADSIG)"
+else OUT+=$'\n'$(grep TSIG "$SERVER_LOG"); fail "a wrong secret did not get NOTAUTH (BADSIG)"; fi
+OUT=$(kdig @127.0.0.1 -p "$PORT" +time=2 +retry=0 -y "hmac-sha256:other-key:$SECRET" lab.test AXFR 2>&1)
+if [[ $OUT == *"BADKEY"* ]] && log_has "with key other-key.: TSIG BADKEY"
+then pass "an unknown key gets NOTAUTH (BADKEY)"
+else OUT+=$'\n'$(grep TSIG "$SERVER_LOG"); fail "an unknown key did not get NOTAUTH (BADKEY)"; fi
 # A zone we do not serve: NOTAUTH (kdig names the rcode; dig only says the transfer failed).
-OUT=$(kdig @127.0.0.1 -p "$PORT" +time=2 +retry=0 not-ours.test AXFR 2>&1)
+OUT=$(kdig @127.0.0.1 -p "$PORT" +time=2 +retry=0 -y "hmac-sha256:xfr-key:$SECRET" not-ours.test AXFR 2>&1)
 if [[ $OUT == *"NOTAUTH"* ]]; then pass "AXFR of a zone sipdnsd does not serve gets NOTAUTH"
 else fail "AXFR of a zone sipdnsd does not serve did not get NOTAUTH"; fi
 finish

@@ -2,6 +2,9 @@
 // flag, and a usage text that lists exactly the flags that parse.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -16,6 +19,22 @@ namespace {
 bool parse(std::vector<const char*> args, daemon::options& o, std::string& err) {
   args.insert(args.begin(), "sipdnsd");
   return daemon::parse_options(int(args.size()), args.data(), o, err);
+}
+
+// A key file as tsig-keygen writes it, named "xfr-key"; the path stays valid for the run.
+std::string write_key_file() {
+  static const std::string path = [] {
+    char p[] = "/tmp/sipdns-options-key-XXXXXX";
+    int fd = mkstemp(p);
+    const std::string text =
+        "key \"xfr-key\" {\n\talgorithm hmac-sha256;\n\tsecret \"c2lwZG5zLXRlc3Q=\";\n};\n";
+    if (fd >= 0) {
+      (void)!write(fd, text.data(), text.size());
+      close(fd);
+    }
+    return std::string(p);
+  }();
+  return path;
 }
 
 }  // namespace
@@ -129,6 +148,7 @@ TEST_CASE("command line") {
 
 TEST_CASE("the usage text lists every flag, and every flag it lists parses") {
   const std::string& usage = daemon::usage_text();
+  const std::string key_path = write_key_file();
   CHECK(usage.starts_with("usage: sipdnsd [options]\n"));
   std::istringstream in(usage);
   std::string line;
@@ -146,9 +166,11 @@ TEST_CASE("the usage text lists every flag, and every flag it lists parses") {
     // A value of the right shape for each placeholder (a number: 1, or 64 where 1 is below
     // the range); switches take none.
     std::vector<const char*> args{flag.c_str()};
-    if (arg == "ADDR:PORT") args.push_back("127.0.0.1:53");
+    if (arg == "ADDR:PORT" || arg == "ADDR:PORT[,key:NAME]") args.push_back("127.0.0.1:53");
     else if (arg == "PATH" || arg == "DIR") args.push_back("zones/");
-    else if (arg == "PREFIX") args.push_back("10.0.0.0/8");
+    else if (arg == "PREFIX" || arg == "ACL")
+      args.push_back("10.0.0.0/8");
+    else if (arg == "FILE") args.push_back(key_path.c_str());
     else if (arg == "N" || arg == "SECONDS" || arg == "BITS") args.push_back("1");
     bool ok = parse(args, o, err);
     if (!ok && args.size() == 2 && args[1] == std::string("1")) {
@@ -157,7 +179,7 @@ TEST_CASE("the usage text lists every flag, and every flag it lists parses") {
     }
     CHECK_MESSAGE(ok, err);
   }
-  CHECK(flags == 22);
+  CHECK(flags == 23);
   std::string err;
   daemon::options o;
   CHECK_FALSE(parse({"--not-in-usage"}, o, err));
@@ -174,13 +196,22 @@ TEST_CASE("--state-dir takes a directory; without it nothing is kept") {
   CHECK_FALSE(parse({"--state-dir", ""}, e, err));
 }
 
-TEST_CASE("--allow-transfer: prefixes, repeatable; a bad one names the flag") {
+TEST_CASE("--allow-transfer: prefixes, keys, repeatable; a bad one names the flag") {
   std::string err;
   daemon::options o;
-  REQUIRE(parse({"--allow-transfer", "192.0.2.0/24", "--allow-transfer", "::1"}, o, err));
-  REQUIRE(o.allow_transfer.prefixes().size() == 2);
-  CHECK(wire::to_string(o.allow_transfer.prefixes()[0]) == "192.0.2.0/24");
-  CHECK(wire::to_string(o.allow_transfer.prefixes()[1]) == "::1/128");
+  const std::string key_path = write_key_file();
+  REQUIRE(parse({"--allow-transfer", "192.0.2.0/24", "--allow-transfer", "::1,key:xfr-key",
+                 "--notify", "127.0.0.1:53,key:xfr-key", "--tsig-key-file", key_path.c_str()},
+                o, err));
+  REQUIRE(o.allow_transfer.entries().size() == 2);
+  CHECK(wire::to_string(*o.allow_transfer.entries()[0].prefix) == "192.0.2.0/24");
+  CHECK(wire::to_string(*o.allow_transfer.entries()[1].prefix) == "::1/128");
+  CHECK(o.allow_transfer.entries()[1].key.size() == 9);  // \x07xfr-key\x00
+  REQUIRE(o.notify.size() == 1);
+  CHECK(o.notify[0].key == o.allow_transfer.entries()[1].key);
+  daemon::options missing;
+  CHECK_FALSE(parse({"--allow-transfer", "key:other"}, missing, err));
+  CHECK(err == "--allow-transfer: key:other. is in no --tsig-key-file");
   daemon::options bad;
   CHECK_FALSE(parse({"--allow-transfer", "192.0.2.1/24"}, bad, err));
   CHECK(err.rfind("--allow-transfer: ", 0) == 0);

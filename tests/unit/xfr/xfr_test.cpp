@@ -3,11 +3,16 @@
 #include <doctest/doctest.h>
 #include <netinet/in.h>
 
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+
 #include "wire/constants.hpp"
 #include "xfr/acl.hpp"
 #include "xfr/axfr.hpp"
 #include "xfr/ixfr.hpp"
 #include "xfr/notify.hpp"
+#include "xfr/tsig.hpp"
 // ldns last: its headers break <optional> when they come first.
 #include "../../support/ldns_support.hpp"
 
@@ -24,9 +29,9 @@ sockaddr_storage addr(const char* ip) {
   }
   return ss;
 }
-bool permits(const xfr::acl& a, const char* ip) {
+bool permits(const xfr::acl& a, const char* ip, const std::string& key = {}) {
   sockaddr_storage ss = addr(ip);
-  return a.permits(reinterpret_cast<const sockaddr*>(&ss));
+  return a.permits(reinterpret_cast<const sockaddr*>(&ss), key);
 }
 }  // namespace
 
@@ -34,14 +39,32 @@ TEST_CASE("acl: no one by default; prefixes of either family; v4-mapped is IPv4"
   xfr::acl a;
   CHECK_FALSE(permits(a, "127.0.0.1"));
   std::string err;
-  a.allow(*wire::parse_prefix("10.1.0.0/16", err));
-  a.allow(*wire::parse_prefix("2001:db8::/33", err));
+  a.allow(*xfr::parse_acl_entry("10.1.0.0/16", err));
+  a.allow(*xfr::parse_acl_entry("2001:db8::/33", err));
   CHECK(permits(a, "10.1.200.3"));
   CHECK_FALSE(permits(a, "10.2.0.1"));
   CHECK(permits(a, "2001:db8:7fff::1"));
   CHECK_FALSE(permits(a, "2001:db8:8000::1"));
   CHECK(permits(a, "::ffff:10.1.0.9"));
   CHECK_FALSE(permits(a, "::1"));
+}
+
+TEST_CASE("acl: key:NAME anywhere, PREFIX,key:NAME both; bad entries say why") {
+  std::string err;
+  const std::string k = test::wire_name("xfr-key.");
+  xfr::acl a;
+  a.allow(*xfr::parse_acl_entry("key:xfr-key", err));
+  a.allow(*xfr::parse_acl_entry("192.0.2.0/24,key:site-key", err));
+  CHECK(permits(a, "203.0.113.9", k));
+  CHECK_FALSE(permits(a, "203.0.113.9"));  // unsigned
+  CHECK(permits(a, "192.0.2.7", test::wire_name("site-key.")));
+  CHECK_FALSE(permits(a, "198.51.100.7", test::wire_name("site-key.")));
+  CHECK_FALSE(permits(a, "192.0.2.7"));
+  CHECK_FALSE(xfr::parse_acl_entry("192.0.2.0/24,xfr-key", err));
+  CHECK(err.find("key:NAME") != std::string::npos);
+  CHECK_FALSE(xfr::parse_acl_entry("key:", err));
+  CHECK_FALSE(xfr::parse_acl_entry("192.0.2.1/24,key:k", err));
+  CHECK(err.find("host bits") != std::string::npos);
 }
 
 TEST_CASE("AXFR: SOA first and last with the served serial, every record once, split") {
@@ -161,4 +184,94 @@ TEST_CASE("IXFR: the query's serial; difference sequences; up to date is one SOA
   auto up_to_date = xfr::ixfr_messages(bytes, question_end, z.soa, 10, {});
   REQUIRE(up_to_date.size() == 1);
   CHECK(wire::get16(up_to_date[0].data() + 6) == 1);
+}
+
+namespace {
+constexpr const char* secret = "c2lwZG5zLXRzaWctdGVzdC1zZWNyZXQtMzItYnl0ZXMhIQ==";
+
+std::map<std::string, xfr::tsig_key> key_file(const std::string& text, std::string& err) {
+  char path[] = "/tmp/sipdns-tsig-XXXXXX";
+  int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  close(fd);
+  std::ofstream(path) << text;
+  std::map<std::string, xfr::tsig_key> keys;
+  if (!xfr::read_key_file(path, keys, err)) keys.clear();
+  std::remove(path);
+  return keys;
+}
+
+// An AXFR query signed by ldns (the oracle) with `name`'s key.
+std::vector<uint8_t> signed_query(const char* name, const char* key_b64, test::pkt_ptr& pkt) {
+  auto q = test::make_query("x.test.", LDNS_RR_TYPE_AXFR, 0, 555);
+  pkt = test::parse_packet(q.data(), q.size());
+  REQUIRE(pkt);
+  REQUIRE(ldns_pkt_tsig_sign(pkt.get(), name, key_b64, 300, "hmac-sha256.", nullptr) ==
+          LDNS_STATUS_OK);
+  uint8_t* w = nullptr;
+  size_t n = 0;
+  REQUIRE(ldns_pkt2wire(&w, pkt.get(), &n) == LDNS_STATUS_OK);
+  std::vector<uint8_t> out(w, w + n);
+  free(w);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("TSIG key files: tsig-keygen's format; errors name file and line") {
+  std::string err;
+  auto keys = key_file(std::string("key \"xfr-key\" {\n\talgorithm hmac-sha256;\n\tsecret \"") +
+                           secret + "\";\n};\n",
+                       err);
+  REQUIRE_MESSAGE(keys.size() == 1, err);
+  const xfr::tsig_key& k = keys.begin()->second;
+  CHECK(k.name == test::wire_name("xfr-key."));
+  CHECK(k.secret == "sipdns-tsig-test-secret-32-bytes!!");
+  CHECK(key_file("key \"k\" { algorithm hmac-md5; secret \"AAAA\"; };", err).empty());
+  CHECK(err.find(":1: ") != std::string::npos);
+  CHECK(err.find("hmac-md5") != std::string::npos);
+  CHECK(key_file("key \"k\" {\n algorithm hmac-sha256;\n secret \"not base64!\";\n};", err).empty());
+  CHECK(err.find("base64") != std::string::npos);
+  CHECK(key_file("", err).empty());
+}
+
+TEST_CASE("TSIG: ldns-signed requests verify; bad MAC, unknown key, clock skew do not") {
+  std::string err;
+  auto keys = key_file(std::string("key \"xfr-key\" { algorithm hmac-sha256; secret \"") +
+                           secret + "\"; };",
+                       err);
+  REQUIRE(keys.size() == 1);
+  test::pkt_ptr req;
+  auto q = signed_query("xfr-key.", secret, req);
+  const size_t question_end = wire::header_size + 8 + 4;
+  const uint64_t now = uint64_t(std::time(nullptr));
+  auto v = xfr::verify_request(q, question_end, keys, now);
+  REQUIRE(v.present);
+  CHECK(v.error == xfr::tsig_error::none);
+  CHECK(v.key == &keys.begin()->second);
+  CHECK(xfr::verify_request(q, question_end, keys, now + 1000).error ==
+        xfr::tsig_error::badtime);
+  auto tampered = q;
+  tampered[question_end - 1] ^= 1;  // the question's class
+  CHECK(xfr::verify_request(tampered, question_end, keys, now).error == xfr::tsig_error::badsig);
+  test::pkt_ptr other;
+  auto unknown = signed_query("other-key.", secret, other);
+  CHECK(xfr::verify_request(unknown, question_end, keys, now).error == xfr::tsig_error::badkey);
+  auto plain = test::make_query("x.test.", LDNS_RR_TYPE_AXFR);
+  CHECK_FALSE(xfr::verify_request(plain, question_end, keys, now).present);
+
+  // Our signed answer verifies with ldns against the request's MAC.
+  zone::expanded_zone z = test::make_zone(
+      "x.test.", {"x.test. 3600 IN SOA ns1.x.test. hostmaster.x.test. 7 3600 600 86400 30",
+                  "a.x.test. 30 IN A 192.0.2.1"});
+  auto msgs = xfr::axfr_messages(q, question_end, z, 7);
+  REQUIRE(msgs.size() == 1);
+  xfr::tsig_signer signer(*v.key, v.mac, now);
+  signer.sign(msgs[0]);
+  auto resp = test::parse_packet(msgs[0].data(), msgs[0].size());
+  REQUIRE(resp);
+  const ldns_rdf* request_mac = ldns_rr_rdf(ldns_pkt_tsig(req.get()), 3);
+  CHECK(ldns_pkt_tsig_verify(resp.get(), msgs[0].data(), msgs[0].size(), "xfr-key.", secret,
+                             request_mac));
+  CHECK_FALSE(ldns_pkt_tsig_verify(resp.get(), msgs[0].data(), msgs[0].size(), "xfr-key.",
+                                   "d3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldC13cm9uZyE=", request_mac));
 }
