@@ -226,13 +226,22 @@ size_t respond(const compile::snapshot& snap, std::span<const uint8_t> in,
   switch (q.qtype) {
     // RFC 6891 section 6.1.1: OPT is a pseudo-record, never a question.
     case rt::opt: return w.simple(uint16_t(rcode::formerr));
-    // Transfers, as NSD and Knot answer when none is allowed: AXFR over UDP is not a
-    // protocol (RFC 5936 section 4.2), so NOTIMP; AXFR and IXFR over TCP reach this only
-    // without --allow-transfer (net/ hands them to the daemon otherwise), and IXFR over UDP
-    // is refused for now.
+    // Transfers: AXFR over UDP is not a protocol (RFC 5936 section 4.2), so NOTIMP; AXFR and
+    // IXFR over TCP reach this only without --allow-transfer (net/ hands them to the daemon
+    // otherwise), and are refused, as NSD and Knot do when no transfer is allowed.
     case rt::axfr:
       return w.simple(uint16_t(t == transport::udp ? rcode::notimp : rcode::refused));
-    case rt::ixfr: return w.simple(uint16_t(rcode::refused));
+    case rt::ixfr: {
+      if (t == transport::tcp) return w.simple(uint16_t(rcode::refused));
+      // RFC 1995 section 2: over UDP the current SOA, which tells a secondary that is behind
+      // to ask over TCP; the SOA is public anyway. The question stays the IXFR asked.
+      wire::query soa = q;
+      soa.qtype = rt::soa;
+      chosen c = lookup(snap, soa);
+      if (!c.body) return w.simple(uint16_t(rcode::refused));
+      writer ws{soa, in, out, limit, state, info};
+      return ws.body(*c.layer, snap, *c.body);
+    }
     // RFC 1035 3.2.3: MAILA/MAILB ask for the obsolete mail RRs (MB, MG, MR, MD, MF) that we
     // never serve; NOTIMP, as BIND answers them.
     case rt::maila: case rt::mailb: return w.simple(uint16_t(rcode::notimp));

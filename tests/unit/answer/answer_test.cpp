@@ -281,12 +281,19 @@ TEST_CASE("NOTIMP and FORMERR replies carry an OPT when the query had one (RFC 6
   CHECK(ldns_pkt_qdcount(fe.get()) == 0);
 }
 
-TEST_CASE("AXFR is NOTIMP over UDP and REFUSED over TCP; IXFR is REFUSED on both") {
+TEST_CASE("AXFR: NOTIMP over UDP, REFUSED over TCP; IXFR: the SOA over UDP, REFUSED over TCP") {
   fixture f;
   auto axfr = make_query("uctest.local.", LDNS_RR_TYPE_AXFR);
   CHECK(ldns_pkt_get_rcode(f.ask(axfr).get()) == LDNS_RCODE_NOTIMPL);
   CHECK(ldns_pkt_get_rcode(f.ask(axfr, answer::transport::tcp).get()) == LDNS_RCODE_REFUSED);
   auto ixfr = make_query("uctest.local.", LDNS_RR_TYPE_IXFR);
-  CHECK(ldns_pkt_get_rcode(f.ask(ixfr).get()) == LDNS_RCODE_REFUSED);
+  auto u = f.ask(ixfr);
+  REQUIRE(u);
+  CHECK(ldns_pkt_get_rcode(u.get()) == LDNS_RCODE_NOERROR);
+  CHECK(ldns_pkt_aa(u.get()));
+  REQUIRE(ldns_pkt_qdcount(u.get()) == 1);
+  CHECK(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(u.get()), 0)) == LDNS_RR_TYPE_IXFR);
+  REQUIRE(ldns_pkt_ancount(u.get()) == 1);
+  CHECK(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_answer(u.get()), 0)) == LDNS_RR_TYPE_SOA);
   CHECK(ldns_pkt_get_rcode(f.ask(ixfr, answer::transport::tcp).get()) == LDNS_RCODE_REFUSED);
 }
