@@ -274,14 +274,12 @@ tsig_request verify_request(std::span<const uint8_t> q, size_t question_end,
   const size_t p = walk::read_name(q, last, r.key_name);
   if (p == 0 || p + 10 > q.size() || wire::get16(q.data() + p) != type_tsig) return r;
   r.present = true;
-  r.message_end = last;
   r.error = tsig_error::badsig;  // until proven
   const size_t rd = p + 10, rd_end = rd + wire::get16(q.data() + p + 8);
   tsig_fields f;
   if (wire::get16(q.data() + p + 2) != class_any || rd_end != q.size() ||
       !read_fields(q, rd, rd_end, f))
     return r;
-  r.time_signed = f.time;
   r.algorithm = f.algorithm;
   auto k = keys.find(r.key_name);
   if (k == keys.end() || k->second.algorithm != f.algorithm) {

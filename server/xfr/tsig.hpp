@@ -39,8 +39,6 @@ struct tsig_request {
   const tsig_key* key = nullptr;
   tsig_error error = tsig_error::none;  // of the verification
   std::string mac;                      // the request's MAC, to chain the response's
-  uint64_t time_signed = 0;
-  size_t message_end = 0;  // where the TSIG RR starts (the message without it)
 };
 
 // Finds and verifies the TSIG of `query` (question_end: past its question) at `now` (Unix
