@@ -207,6 +207,13 @@ size_t respond(const compile::snapshot& snap, std::span<const uint8_t> in,
   if (st == wire::parse_status::drop) return 0;
   size_t limit = t == transport::tcp ? wire::max_message : wire::udp_limit(q);
   if (limit > out.size()) limit = out.size();
+  if (q.tsig_at) {
+    // Room for the TSIG the caller appends: as long as the query's, plus "other data" (a
+    // BADTIME's time) and a full-length MAC where the request's was truncated.
+    info.signed_query = true;
+    size_t room = in.size() - q.tsig_at + 6 + 64;
+    limit = limit > room + wire::header_size ? limit - room : wire::header_size;
+  }
   writer w{q, in, out, limit, state, info};
   using wire::rcode;
   switch (st) {

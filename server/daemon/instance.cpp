@@ -4,8 +4,10 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 
 #include "daemon/commands.hpp"
+#include "daemon/signed_replies.hpp"
 #include "daemon/transfers.hpp"
 
 namespace sipdns::daemon {
@@ -112,6 +114,10 @@ bool instance::start_serving(compile::snapshot_ptr snap) {
       serve_transfer(opts_.allow_transfer, opts_.keys, runtime_, transfers_, std::move(req),
                      std::move(reply));
     };
+  // Always: a query signed with a key we do not hold gets NOTAUTH/BADKEY (RFC 8945 5.2).
+  cfg.sign = [this](std::span<const uint8_t> q, std::span<uint8_t> reply, size_t len) {
+    return sign_reply(opts_.keys, q, reply, len, uint64_t(std::time(nullptr)));
+  };
   server_ = std::make_unique<net::server>(loop_.get(), cfg, snap);
   net::server_config extra = cfg;
   extra.log_listeners = false;

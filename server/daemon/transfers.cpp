@@ -11,6 +11,7 @@
 #include <memory>
 #include <utility>
 
+#include "daemon/signed_replies.hpp"
 #include "wire/constants.hpp"
 #include "wire/name.hpp"
 
@@ -45,17 +46,6 @@ std::string client_text(const sockaddr_storage& ss) {
   return std::string(ip) + "#" + std::to_string(port);
 }
 
-// RFC 8945 section 5.2: NOTAUTH; BADTIME is signed (the MAC was right), the others not.
-xfr::message bad_signature_reply(const net::transfer_request& q, const xfr::tsig_request& sig,
-                                 uint64_t now) {
-  xfr::message m = xfr::error_reply(q.query, q.question_end, uint16_t(wire::rcode::notauth));
-  if (sig.error == xfr::tsig_error::badtime)
-    xfr::tsig_signer(*sig.key, sig.mac, now).sign(m, sig.error);
-  else
-    xfr::append_unsigned_tsig(m, sig.key_name, sig.algorithm, now, sig.error);
-  return m;
-}
-
 const char* error_text(xfr::tsig_error e) {
   return e == xfr::tsig_error::badkey    ? "BADKEY (unknown key)"
          : e == xfr::tsig_error::badtime ? "BADTIME (clock skew)"
@@ -70,7 +60,7 @@ void build(job& j) {
   const uint64_t now = uint64_t(std::time(nullptr));
   const xfr::tsig_request sig = xfr::verify_request(q.query, q.question_end, *j.keys, now);
   if (sig.present && sig.error != xfr::tsig_error::none) {
-    j.messages = {bad_signature_reply(q, sig, now)};
+    j.messages = {tsig_error_reply(q.query, q.question_end, sig, now)};
     j.log = std::string("sipdnsd: ") + kind + " of " + zone + " from " + who + " with key " +
             wire::name_to_text(sig.key_name) + ": TSIG " + error_text(sig.error);
     return;

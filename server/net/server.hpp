@@ -72,6 +72,12 @@ struct server_config {
   // AXFR and IXFR over TCP go here when set (never on the read path of other queries);
   // unset, they are answered REFUSED. The reply comes later, on the same loop.
   std::function<void(transfer_request, transfer_reply)> transfer;
+  // Signs, in place, the reply to a query that carried a TSIG (wire::reply_info says so):
+  // `reply` holds `len` bytes and has room for more; returns the new length (a TSIG error
+  // reply may replace the answer). Unset: such replies go out unsigned. Never called for
+  // unsigned queries, so the common path stays free of it.
+  std::function<size_t(std::span<const uint8_t> query, std::span<uint8_t> reply, size_t len)>
+      sign;
 };
 
 class server {

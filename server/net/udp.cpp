@@ -137,6 +137,10 @@ size_t udp_listener::read_batch() noexcept {
       if (v == rrl::verdict::drop) continue;
       if (v == rrl::verdict::slip) n = rrl::limiter::truncate({out_[replies].data(), n}, info);
     }
+    if (info.signed_query && server_.config().sign) {  // after RRL: a slip is signed too
+      n = server_.config().sign({in_[i].data(), in_msgs_[i].msg_len}, out_[replies], n);
+      if (n == 0) continue;
+    }
     out_iov_[replies] = {out_[replies].data(), n};
     mmsghdr& m = out_msgs_[replies];
     m = {};

@@ -7,7 +7,7 @@ namespace sipdns::wire {
 
 namespace rr_type {
 inline constexpr uint16_t a = 1, ns = 2, cname = 5, soa = 6, ptr = 12, mx = 15, txt = 16,
-                          aaaa = 28, srv = 33, naptr = 35, opt = 41, ds = 43, ixfr = 251,
+                          aaaa = 28, srv = 33, naptr = 35, opt = 41, ds = 43, tsig = 250, ixfr = 251,
                           axfr = 252, maila = 253, mailb = 254, any = 255;
 }
 namespace rr_class {

@@ -76,8 +76,10 @@ size_t read_questions(std::span<const uint8_t> p, uint16_t qdcount, query& q) {
 
 // One record at `pos` of the answer, authority or additional section: an OPT fills the EDNS
 // fields of `q`. An OPT outside ADDITIONAL, a second OPT, or one with a non-root owner is
-// malformed (RFC 6891 section 6.1.1). Returns the offset after it, or 0 when malformed.
-size_t read_record(std::span<const uint8_t> p, size_t pos, bool additional, query& q) {
+// malformed (RFC 6891 section 6.1.1), as is a TSIG anywhere but last (RFC 8945 section 5.1).
+// Returns the offset after it, or 0 when malformed.
+size_t read_record(std::span<const uint8_t> p, size_t pos, bool additional, bool last,
+                   query& q) {
   size_t owner = pos;
   pos = skip_name(p, pos);
   if (pos == 0 || pos + rr_fixed_size > p.size()) return 0;
@@ -87,6 +89,10 @@ size_t read_record(std::span<const uint8_t> p, size_t pos, bool additional, quer
   uint16_t rdlen = get16(p.data() + pos + 8);
   pos += rr_fixed_size;
   if (pos + rdlen > p.size()) return 0;
+  if (type == rr_type::tsig) {
+    if (!additional || !last) return 0;
+    q.tsig_at = owner;
+  }
   if (type == rr_type::opt) {
     bool first = !q.has_edns;
     if (first) {
@@ -122,7 +128,7 @@ parse_status parse_query(std::span<const uint8_t> p, query& q) {
   size_t pos = read_questions(p, qdcount, q);
   bool malformed = pos == 0;
   for (uint32_t i = 0; i < records && !malformed; ++i) {
-    pos = read_record(p, pos, i >= before_additional, q);
+    pos = read_record(p, pos, i >= before_additional, i + 1 == records, q);
     malformed = pos == 0;
   }
 

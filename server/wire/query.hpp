@@ -29,6 +29,9 @@ struct query {
   uint16_t edns_udp_size = 0;    // as advertised (already raised to 512 if smaller)
   uint8_t edns_version = 0;
   bool edns_do = false;          // DO bit (RFC 3225), copied to the response
+  // Offset of a TSIG RR (RFC 8945), always the last record; 0 = unsigned. The answer path
+  // answers as usual and leaves the signature to whoever holds the keys (net/'s sign hook).
+  size_t tsig_at = 0;
 };
 
 // Fills `q` from `packet`. Never reads outside the span; allocates nothing.

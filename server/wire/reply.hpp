@@ -21,6 +21,9 @@ struct reply_info {
   uint16_t name_at = 0;
   // Where the echoed question ends in the reply (header_size when none was echoed).
   uint16_t question_end = header_size;
+  // The query carried a TSIG: the reply left room for one and must be signed (or replaced
+  // by a TSIG error) before it is sent.
+  bool signed_query = false;
 };
 
 }  // namespace sipdns::wire

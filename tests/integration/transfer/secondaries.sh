@@ -1,6 +1,8 @@
 # Zone transfers to real secondaries: NSD, Knot and BIND from Debian, each on its own free
 # loopback port, configured as secondaries of sipdnsd for every bundled zone with a TSIG key
-# from tsig-keygen (RFC 8945) for NSD and Knot; BIND unsigned from its own address. Each must load every zone by AXFR and then answer every RRset
+# from tsig-keygen (RFC 8945), BIND from an address of its own (it signs its SOA refresh
+# queries too, and wants the answers signed). Each must load every zone by AXFR and then
+# answer every RRset
 # as sipdnsd does (same_zone.py asks both with dig, for each RRset of `sipdns export` and of
 # both servers' AXFR). Unsigned requests are REFUSED (the ACL wants the key), a wrong secret
 # gets NOTAUTH/BADSIG, an unknown key NOTAUTH/BADKEY. Clients outside --allow-transfer get REFUSED, a zone we do
@@ -45,11 +47,12 @@ SECRET=$(sed -n 's/.*secret "\(.*\)";.*/\1/p' "$KEY_FILE")
 declare -A WANT_PORT
 for s in nsd knotd named; do WANT_PORT[$s]=$(pick_port) || exit 1; done
 
-# Primary: sipdnsd, transfers allowed to 127.0.0.1 signing with xfr-key (NSD, Knot), and to
-# 127.0.0.3 unsigned (BIND, which also wants its SOA refresh queries answered signed: not yet).
+# Primary: sipdnsd, transfers allowed to 127.0.0.1 (NSD, Knot) and 127.0.0.3 (BIND) signing
+# with xfr-key; every secondary NOTIFYed, signed.
 start_server --zones zones/ --tsig-key-file "$KEY_FILE" --allow-transfer 127.0.0.1,key:xfr-key \
-  --allow-transfer 127.0.0.3 --notify "127.0.0.1:${WANT_PORT[nsd]},key:xfr-key" \
-  --notify "127.0.0.1:${WANT_PORT[knotd]},key:xfr-key" --notify "127.0.0.1:${WANT_PORT[named]}"
+  --allow-transfer 127.0.0.3,key:xfr-key --notify "127.0.0.1:${WANT_PORT[nsd]},key:xfr-key" \
+  --notify "127.0.0.1:${WANT_PORT[knotd]},key:xfr-key" \
+  --notify "127.0.0.1:${WANT_PORT[named]},key:xfr-key"
 PRIMARY=127.0.0.1@$PORT
 
 write_nsd() {  # PORT
@@ -92,7 +95,8 @@ write_named() {  # PORT
     printf '  allow-notify { 127.0.0.1; };\n'
     printf '  transfer-source 127.0.0.3;\n  query-source address 127.0.0.3;\n'
     printf '  session-keyfile "%s/named/session.key";\n};\n' "$TMP_DIR"
-    printf 'controls { };\n'
+    printf 'controls { };\ninclude "%s";\n' "$KEY_FILE"
+    printf 'server 127.0.0.1 { keys { xfr-key; }; };\n'
     local o
     for o in "${ORIGINS[@]}"; do
       printf 'zone "%s" { type secondary; file "%s.db";\n' "$o" "$o"
@@ -179,4 +183,29 @@ else OUT+=$'\n'$(grep TSIG "$SERVER_LOG"); fail "an unknown key did not get NOTA
 OUT=$(kdig @127.0.0.1 -p "$PORT" +time=2 +retry=0 -y "hmac-sha256:xfr-key:$SECRET" not-ours.test AXFR 2>&1)
 if [[ $OUT == *"NOTAUTH"* ]]; then pass "AXFR of a zone sipdnsd does not serve gets NOTAUTH"
 else fail "AXFR of a zone sipdnsd does not serve did not get NOTAUTH"; fi
+
+# Ordinary queries signed with the key (a secondary's SOA refresh): answered and signed, over
+# UDP and TCP (dig says "Couldn't verify" or "tsig" errors otherwise); an unknown key or a
+# wrong secret: NOTAUTH with BADKEY / BADSIG and no answer.
+for tr in +notcp +tcp; do
+  OUT=$(dig $tr -k "$KEY_FILE" @127.0.0.1 -p "$PORT" +norec +time=2 +tries=1 lab.test SOA 2>&1)
+  if [[ $OUT == *"status: NOERROR"* && $OUT == *"IN	SOA"* && $OUT == *"TSIG	hmac-sha256."* &&
+    $OUT != *"Couldn't verify"* && $OUT != *"WARNING"* ]]
+  then pass "a signed SOA query ($tr) gets a signed answer that dig verifies"
+  else fail "a signed SOA query ($tr) did not get a verified signed answer"; fi
+done
+OUT=$(kdig @127.0.0.1 -p "$PORT" +time=2 +retry=0 -y "hmac-sha256:other-key:$SECRET" lab.test SOA 2>&1)
+# (kdig prints NOTAUTH with the TSIG error as the status: "status: BADKEY")
+if [[ $OUT == *"status: BADKEY"* && $OUT == *"ANSWER: 0;"* ]]
+then pass "a query signed with an unknown key gets NOTAUTH (BADKEY)"
+else fail "a query signed with an unknown key did not get NOTAUTH (BADKEY)"; fi
+OUT=$(kdig @127.0.0.1 -p "$PORT" +time=2 +retry=0 -y "hmac-sha256:xfr-key:c2lwZG5zLXdyb25nLXNlY3JldA==" lab.test SOA 2>&1)
+if [[ $OUT == *"status: BADSIG"* && $OUT == *"ANSWER: 0;"* ]]
+then pass "a query with a wrong secret gets NOTAUTH (BADSIG)"
+else fail "a query with a wrong secret did not get NOTAUTH (BADSIG)"; fi
+OUT=$(grep -i 'tsig\|refresh: failure\|expected a TSIG\|transferred serial' "$TMP_DIR/named.log" | head -n 8)
+if ! grep -qi 'expected a TSIG\|tsig verify failure\|refresh: failure' "$TMP_DIR/named.log" &&
+  grep -q "transferred serial .*TSIG 'xfr-key'" "$TMP_DIR/named.log"
+then pass "BIND transferred with xfr-key and its signed SOA refresh queries verified"
+else fail "BIND logged a TSIG or refresh failure"; fi
 finish

@@ -297,3 +297,26 @@ TEST_CASE("AXFR: NOTIMP over UDP, REFUSED over TCP; IXFR: the SOA over UDP, REFU
   CHECK(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_answer(u.get()), 0)) == LDNS_RR_TYPE_SOA);
   CHECK(ldns_pkt_get_rcode(f.ask(ixfr, answer::transport::tcp).get()) == LDNS_RCODE_REFUSED);
 }
+
+TEST_CASE("a TSIG-signed query is answered as usual, marked for signing, with room for the TSIG") {
+  fixture f;
+  // The SRV answer with its additional addresses nearly fills 512 bytes unsigned; signed, it
+  // must leave room for a TSIG as long as the query's plus error data and a full MAC.
+  std::vector<uint8_t> q = make_query("_sip._udp.uctest.local.", LDNS_RR_TYPE_SRV);
+  const size_t unsigned_len = f.raw(q);
+  std::vector<uint8_t> tsig = {7, 'x', 'f', 'r', '-', 'k', 'e', 'y', 0, 0, 250, 0, 255, 0, 0, 0, 0};
+  const std::vector<uint8_t> rdata(61, 0);  // the size of an hmac-sha256 TSIG's RDATA
+  tsig.push_back(0), tsig.push_back(uint8_t(rdata.size()));
+  tsig.insert(tsig.end(), rdata.begin(), rdata.end());
+  q[11] = uint8_t(q[11] + 1);
+  q.insert(q.end(), tsig.begin(), tsig.end());
+  wire::reply_info info;
+  const size_t n = answer::respond(*f.snap, q, f.out, answer::transport::udp, f.state, info);
+  CHECK(info.signed_query);
+  CHECK(n < unsigned_len);
+  CHECK(n + tsig.size() + 6 + 64 <= 512);
+  wire::reply_info plain;
+  answer::respond(*f.snap, make_query("_sip._udp.uctest.local.", LDNS_RR_TYPE_SRV), f.out,
+                  answer::transport::udp, f.state, plain);
+  CHECK_FALSE(plain.signed_query);
+}

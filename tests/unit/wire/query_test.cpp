@@ -164,3 +164,31 @@ TEST_CASE("BADVERS is reported before a QDCOUNT problem, FORMERR before BADVERS 
   twice.insert(twice.end(), {0, 0, 41, 4, 0, 0, 1, 0, 0, 0, 0});
   CHECK(parse_query(twice, q) == parse_status::formerr);
 }
+
+TEST_CASE("a TSIG is found when it is the last additional record, FORMERR elsewhere (RFC 8945 5.1)") {
+  // A TSIG-shaped record: owner "k", type 250, class ANY, TTL 0, 4 bytes of RDATA (the
+  // parser only locates it; xfr/ verifies it).
+  const std::vector<uint8_t> tsig = {1, 'k', 0, 0, 250, 0, 255, 0, 0, 0, 0, 0, 4, 1, 2, 3, 4};
+  query q;
+  auto p = srv_query(true);  // OPT, then TSIG
+  const size_t at = p.size();
+  p[11] = 2;
+  p.insert(p.end(), tsig.begin(), tsig.end());
+  REQUIRE(parse_query(p, q) == parse_status::ok);
+  CHECK(q.tsig_at == at);
+  CHECK(q.has_edns);
+
+  auto before_opt = srv_query(false);  // TSIG, then OPT: not last
+  before_opt[11] = 2;
+  before_opt.insert(before_opt.end(), tsig.begin(), tsig.end());
+  before_opt.insert(before_opt.end(), {0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0});
+  CHECK(parse_query(before_opt, q) == parse_status::formerr);
+
+  auto in_answer = srv_query(false);  // in ANSWER
+  in_answer[7] = 1;
+  in_answer.insert(in_answer.end(), tsig.begin(), tsig.end());
+  CHECK(parse_query(in_answer, q) == parse_status::formerr);
+
+  REQUIRE(parse_query(srv_query(true), q) == parse_status::ok);
+  CHECK(q.tsig_at == 0);
+}
