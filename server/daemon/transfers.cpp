@@ -28,6 +28,7 @@ struct job {
   net::transfer_request request;
   net::transfer_reply reply;
   std::vector<xfr::message> messages;
+  std::vector<uint8_t> framed;  // the messages, framed off the loop
   std::string log;
 };
 
@@ -146,20 +147,22 @@ void serve_transfer(const xfr::acl& acl, const std::map<std::string, xfr::tsig_k
         auto& jb = *static_cast<job*>(w->data);
         try {
           build(jb);
+          jb.framed = net::frame_messages(jb.messages);
         } catch (const std::exception& e) {
-          jb.messages = {xfr::error_reply(jb.request.query, jb.request.question_end,
-                                          uint16_t(wire::rcode::servfail))};
+          jb.framed = net::frame_messages({xfr::error_reply(
+              jb.request.query, jb.request.question_end, uint16_t(wire::rcode::servfail))});
           jb.log = std::string("sipdnsd: error: transfer: ") + e.what();
         }
+        std::vector<xfr::message>().swap(jb.messages);
       },
       [](uv_work_t* w, int) {
         std::unique_ptr<job> jb(static_cast<job*>(w->data));
         if (!jb->log.empty()) std::fprintf(stderr, "%s\n", jb->log.c_str());
-        jb->reply(std::move(jb->messages));  // UV_ECANCELED too: the connection resumes
+        jb->reply(std::move(jb->framed));  // UV_ECANCELED too: the connection resumes
       });
   if (r < 0) {
-    j->reply({xfr::error_reply(j->request.query, j->request.question_end,
-                               uint16_t(wire::rcode::servfail))});
+    j->reply(net::frame_messages({xfr::error_reply(j->request.query, j->request.question_end,
+                                                   uint16_t(wire::rcode::servfail))}));
     return;
   }
   (void)j.release();  // owned by the request until the after-work callback

@@ -40,8 +40,12 @@ struct transfer_request {
   sockaddr_storage client{};
   uv_loop_t* loop = nullptr;  // the connection's loop: the reply must be made on it
 };
-// The messages to send, in order (unframed); called on the request's loop.
-using transfer_reply = std::function<void(std::vector<std::vector<uint8_t>>)>;
+// The messages to send, framed for TCP by frame_messages (off the loop: a zone's worth of
+// copying); called on the request's loop.
+using transfer_reply = std::function<void(std::vector<uint8_t> framed)>;
+// Each message behind its two-byte length (RFC 1035 4.2.2); one over 65535 bytes, which the
+// transfer builders never make, is left out.
+std::vector<uint8_t> frame_messages(const std::vector<std::vector<uint8_t>>& messages);
 
 struct server_config {
   std::vector<endpoint> listen;

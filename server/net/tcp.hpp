@@ -92,7 +92,9 @@ class tcp_connection final : public uv::handle_owner {
   // Zone transfers (tcp_transfer.cpp): true when `query` is one and was handed off; the
   // connection then reads nothing more until the transfer's messages are written.
   bool hand_off_transfer(std::span<const uint8_t> query) noexcept;
-  void transfer_ready(std::vector<std::vector<uint8_t>> messages) noexcept;
+  void transfer_ready(std::vector<uint8_t> framed) noexcept;
+  // Writes the next chunk of transfer_out_ (or finishes the transfer).
+  void write_transfer_chunk() noexcept;
   static void on_transfer_written(uv_write_t* req, int status) noexcept;
   // After a response or transfer went out: answer what waited, then read again.
   void resume() noexcept;
@@ -128,10 +130,11 @@ class tcp_connection final : public uv::handle_owner {
   uint64_t partial_since_ms_ = 0;
   uint64_t pending_since_ms_ = 0;
   client_key client_{};
-  // A transfer being built or written: its messages, framed, and a token the builder's
-  // reply checks, so a reply for a connection that is gone is dropped.
+  // A transfer being built or written: its messages, framed, how much of them went out, and
+  // a token the builder's reply checks, so a reply for a connection that is gone is dropped.
   bool transfer_busy_ = false;
   std::vector<uint8_t> transfer_out_;
+  size_t transfer_sent_ = 0;
   uv_write_t transfer_req_{};
   std::shared_ptr<int> alive_;
 
