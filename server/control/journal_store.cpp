@@ -57,7 +57,8 @@ std::string journal_store::path_of(const wire::name& origin) const {
   std::string text = wire::name_to_text(origin), safe;
   if (!text.empty() && text.back() == '.') text.pop_back();
   for (char ch : text) {
-    const unsigned char c = static_cast<unsigned char>(std::tolower(static_cast<unsigned char>(ch)));
+    const unsigned char c =
+        static_cast<unsigned char>(std::tolower(static_cast<unsigned char>(ch)));
     if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-') {
       safe += char(c);
     } else {
@@ -125,8 +126,7 @@ void journal_store::append(const wire::name& origin, const xfr::ixfr_step& step,
   const bool ok = !f.exists || f.broken || compact ? rewrite(origin, kept, err)
                                                    : append_bytes(origin, step, err);
   if (!ok) return failed(origin, err, log);
-  if (f.broken)
-    log += "sipdnsd: journal for " + wire::name_to_text(origin) + " saved again\n";
+  if (f.broken) log += "sipdnsd: journal for " + wire::name_to_text(origin) + " saved again\n";
   f.broken = false;
 }
 

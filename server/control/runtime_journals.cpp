@@ -1,9 +1,8 @@
 // runtime's IXFR journals: started by whole builds (resumed from the state directory at
 // start-up), one step appended per zone a health change or drain changed.
-#include "control/runtime.hpp"
-
 #include <utility>
 
+#include "control/runtime.hpp"
 #include "wire/name.hpp"
 
 namespace sipdns::control {

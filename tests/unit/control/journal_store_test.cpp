@@ -2,12 +2,13 @@
 // written are read back equal, a torn or damaged tail loses only itself (and is reported),
 // compaction keeps the newest steps, a missing file is an empty journal, a journal that does
 // not reach the served serial is dropped, and a file that cannot be written is logged once.
+#include "control/journal_store.hpp"
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "control/journal_store.hpp"
 #include "xfr/journal_codec.hpp"
 
 using namespace sipdns;
