@@ -60,7 +60,10 @@ bool runtime::same_serials(const served_map& a, const served_map& b) {
 
 runtime::runtime(std::vector<std::string> zone_paths, health::monitor* prober,
                  std::string state_dir)
-    : paths_(std::move(zone_paths)), prober_(prober), state_(std::move(state_dir)) {}
+    : paths_(std::move(zone_paths)),
+      prober_(prober),
+      state_(state_dir),
+      journal_files_(state_dir) {}
 
 bool runtime::restore(std::string& err) {
   std::set<std::string> drains;
@@ -187,8 +190,8 @@ built runtime::build_whole(bool from_files, bool reload, std::string& log) {
   }
   applied_view_ = view;
   applied_drains_ = drained;
+  start_journals(*set, served_, served, log);  // a whole build: IXFR restarts from here
   commit(from_files ? set : nullptr, reload, std::move(zones), std::move(served), std::move(sv));
-  journals_.assign(set->zones.size(), nullptr);  // a whole build: IXFR restarts from here
   keep_source(set, view, drained);
   return {std::move(snap), true, {}};
 }
@@ -220,12 +223,7 @@ built runtime::build_changes(std::string& log) {
   for (const zone_change& c : r.changes) {
     const std::string origin = wire::name_to_text(set.zones[c.zone].origin);
     served& s = served_[origin];
-    auto step = std::make_shared<xfr::ixfr_step>();
-    step->from = s.serial;
-    step->to = s.serial + 1;
-    step->removed = c.removed;
-    step->added = c.added;
-    journals_[c.zone] = journal_with(journals_[c.zone], std::move(step));
+    record_step(c, set.zones[c.zone].origin, s.serial, log);
     for (const zone::record& rr : c.removed) s.fingerprint -= record_hash(rr);
     for (const zone::record& rr : c.added) s.fingerprint += record_hash(rr);
     serials[c.zone] = s.serial += 1;

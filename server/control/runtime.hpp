@@ -19,6 +19,7 @@
 
 #include "compile/snapshot.hpp"
 #include "control/incremental.hpp"
+#include "control/journal_store.hpp"
 #include "control/serving.hpp"
 #include "control/state_store.hpp"
 #include "control/transfer_source.hpp"
@@ -86,6 +87,15 @@ class runtime {
                                                   std::string& log);
   built build_whole(bool from_files, bool reload, std::string& log);
   built build_changes(std::string& log);
+  // A whole build: every zone's journal starts afresh (its file removed), except at start-up,
+  // where a zone served at the serial and answers `saved` before the restart resumes its
+  // file (control/journal_store.hpp). `now`: the serials this build serves. In
+  // runtime_journals.cpp, as is record_step.
+  void start_journals(const zone::zone_set& set, const served_map& saved, const served_map& now,
+                      std::string& log);
+  // One build's change `c` of a zone (serial `from` -> from + 1), into its journal and file.
+  void record_step(const zone_change& c, const wire::name& origin, uint32_t from,
+                   std::string& log);
   // Remembers the inputs of the version just built (transfer_source.hpp).
   void keep_source(std::shared_ptr<const zone::zone_set> set, const health_view& view,
                    const std::set<std::string>& drained);
@@ -116,6 +126,8 @@ class runtime {
   serving serving_;                 // of zones_
   std::shared_ptr<const serving> serving_shared_;  // a copy for transfer sources
   std::vector<std::shared_ptr<const journal>> journals_;  // by zone of the current set
+  journal_store journal_files_;  // their files in the state directory
+  bool journals_started_ = false;  // a whole build ran: later ones never resume files
   incremental incremental_;
   uint64_t prober_config_ = 0;      // what configure() returned for serving_'s checks
   health_view applied_view_;        // what the last version was built with

@@ -69,7 +69,7 @@ bool state_store::save_drains(const std::set<std::string>& drains, std::string& 
   if (dir_.empty()) return true;
   std::string text = "# drained peers (host, or host and service), one per line\n";
   for (const std::string& d : drains) text += d + "\n";
-  return write_file(drains_file, text, err);
+  return write_file_atomic(path_of(dir_, drains_file), text, err);
 }
 
 bool state_store::save_serials(const std::map<std::string, served_serial>& serials,
@@ -82,14 +82,27 @@ bool state_store::save_serials(const std::map<std::string, served_serial>& seria
                   s.fingerprint);
     text += line;
   }
-  return write_file(serials_file, text, err);
+  return write_file_atomic(path_of(dir_, serials_file), text, err);
 }
 
-bool state_store::write_file(const char* name, const std::string& text, std::string& err) const {
-  const std::string path = path_of(dir_, name), tmp = path + ".tmp";
+bool write_all(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n == 0) errno = EIO;
+      return false;
+    }
+    bytes.remove_prefix(size_t(n));
+  }
+  return true;
+}
+
+bool write_file_atomic(const std::string& path, std::string_view bytes, std::string& err) {
+  const std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   bool ok = fd >= 0;
-  if (ok) ok = ::write(fd, text.data(), text.size()) == ssize_t(text.size());
+  if (ok) ok = write_all(fd, bytes);
   if (ok) ok = ::fsync(fd) == 0;  // the data before the rename makes it visible
   if (fd >= 0 && ::close(fd) < 0) ok = false;
   if (ok) ok = ::rename(tmp.c_str(), path.c_str()) == 0;

@@ -11,8 +11,16 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 
 namespace sipdns::control {
+
+// Replaces `path` with `bytes` so that a crash leaves the old or the new file, never half of
+// one: written to `path`.tmp, fsync'd, renamed over `path`. False with `err` (the temporary
+// file is removed).
+// Writes all of `bytes` to `fd` (retrying short writes and EINTR); false with errno set.
+bool write_all(int fd, std::string_view bytes);
+bool write_file_atomic(const std::string& path, std::string_view bytes, std::string& err);
 
 struct served_serial {
   uint32_t serial = 0;
@@ -35,7 +43,6 @@ class state_store {
   bool save_serials(const std::map<std::string, served_serial>& serials, std::string& err) const;
 
  private:
-  bool write_file(const char* name, const std::string& text, std::string& err) const;
   std::string dir_;
 };
 

@@ -278,6 +278,61 @@ TEST_CASE("a state directory: drains and served serials survive a restart, seria
   fs::remove_all(state.parent_path());
 }
 
+namespace {
+// The IXFR journal of rt.test as the last version would serve it.
+size_t journal_size(const control::runtime& rt) {
+  auto src = rt.transfer_view();
+  REQUIRE(src);
+  return src->journals.empty() || !src->journals[0] ? 0 : src->journals[0]->size();
+}
+}  // namespace
+
+TEST_CASE("the journal survives a restart only when the serial and answers did not move") {
+  const fs::path state = fixture::make_dir() / "state";
+  const fs::path file = state / "journal" / "rt.test.ixfr";
+  fs::path zones;
+  {
+    fixture f(state);
+    zones = f.dir;
+    f.owns_dir = false;
+    CHECK(f.rt.drain("lab1.rt.test", true).starts_with("ok:"));
+    REQUIRE(f.build());
+    CHECK(f.rt.drain("lab1.rt.test", false).starts_with("ok:"));
+    REQUIRE(f.build());
+    CHECK(journal_size(f.rt) == 2);
+    CHECK(fs::exists(file));
+  }
+  {
+    // Same files, same drains: serial 102 as before, and IXFR from 100 still reaches it.
+    fixture f(state, zones);
+    f.owns_dir = false;
+    CHECK(f.serial() == 102);
+    CHECK(journal_size(f.rt) == 2);
+    CHECK(f.log.find("journal for rt.test.: 2 steps resumed, IXFR from serial 100") !=
+          std::string::npos);
+    // Drained while stopped (no build): the next start serves other answers.
+    CHECK(f.rt.drain("lab1.rt.test", true).starts_with("ok:"));
+  }
+  {
+    fixture f(state, zones);
+    f.owns_dir = true;
+    CHECK(f.serial() == 103);
+    CHECK(journal_size(f.rt) == 0);
+    CHECK(f.log.find("journal for rt.test. dropped: serial changed at start") !=
+          std::string::npos);
+    CHECK_FALSE(fs::exists(file));
+    CHECK(f.rt.drain("lab1.rt.test", false).starts_with("ok:"));
+    REQUIRE(f.build());
+    CHECK(journal_size(f.rt) == 1);
+    CHECK(fs::exists(file));
+    // A reload starts the journal again, on disk too.
+    REQUIRE(f.reload());
+    CHECK(journal_size(f.rt) == 0);
+    CHECK_FALSE(fs::exists(file));
+  }
+  fs::remove_all(state.parent_path());
+}
+
 TEST_CASE("drain one service of a peer: out of that service's SRV and the round-robin only") {
   fixture f;
   f.write(zone_text(100).replace(zone_text(100).find("services = [\"sip+tcp\"]"),
