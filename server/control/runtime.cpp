@@ -190,7 +190,7 @@ built runtime::build_whole(bool from_files, bool reload, std::string& log) {
   }
   applied_view_ = view;
   applied_drains_ = drained;
-  start_journals(*set, served_, served, log);  // a whole build: IXFR restarts from here
+  start_journals(zones, served_, served, log);  // before keep_source: diffs the old version
   commit(from_files ? set : nullptr, reload, std::move(zones), std::move(served), std::move(sv));
   keep_source(set, view, drained);
   return {std::move(snap), true, {}};

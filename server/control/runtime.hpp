@@ -87,12 +87,13 @@ class runtime {
                                                   std::string& log);
   built build_whole(bool from_files, bool reload, std::string& log);
   built build_changes(std::string& log);
-  // A whole build: every zone's journal starts afresh (its file removed), except at start-up,
-  // where a zone served at the serial and answers `saved` before the restart resumes its
-  // file (control/journal_store.hpp). `now`: the serials this build serves. In
-  // runtime_journals.cpp, as is record_step.
-  void start_journals(const zone::zone_set& set, const served_map& saved, const served_map& now,
-                      std::string& log);
+  // A whole build: each zone's journal goes on with one step from the serial `saved` to the
+  // one `now` (the records that differ between the version served before and `zones`), or
+  // starts afresh when that is too big; at start-up a zone served at the serial and answers
+  // `saved` before the restart resumes its file (control/journal_store.hpp). Call before
+  // keep_source. In runtime_journals.cpp, as is record_step.
+  void start_journals(const std::vector<zone::expanded_zone>& zones, const served_map& saved,
+                      const served_map& now, std::string& log);
   // One build's change `c` of a zone (serial `from` -> from + 1), into its journal and file.
   void record_step(const zone_change& c, const wire::name& origin, uint32_t from,
                    std::string& log);

@@ -325,10 +325,21 @@ TEST_CASE("the journal survives a restart only when the serial and answers did n
     REQUIRE(f.build());
     CHECK(journal_size(f.rt) == 1);
     CHECK(fs::exists(file));
-    // A reload starts the journal again, on disk too.
+    // A reload of the same file changes nothing: the journal goes on as it was.
     REQUIRE(f.reload());
-    CHECK(journal_size(f.rt) == 0);
-    CHECK_FALSE(fs::exists(file));
+    CHECK(journal_size(f.rt) == 1);
+    // An edited file is one step more: www's old address out, the new one and a name in.
+    f.write(zone_text(100, "192.0.2.99", "  \"new A 192.0.2.7\",\n"));
+    REQUIRE(f.reload());
+    CHECK(f.serial() == 105);
+    REQUIRE(journal_size(f.rt) == 2);
+    const xfr::ixfr_step& step = *f.rt.transfer_view()->journals[0]->back();
+    CHECK(step.from == 104);
+    CHECK(step.to == 105);
+    REQUIRE(step.removed.size() == 1);
+    CHECK(step.removed[0].rdata == std::string("\xc0\x00\x02\x01", 4));
+    REQUIRE(step.added.size() == 2);
+    CHECK(fs::exists(file));
   }
   fs::remove_all(state.parent_path());
 }
