@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -102,6 +103,12 @@ bool read_config_file(const std::string& path, std::vector<setting>& out, std::s
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     err = "--config: " + path + ": cannot read (" + std::strerror(errno) + ")";
+    return false;
+  }
+  // A directory opens, then reads as nothing: it would pass as an empty file.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    err = "--config: " + path + ": is a directory, not a file";
     return false;
   }
   std::ostringstream text;

@@ -187,6 +187,9 @@ TEST_CASE("config file: every error says file:line:column") {
     CHECK_FALSE(parse({"--config", temp_dir() + "/missing.toml"}, o, err));
     CHECK(err ==
           "--config: " + temp_dir() + "/missing.toml: cannot read (No such file or directory)");
+    daemon::options dir;
+    CHECK_FALSE(parse({"--config", temp_dir()}, dir, err));
+    CHECK(err == "--config: " + temp_dir() + ": is a directory, not a file");
     daemon::options twice;
     CHECK_FALSE(parse({"--config", case_path(), "--config", case_path()}, twice, err));
     CHECK(err == "--config: given twice; one configuration file only");
