@@ -1,4 +1,5 @@
-// sipdnsd: parses the command line and runs one daemon::instance (daemon/instance.hpp).
+// sipdnsd: parses the command line (and its --config file) and runs one daemon::instance
+// (daemon/instance.hpp).
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -16,7 +17,10 @@ int main(int argc, char** argv) {
   daemon::options opts;
   std::string err;
   if (!daemon::parse_options(argc, argv, opts, err)) {
-    std::fprintf(stderr, "sipdnsd: error: %s\n(see sipdnsd --help)\n", err.c_str());
+    // An error in the --config file points at its line; the flags' help is for the others.
+    bool in_file = !opts.config_file.empty() && err.starts_with(opts.config_file + ":");
+    std::fprintf(stderr, "sipdnsd: error: %s\n%s", err.c_str(),
+                 in_file ? "" : "(see sipdnsd --help)\n");
     return 2;
   }
   if (opts.help) {

@@ -1,15 +1,21 @@
 // Parsing of sipdnsd's flags; no option is kept as a string to be parsed later. One table
 // describes every flag: its value, its range and its help lines; parse_options and usage_text
-// both read it, so the help cannot drift from what is parsed.
+// both read it, so the help cannot drift from what is parsed. The keys of a --config file
+// become the same (flag, value) settings (config_file.cpp) and go through the same handlers.
 #include "daemon/options.hpp"
 
 #include <charconv>
 #include <string_view>
 
+#include "daemon/config_file.hpp"
+#include "daemon/option_table.hpp"
 #include "rrl/limiter.hpp"
 #include "wire/name.hpp"
 
 namespace sipdns::daemon {
+
+using detail::option_def;
+using detail::setting;
 
 namespace {
 
@@ -18,18 +24,6 @@ bool parse_number(std::string_view s, uint64_t max, uint64_t& out) {
   return !s.empty() && ec == std::errc{} && end == s.data() + s.size() && out <= max;
 }
 
-// One flag. A flag with `arg` takes a value: a number in [min, max] (`what` names it in
-// errors) handed to `number`, or else the text handed to `text`, which may refuse it. A flag
-// without `arg` is a switch, handed to `text` with an empty value.
-struct option_def {
-  std::string_view name{}, alias{}, arg{};
-  std::string_view help{};  // lines of the usage text, '\n' between them
-  uint64_t min = 0, max = 0;
-  const char* what = nullptr;
-  void (*number)(options&, uint64_t) = nullptr;
-  bool (*text)(options&, std::string_view, std::string& err) = nullptr;
-};
-
 // A text value that may not be empty ("--zones: empty path").
 bool non_empty(std::string_view flag, std::string_view value, std::string& err) {
   if (value.empty()) err = std::string(flag) + ": empty path";
@@ -37,6 +31,20 @@ bool non_empty(std::string_view flag, std::string_view value, std::string& err) 
 }
 
 constexpr option_def option_table[] = {
+    {.name = "--config", .arg = "FILE",
+     .help = "read flags from this TOML file, one key per flag without its\n"
+             "dashes (listen = [\"127.0.0.1:53\"], workers = 2); a flag on\n"
+             "the command line replaces that key of the file",
+     .text = [](options& o, std::string_view v, std::string& err) {
+       if (!non_empty("--config", v, err)) return false;
+       if (!o.config_file.empty()) {
+         err = "--config: given twice; one configuration file only";
+         return false;
+       }
+       o.config_file = std::string(v);
+       return true;
+     },
+     .command_line_only = true},
     {.name = "--listen", .arg = "ADDR:PORT",
      .help = "UDP and TCP listen address, repeatable; IPv6 as [::1]:5353\n"
              "(default 127.0.0.1:5353)",
@@ -45,14 +53,16 @@ constexpr option_def option_table[] = {
        if (!ep) err = "--listen: " + err;
        else o.server.listen.push_back(*ep);
        return bool(ep);
-     }},
+     },
+     .repeatable = true},
     {.name = "--zones", .arg = "PATH",
      .help = "zone file or directory of *.toml files, repeatable\n(default zones/)",
      .text = [](options& o, std::string_view v, std::string& err) {
        if (!non_empty("--zones", v, err)) return false;
        o.zones.emplace_back(v);
        return true;
-     }},
+     },
+     .repeatable = true},
     {.name = "--tcp-idle-timeout", .arg = "SECONDS",
      .help = "close idle TCP connections after this long (default 10)",
      .min = 1, .max = 86400, .what = "seconds",
@@ -115,7 +125,8 @@ constexpr option_def option_table[] = {
        if (!p) err = "--rrl-exempt: " + err;
        else o.server.rrl.exempt.push_back(*p);
        return bool(p);
-     }},
+     },
+     .repeatable = true},
     {.name = "--rrl-table-size", .arg = "N",
      .help = "clients x answers tracked per UDP socket (default 65536,\n"
              "64..16777216; 24 bytes each)",
@@ -152,7 +163,8 @@ constexpr option_def option_table[] = {
        if (!e) err = "--allow-transfer: " + err;
        else o.allow_transfer.allow(std::move(*e));
        return bool(e);
-     }},
+     },
+     .repeatable = true},
     {.name = "--notify", .arg = "ADDR:PORT[,key:NAME]",
      .help = "send NOTIFY to this secondary whenever a zone's serial\n"
              "changes (and at start-up), retried until it answers,\n"
@@ -169,7 +181,8 @@ constexpr option_def option_table[] = {
        t.to = *ep;
        o.notify.push_back(std::move(t));
        return true;
-     }},
+     },
+     .repeatable = true},
     {.name = "--tsig-key-file", .arg = "FILE",
      .help = "TSIG keys in the format tsig-keygen writes\n"
              "(key \"name\" { algorithm hmac-sha256; secret \"...\"; };),\n"
@@ -180,21 +193,18 @@ constexpr option_def option_table[] = {
          return false;
        }
        return true;
-     }},
+     },
+     .repeatable = true},
     {.name = "--help", .alias = "-h", .help = "show this help",
-     .text = [](options& o, std::string_view, std::string&) { return o.help = true; }},
+     .text = [](options& o, std::string_view, std::string&) { return o.help = true; },
+     .command_line_only = true},
     {.name = "--version", .alias = "-V", .help = "show the version",
-     .text = [](options& o, std::string_view, std::string&) { return o.version = true; }},
+     .text = [](options& o, std::string_view, std::string&) { return o.version = true; },
+     .command_line_only = true},
 };
 
-const option_def* find_option(std::string_view arg) {
-  for (const option_def& d : option_table)
-    if (arg == d.name || (!d.alias.empty() && arg == d.alias)) return &d;
-  return nullptr;
-}
-
 // One value for `d`; false with `err` naming the flag when it is refused.
-bool apply(const option_def& d, std::string_view value, options& out, std::string& err) {
+bool apply_value(const option_def& d, std::string_view value, options& out, std::string& err) {
   if (!d.number) return d.text(out, value, err);
   uint64_t n = 0;
   if (!parse_number(value, d.max, n) || n < d.min) {
@@ -203,6 +213,66 @@ bool apply(const option_def& d, std::string_view value, options& out, std::strin
     return false;
   }
   d.number(out, n);
+  return true;
+}
+
+// A setting from the file is refused as "FILE:LINE:COLUMN: key: why", in the file's words.
+bool apply(const setting& s, options& out, std::string& err) {
+  if (apply_value(*s.def, s.value, out, err)) return true;
+  if (s.where.empty()) return false;
+  const std::string flag(s.def->name);
+  if (err.starts_with(flag + ":")) err.erase(0, 2);  // "--listen: ..." -> "listen: ..."
+  err = s.where + ": " + err;
+  return false;
+}
+
+// The command line as settings, in order; "--flag=value" and "--flag value" alike.
+bool read_command_line(int argc, const char* const* argv, std::vector<setting>& out,
+                       std::string& err) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    std::string_view value;
+    bool has_inline = false;
+    if (auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_inline = true;
+    }
+    const option_def* d = detail::find_option(arg);
+    if (!d) {
+      err = "unknown argument \"" + std::string(argv[i]) + "\"";
+      return false;
+    }
+    if (!d->arg.empty() && !has_inline) {
+      if (i + 1 >= argc) {
+        err = std::string(arg) + " needs a value";
+        return false;
+      }
+      value = argv[++i];
+    }
+    out.push_back({d, std::string(value), {}});
+  }
+  return true;
+}
+
+// The file's settings first, then the command line's: a flag on the command line replaces
+// the file's key of that name (all of its values, for a repeatable flag), so one rule holds
+// for every flag and `--listen` can move a server configured by a file.
+bool with_config_file(options& out, std::vector<setting> cli, std::vector<setting>& all,
+                      std::string& err) {
+  for (const setting& s : cli)
+    if (s.def->name == "--config" && !apply(s, out, err)) return false;
+  if (!out.config_file.empty()) {
+    std::vector<setting> file;
+    if (!detail::read_config_file(out.config_file, file, err)) return false;
+    for (setting& f : file) {
+      bool replaced = false;
+      for (const setting& c : cli) replaced = replaced || c.def == f.def;
+      if (!replaced) all.push_back(std::move(f));
+    }
+  }
+  for (setting& c : cli)
+    if (c.def->name != "--config") all.push_back(std::move(c));
   return true;
 }
 
@@ -232,38 +302,28 @@ std::string make_usage() {
 
 }  // namespace
 
+const option_def* detail::find_option(std::string_view arg) {
+  for (const option_def& d : option_table)
+    if (arg == d.name || (!d.alias.empty() && arg == d.alias)) return &d;
+  return nullptr;
+}
+
 const std::string& usage_text() {
   static const std::string text = make_usage();
   return text;
 }
 
 bool parse_options(int argc, const char* const* argv, options& out, std::string& err) {
+  std::vector<setting> cli, all;
+  if (!read_command_line(argc, argv, cli, err) || !with_config_file(out, std::move(cli), all, err))
+    return false;
   bool rrl_rate_given = false;
   std::string rrl_tuning;  // the first other --rrl-* flag, for the warning below
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    std::string_view value;
-    bool has_inline = false;
-    if (auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      has_inline = true;
-    }
-    const option_def* d = find_option(arg);
-    if (!d) {
-      err = "unknown argument \"" + std::string(argv[i]) + "\"";
-      return false;
-    }
-    if (!d->arg.empty() && !has_inline) {
-      if (i + 1 >= argc) {
-        err = std::string(arg) + " needs a value";
-        return false;
-      }
-      value = argv[++i];
-    }
-    if (!apply(*d, value, out, err)) return false;
-    if (arg == "--rrl-rate") rrl_rate_given = true;
-    else if (arg.starts_with("--rrl-") && rrl_tuning.empty()) rrl_tuning = std::string(arg);
+  for (const setting& s : all) {
+    if (!apply(s, out, err)) return false;
+    if (s.def->name == "--rrl-rate") rrl_rate_given = true;
+    else if (s.def->name.starts_with("--rrl-") && rrl_tuning.empty())
+      rrl_tuning = std::string(s.def->name);
   }
   if (!rrl_tuning.empty() && !rrl_rate_given)
     out.warnings.push_back(rrl_tuning +

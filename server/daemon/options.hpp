@@ -1,4 +1,5 @@
-// The sipdnsd command line, parsed into typed options once at start-up.
+// The sipdnsd command line (and the --config file it may name), parsed into typed options once
+// at start-up.
 #pragma once
 #include <map>
 #include <string>
@@ -25,6 +26,7 @@ struct options {
   };
   std::vector<notify_target> notify;  // secondaries told of every serial change (RFC 1996)
   std::map<std::string, xfr::tsig_key> keys;  // --tsig-key-file, by wire name
+  std::string config_file;                     // --config; empty = none
   bool help = false;
   bool version = false;
   // Flags that parse but change nothing as given (e.g. --rrl-slip without --rrl-rate): the
@@ -32,7 +34,8 @@ struct options {
   std::vector<std::string> warnings;
 };
 
-// Returns false with a message in `err` on a usage error.
+// Returns false with a message in `err` on a usage error. With --config FILE the file's keys
+// are read first; a flag on the command line replaces the file's key of the same name.
 bool parse_options(int argc, const char* const* argv, options& out, std::string& err);
 
 // The --help text, made from the same table that parse_options reads.
