@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCH_NAME=transfer_load.sh
 source bench/lib/common.sh
-ensure_packages dnsperf bind9-dnsutils python3
+ensure_packages dnsperf bind9-dnsutils python3 nsd
 SIPDNSD=${SIPDNSD:-build/server/sipdnsd}
 require_built "$SIPDNSD"
 export SIPDNSD

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "daemon/signed_replies.hpp"
+#include "uv/priority.hpp"
 #include "wire/constants.hpp"
 #include "wire/name.hpp"
 
@@ -145,6 +146,7 @@ void serve_transfer(const xfr::acl& acl, const std::map<std::string, xfr::tsig_k
       loop, &j->req,
       [](uv_work_t* w) {
         auto& jb = *static_cast<job*>(w->data);
+        const uv::background_priority lowered;  // queries first: a transfer can wait
         try {
           build(jb);
           jb.framed = net::frame_messages(jb.messages);

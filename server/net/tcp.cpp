@@ -94,7 +94,6 @@ void tcp_listener::on_connection(uv_stream_t* h, int status) noexcept {
 
 bool tcp_connection::accept(uv_stream_t* listener) noexcept {
   bind(&write_req_);
-  bind(&transfer_req_);
   if (adopt(&tcp_, uv_tcp_init(server_.loop(), &tcp_)) < 0 ||
       adopt(&timer_, uv_timer_init(server_.loop(), &timer_)) < 0 ||
       uv_accept(listener, as_stream(&tcp_)) < 0)
@@ -121,6 +120,7 @@ void tcp_connection::start() noexcept {
 
 void tcp_connection::close() noexcept {
   if (closing()) return;
+  if (transfer_cancel_) transfer_cancel_->store(true);  // its writer stops; the reply is dropped
   if (linked_) server_.unlink(this);
   close_handles();  // the pending slot goes back in the destructor, after the write is cancelled
 }

@@ -3,6 +3,7 @@
 #include <uv.h>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -93,9 +94,8 @@ class tcp_connection final : public uv::handle_owner {
   // connection then reads nothing more until the transfer's messages are written.
   bool hand_off_transfer(std::span<const uint8_t> query) noexcept;
   void transfer_ready(std::vector<uint8_t> framed) noexcept;
-  // Writes the next chunk of transfer_out_ (or finishes the transfer).
-  void write_transfer_chunk() noexcept;
-  static void on_transfer_written(uv_write_t* req, int status) noexcept;
+  // The transfer's bytes are out (0) or could not be (an errno: the connection closes).
+  void transfer_written(int error) noexcept;
   // After a response or transfer went out: answer what waited, then read again.
   void resume() noexcept;
   // Sends the first `total` bytes of the out buffer, keeping any unsent tail in pending_.
@@ -130,12 +130,11 @@ class tcp_connection final : public uv::handle_owner {
   uint64_t partial_since_ms_ = 0;
   uint64_t pending_since_ms_ = 0;
   client_key client_{};
-  // A transfer being built or written: its messages, framed, how much of them went out, and
-  // a token the builder's reply checks, so a reply for a connection that is gone is dropped.
+  // A transfer being built or written, the flag that stops its writer when the connection
+  // closes, and a token the builder's reply checks, so a reply for a connection that is gone
+  // is dropped.
   bool transfer_busy_ = false;
-  std::vector<uint8_t> transfer_out_;
-  size_t transfer_sent_ = 0;
-  uv_write_t transfer_req_{};
+  std::shared_ptr<std::atomic<bool>> transfer_cancel_;
   std::shared_ptr<int> alive_;
 
   tcp_connection* prev_ = nullptr;

@@ -3,14 +3,24 @@
 // Design: a transfer is built and framed off the loop (it derives a whole zone), so the
 // connection stops reading, as for a pending response, and resumes once every message is
 // written. The messages may be tens of megabytes: they get a buffer of their own rather than
-// the server's pending slots, go out in chunks so the loop serves other queries between them,
-// and each chunk has the write deadline (--tcp-write-timeout) of any response.
-#include <algorithm>
+// the server's pending slots, and a pool thread at background priority writes them, so the
+// loop keeps answering; each write must progress within --tcp-write-timeout.
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
 #include <cstring>
+#include <ctime>
+#include <functional>
+#include <memory>
 #include <utility>
 
 #include "net/server.hpp"
 #include "net/tcp.hpp"
+#include "uv/priority.hpp"
 #include "wire/constants.hpp"
 #include "wire/query.hpp"
 
@@ -60,42 +70,111 @@ std::vector<uint8_t> frame_messages(const std::vector<std::vector<uint8_t>>& mes
   return out;
 }
 
+namespace {
+
+// The framed messages written to a duplicate of the connection's socket on a pool thread at
+// background priority: the kernel's copy of tens of megabytes (most of a transfer's cost on
+// the sending side) is then not the loop's. While it runs the loop neither reads nor writes
+// on the connection. Each write must make progress within `timeout_ms`; `cancel` (the
+// connection closed) stops it within a poll slice.
+struct transfer_write {
+  uv_work_t req{};
+  int fd = -1;
+  std::vector<uint8_t> bytes;
+  uint64_t timeout_ms = 0;
+  std::shared_ptr<std::atomic<bool>> cancel;
+  std::function<void(int error)> done;  // on the loop; 0 or an errno
+  int error = 0;
+};
+
+uint64_t now_ms() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1'000'000;
+}
+
+void write_all(transfer_write& w) {
+  const uv::background_priority lowered;
+  size_t off = 0;
+  uint64_t progress = now_ms();
+  while (off < w.bytes.size()) {
+    if (w.cancel->load(std::memory_order_relaxed)) {
+      w.error = ECANCELED;
+      return;
+    }
+    ssize_t n = ::send(w.fd, w.bytes.data() + off, w.bytes.size() - off,
+                       MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      off += size_t(n);
+      progress = now_ms();
+      continue;
+    }
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      w.error = errno;
+      return;
+    }
+    if (now_ms() - progress > w.timeout_ms) {
+      w.error = ETIMEDOUT;
+      return;
+    }
+    pollfd p{w.fd, POLLOUT, 0};
+    (void)::poll(&p, 1, 100);
+  }
+}
+
+}  // namespace
+
 void tcp_connection::transfer_ready(std::vector<uint8_t> framed) noexcept {
   if (closing()) return;
-  transfer_out_ = std::move(framed);
-  transfer_sent_ = 0;
-  write_transfer_chunk();
-}
-
-// One chunk per write: its completion comes back through the loop, so UDP and other
-// connections are served between chunks however big the zone. Each chunk must drain within
-// the write deadline (progress, not the whole zone, is what a slow secondary owes us).
-void tcp_connection::write_transfer_chunk() noexcept {
-  constexpr size_t chunk = 128 * 1024;
-  if (transfer_sent_ >= transfer_out_.size()) {
-    transfer_busy_ = false;
-    pending_since_ms_ = 0;
-    std::vector<uint8_t>().swap(transfer_out_);  // a zone's worth of memory goes back
-    restart_idle_timer();
-    resume();
+  if (framed.empty()) {
+    transfer_written(0);
     return;
   }
-  const size_t n = std::min(chunk, transfer_out_.size() - transfer_sent_);
-  pending_since_ms_ = uv_now(server_.loop());
-  arm_timer();
-  uv_buf_t b = uv_buf_init(reinterpret_cast<char*>(transfer_out_.data() + transfer_sent_),
-                           unsigned(n));
-  transfer_sent_ += n;
-  if (uv_write(&transfer_req_, uv::as_stream(&tcp_), &b, 1, on_transfer_written) < 0) close();
-}
-
-void tcp_connection::on_transfer_written(uv_write_t* req, int status) noexcept {
-  auto* c = owner_of<tcp_connection>(req->data);
-  if (status < 0) {
-    c->close();
+  uv_os_fd_t fd = -1;
+  std::unique_ptr<transfer_write> w;
+  try {
+    w = std::make_unique<transfer_write>();
+  } catch (...) {
+    close();
     return;
   }
-  c->write_transfer_chunk();
+  if (uv_fileno(uv::as_handle(&tcp_), &fd) < 0 || (w->fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+    close();
+    return;
+  }
+  w->req.data = w.get();
+  w->bytes = std::move(framed);
+  w->timeout_ms = server_.config().tcp_write_timeout_ms;
+  transfer_cancel_ = std::make_shared<std::atomic<bool>>(false);
+  w->cancel = transfer_cancel_;
+  std::weak_ptr<int> alive = alive_;
+  w->done = [this, alive](int error) {
+    if (alive.lock()) transfer_written(error);
+  };
+  int r = uv_queue_work(
+      server_.loop(), &w->req, [](uv_work_t* req) { write_all(*static_cast<transfer_write*>(req->data)); },
+      [](uv_work_t* req, int status) {
+        std::unique_ptr<transfer_write> job(static_cast<transfer_write*>(req->data));
+        ::close(job->fd);
+        job->done(status < 0 ? ECANCELED : job->error);
+      });
+  if (r < 0) {
+    ::close(w->fd);
+    close();
+    return;
+  }
+  (void)w.release();  // the request owns it until the after-work callback
+}
+
+void tcp_connection::transfer_written(int error) noexcept {
+  transfer_cancel_.reset();
+  if (error != 0) {
+    close();
+    return;
+  }
+  transfer_busy_ = false;
+  restart_idle_timer();
+  resume();
 }
 
 }  // namespace sipdns::net
