@@ -103,7 +103,7 @@ def sipdnsd_command(work, port):
     os.mkdir(zones)
     write_zones(zones)
     return [SIPDNSD, "--listen", "127.0.0.1:%d" % port, "--zones", zones,
-            "--allow-transfer", "127.0.0.1"]
+            "--allow-transfer", "127.0.0.1"] + os.environ.get("SIPDNSD_ARGS", "").split()
 
 
 def rss_mb(pid):

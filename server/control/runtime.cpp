@@ -150,10 +150,12 @@ built runtime::build_whole(bool from_files, bool reload, std::string& log) {
   std::shared_ptr<compile::snapshot> snap;
   std::vector<zone::expanded_zone> zones;
   served_map served = served_;  // committed only with the snapshot
+  std::shared_ptr<const std::vector<bool>> plain = plain_;  // likewise
   bool planned = false;
   try {
     const auto t1 = clock::now();
     const zone::peer_filter usable = sv.usable(view), withheld = sv.withheld(drained);
+    if (from_files) plain = std::make_shared<const std::vector<bool>>(plain_zones(*set, loaded));
     // Straight after a load with nothing down or drained, load()'s own derive is the answer.
     zones = from_files && !zone::filters_any(*set, usable, withheld)
                 ? std::move(loaded)
@@ -190,6 +192,7 @@ built runtime::build_whole(bool from_files, bool reload, std::string& log) {
   }
   applied_view_ = view;
   applied_drains_ = drained;
+  plain_ = std::move(plain);
   start_journals(zones, served_, served, log);  // before keep_source: diffs the old version
   commit(from_files ? set : nullptr, reload, std::move(zones), std::move(served), std::move(sv));
   keep_source(set, view, drained);
@@ -265,6 +268,7 @@ void runtime::keep_source(std::shared_ptr<const zone::zone_set> set, const healt
   src->view = view;
   src->drained = drained;
   src->journals = journals_;
+  src->plain = plain_;
   for (const zone::zone& z : set->zones)
     src->serials.push_back(served_[wire::name_to_text(z.origin)].serial);
   src->set = std::move(set);

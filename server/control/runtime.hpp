@@ -127,6 +127,7 @@ class runtime {
   serving serving_;                 // of zones_
   std::shared_ptr<const serving> serving_shared_;  // a copy for transfer sources
   std::vector<std::shared_ptr<const journal>> journals_;  // by zone of the current set
+  std::shared_ptr<const std::vector<bool>> plain_;         // likewise (transfer_source.hpp)
   journal_store journal_files_;  // their files in the state directory
   bool journals_started_ = false;  // a whole build ran: later ones never resume files
   incremental incremental_;

@@ -1,6 +1,8 @@
 // Zone transfers from a version's inputs and its zones' journals.
 #include "control/transfer_source.hpp"
 
+#include <algorithm>
+
 #include "wire/constants.hpp"
 
 namespace sipdns::control {
@@ -19,6 +21,23 @@ std::shared_ptr<const journal> journal_with(const std::shared_ptr<const journal>
   }
   out->erase(out->begin(), out->begin() + long(drop));
   return out;
+}
+
+std::vector<bool> plain_zones(const zone::zone_set& set,
+                              const std::vector<zone::expanded_zone>& unfiltered) {
+  std::vector<bool> plain(set.zones.size(), false);
+  if (unfiltered.size() != set.zones.size()) return plain;
+  auto same = [](const zone::record& a, const zone::record& b) {
+    return a.type == b.type && a.ttl == b.ttl && a.owner == b.owner && a.rdata == b.rdata;
+  };
+  for (size_t z = 0; z < plain.size(); ++z) {
+    const auto& file = set.zones[z].records;
+    const auto& served = unfiltered[z].records;
+    plain[z] = unfiltered[z].origin == set.zones[z].origin && unfiltered[z].empty_names.empty() &&
+               file.size() == served.size() &&
+               std::equal(file.begin(), file.end(), served.begin(), same);
+  }
+  return plain;
 }
 
 namespace {
@@ -63,6 +82,11 @@ transfer_result transfer_messages(const transfer_source& src, std::span<const ui
           return r;
         }
       }
+    }
+    if (src.plain && z < src.plain->size() && (*src.plain)[z]) {
+      r.messages = xfr::axfr_messages(query, question_end, set.zones[z].soa,
+                                      set.zones[z].records, current);
+      return r;
     }
     // Every zone is derived: a cluster of one zone adds PTR records to reverse zones.
     std::vector<zone::expanded_zone> zones =

@@ -38,7 +38,17 @@ struct transfer_source {
   std::set<std::string> drained;
   std::vector<uint32_t> serials;  // served SOA serial, by zone of `set`
   std::vector<std::shared_ptr<const journal>> journals;  // by zone of `set`; may be null
+  // By zone of `set`: its file's records are exactly what it serves under any health view
+  // (no cluster derives into it, nothing to merge), so an AXFR sends them as they are,
+  // without deriving every zone again. May be null (none is).
+  std::shared_ptr<const std::vector<bool>> plain;
 };
+
+// Which zones of `set` are plain (above), from `unfiltered`: derive(set) with every peer
+// usable, zone for zone. Filtering only removes derived records, so a zone that gets none
+// unfiltered gets none under any view.
+std::vector<bool> plain_zones(const zone::zone_set& set,
+                              const std::vector<zone::expanded_zone>& unfiltered);
 
 struct transfer_result {
   std::vector<xfr::message> messages;

@@ -77,12 +77,18 @@ void packer::add(const zone::record& r, const std::string& rdata) {
 std::vector<message> axfr_messages(std::span<const uint8_t> query, size_t question_end,
                                    const zone::expanded_zone& z, uint32_t serial,
                                    size_t max_bytes) {
-  const std::string soa = soa_rdata_with_serial(z.soa.rdata, serial);
+  return axfr_messages(query, question_end, z.soa, z.records, serial, max_bytes);
+}
+
+std::vector<message> axfr_messages(std::span<const uint8_t> query, size_t question_end,
+                                   const zone::record& soa, std::span<const zone::record> records,
+                                   uint32_t serial, size_t max_bytes) {
+  const std::string served_soa = soa_rdata_with_serial(soa.rdata, serial);
   packer p(query, question_end, max_bytes);
-  p.add(z.soa, soa);
-  for (const zone::record& r : z.records)
+  p.add(soa, served_soa);
+  for (const zone::record& r : records)
     if (r.type != wire::rr_type::soa) p.add(r, r.rdata);
-  p.add(z.soa, soa);
+  p.add(soa, served_soa);
   return p.take();
 }
 

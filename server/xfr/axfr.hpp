@@ -23,6 +23,11 @@ std::string soa_rdata_with_serial(const std::string& rdata, uint32_t serial);
 std::vector<message> axfr_messages(std::span<const uint8_t> query, size_t question_end,
                                    const zone::expanded_zone& z, uint32_t serial,
                                    size_t max_bytes = 16 * 1024);
+// The same from a SOA and records held elsewhere (a zone file's records that are already
+// what is served: no copy of them is made).
+std::vector<message> axfr_messages(std::span<const uint8_t> query, size_t question_end,
+                                   const zone::record& soa, std::span<const zone::record> records,
+                                   uint32_t serial, size_t max_bytes = 16 * 1024);
 
 // Fills transfer messages: the question in the first, a new message when the next RR would
 // pass `max_bytes`.

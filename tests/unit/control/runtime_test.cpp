@@ -369,3 +369,46 @@ TEST_CASE("drain one service of a peer: out of that service's SRV and the round-
   CHECK(has_lab1("_sip._udp.rt.test."));
   CHECK(f.a_has("registrar.rt.test.", "192.0.2.10"));
 }
+
+namespace {
+std::string simple_zone(const std::string& origin, const std::string& records) {
+  return "[zone]\norigin = \"" + origin + "\"\nttl = 3600\n"
+         "soa = { mname = \"ns1\", rname = \"hostmaster\", serial = 7 }\nns = [\"ns1\"]\n"
+         "records = [\n  \"ns1 A 127.0.0.1\",\n" + records + "]\n";
+}
+}  // namespace
+
+TEST_CASE("a zone that serves its file's records as they are is transferred without deriving") {
+  fixture f;
+  std::ofstream(f.dir / "plain.test.toml")
+      << simple_zone("plain.test", "  \"www A 192.0.2.1\",\n  \"www A 192.0.2.2\",\n");
+  // One RRset with two TTLs: served with the smaller (RFC 2181 5.2), if the loader left it.
+  std::ofstream(f.dir / "ttls.test.toml")
+      << simple_zone("ttls.test", "  \"www 60 A 192.0.2.1\",\n  \"www 300 A 192.0.2.2\",\n");
+  // Gets rt.test's peers' PTR records.
+  std::ofstream(f.dir / "2.0.192.in-addr.arpa.toml") << simple_zone("2.0.192.in-addr.arpa", "");
+  REQUIRE(f.reload());
+  auto src = f.rt.transfer_view();
+  REQUIRE(src);
+  REQUIRE(src->plain);
+  std::map<std::string, bool> plain;
+  for (size_t z = 0; z < src->set->zones.size(); ++z)
+    plain[wire::name_to_text(src->set->zones[z].origin)] = (*src->plain)[z];
+  CHECK(plain["plain.test."]);
+  CHECK_FALSE(plain["rt.test."]);
+  CHECK_FALSE(plain["2.0.192.in-addr.arpa."]);
+  // Every plain zone's transfer is byte for byte what deriving every zone gives.
+  auto derived = std::make_shared<control::transfer_source>(*src);
+  derived->plain = nullptr;
+  for (const std::string zone : {"plain.test.", "ttls.test."}) {
+    CAPTURE(zone);
+    auto q = test::make_query(zone, LDNS_RR_TYPE_AXFR);
+    const size_t question_end = q.size();
+    const wire::name origin = test::wire_name(zone);
+    auto fast = control::transfer_messages(*src, q, question_end, origin, wire::rr_type::axfr);
+    auto slow = control::transfer_messages(*derived, q, question_end, origin, wire::rr_type::axfr);
+    CHECK(fast.kind == "AXFR");
+    CHECK(fast.messages == slow.messages);
+    if (zone == "plain.test.") CHECK(wire::get16(fast.messages.at(0).data() + 6) == 6);
+  }
+}
