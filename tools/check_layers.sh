@@ -19,11 +19,12 @@ declare -A ALLOWED=(
   [rrl]="wire"
   [xfr]="zone wire"
   [net]="answer compile/snapshot rrl uv wire"
+  [http]="net uv wire"
   [health/probe]="uv wire"
   [health]="health/probe uv zone wire"
   [control]="health health/probe compile compile/snapshot xfr uv zone wire"
-  [daemon]="control health net rrl compile compile/snapshot xfr uv zone wire"
-  [main]="daemon control health net rrl answer compile compile/snapshot xfr uv zone wire"
+  [daemon]="control health http net rrl compile compile/snapshot xfr uv zone wire"
+  [main]="daemon control health http net rrl answer compile compile/snapshot xfr uv zone wire"
   [tools]="compile compile/snapshot zone wire"
 )
 

@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "daemon/commands.hpp"
+#include "daemon/metrics.hpp"
 #include "daemon/signed_replies.hpp"
 #include "daemon/transfers.hpp"
 
@@ -79,7 +80,8 @@ int instance::run() {
   if (!started) std::fprintf(stderr, "sipdnsd: zones have errors, not starting\n");
   if (started) {
     runtime_.published();  // generation 1: the start-up snapshot
-    started = start_serving(std::move(snap)) && watch_signals_and_control() && start_notifier();
+    started = start_serving(std::move(snap)) && watch_signals_and_control() && start_notifier() &&
+              start_http();
   }
   if (started)
     std::fprintf(stderr, "sipdnsd: serving %zu zones with %zu worker%s\n", runtime_.zone_count(),
@@ -184,6 +186,28 @@ void instance::publish(compile::snapshot_ptr snap) {
   server_->set_snapshot(std::move(snap));
 }
 
+bool instance::start_http() {
+  if (!opts_.http) return true;
+  metric_sources src;
+  src.loops = workers_.counters();
+  src.loops.push_back(&server_->counters());
+  src.rrl = opts_.server.rrl.enabled() ? &rrl_tally_ : nullptr;
+  src.runtime = &runtime_;
+  src.prober = prober_.error().empty() ? &prober_ : nullptr;
+  http::config cfg;
+  cfg.listen = *opts_.http;
+  cfg.allow = opts_.http_allow;
+  std::string err;
+  const bool ok = http_.start(cfg, [src](std::string_view path) {
+    if (path == "/metrics")
+      return http::response{200, "text/plain; version=0.0.4; charset=utf-8", metrics_text(src)};
+    return http::response{404, "text/plain; charset=utf-8", "not found; try /metrics\n"};
+  }, err);
+  if (!ok) std::fprintf(stderr, "sipdnsd: error: %s\n", err.c_str());
+  else std::fprintf(stderr, "sipdnsd: metrics on http://%s/metrics\n", net::to_string(opts_.http->sa()).c_str());
+  return ok;
+}
+
 // Any loop's thread.
 void instance::acked(size_t loop, uint64_t generation) { versions_.acked(loop, generation); }
 
@@ -191,6 +215,7 @@ void instance::shutdown(int signum) noexcept {
   if (stopping_) return;
   stopping_ = true;
   if (signum > 0) std::fprintf(stderr, "sipdnsd: signal %d, shutting down\n", signum);
+  http_.stop();    // joined: it reads the loops' counters and the prober
   prober_.stop();  // joined: no notification after this
   versions_.stop();
   builds_.stop();

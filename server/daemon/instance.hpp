@@ -17,6 +17,7 @@
 #include "daemon/notifier.hpp"
 #include "daemon/options.hpp"
 #include "daemon/transfers.hpp"
+#include "http/server.hpp"
 #include "health/monitor.hpp"
 #include "net/server.hpp"
 #include "net/workers.hpp"
@@ -44,6 +45,8 @@ class instance {
   bool start_notifier();
   void notify_secondaries();
   bool watch_signals_and_control();
+  // --http: /metrics from the loops' counters, on the HTTP server's thread.
+  bool start_http();
   void publish(compile::snapshot_ptr snap);
   void acked(size_t loop, uint64_t generation);
   void shutdown(int signum) noexcept;
@@ -71,6 +74,7 @@ class instance {
   uv::handle_ptr<control::control_socket> control_;
   uv::handle_ptr<notifier> notifier_;
   transfer_log transfers_;  // read by the control socket, written by transfer jobs
+  http::server http_;       // --http: its own thread; stopped before the loops it reads
   bool stopping_ = false;
   // When the oldest verdict not yet in service came (steady clock, us; 0: none).
   std::atomic<int64_t> verdict_at_{0};

@@ -9,6 +9,7 @@
 
 #include "daemon/config_file.hpp"
 #include "daemon/option_table.hpp"
+#include "http/server.hpp"
 #include "rrl/limiter.hpp"
 #include "wire/name.hpp"
 
@@ -132,6 +133,24 @@ constexpr option_def option_table[] = {
              "64..16777216; 24 bytes each)",
      .min = 64, .max = 16'777'216, .what = "entries",
      .number = [](options& o, uint64_t n) { o.server.rrl.table_size = uint32_t(n); }},
+    {.name = "--http", .arg = "ADDR:PORT",
+     .help = "serve /metrics (Prometheus) on this address, on a thread of its\n"
+             "own; a non-loopback address needs --http-allow (default: off)",
+     .text = [](options& o, std::string_view v, std::string& err) {
+       auto ep = net::parse_endpoint(v, err);
+       if (!ep) err = "--http: " + err;
+       else o.http = *ep;
+       return bool(ep);
+     }},
+    {.name = "--http-allow", .arg = "PREFIX",
+     .help = "clients besides loopback that may use --http, repeatable",
+     .text = [](options& o, std::string_view v, std::string& err) {
+       auto p = wire::parse_prefix(v, err);
+       if (!p) err = "--http-allow: " + err;
+       else o.http_allow.push_back(*p);
+       return bool(p);
+     },
+     .repeatable = true},
     {.name = "--workers", .arg = "N",
      .help = "DNS event loops, one thread each, spread by SO_REUSEPORT\n(default 1)",
      .min = 1, .max = 64, .what = "a number",
@@ -344,6 +363,11 @@ bool parse_options(int argc, const char* const* argv, options& out, std::string&
     if (!known(e.key, "--allow-transfer")) return false;
   for (const auto& t : out.notify)
     if (!known(t.key, "--notify")) return false;
+  if (out.http && !http::is_loopback(out.http->sa()) && out.http_allow.empty()) {
+    err = "--http " + net::to_string(out.http->sa()) +
+          " is not a loopback address: add --http-allow PREFIX for the clients that may use it";
+    return false;
+  }
   return true;
 }
 

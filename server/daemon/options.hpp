@@ -2,10 +2,12 @@
 // at start-up.
 #pragma once
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "net/server.hpp"
+#include "wire/prefix.hpp"
 #include "xfr/acl.hpp"
 #include "xfr/tsig.hpp"
 
@@ -26,6 +28,8 @@ struct options {
   };
   std::vector<notify_target> notify;  // secondaries told of every serial change (RFC 1996)
   std::map<std::string, xfr::tsig_key> keys;  // --tsig-key-file, by wire name
+  std::optional<net::endpoint> http;          // --http: the metrics endpoint; none = off
+  std::vector<wire::prefix> http_allow;       // --http-allow
   std::string config_file;                     // --config; empty = none
   bool help = false;
   bool version = false;

@@ -115,6 +115,7 @@ void server::link(tcp_connection* c) noexcept {
   connections_head_ = c;
   c->linked_ = true;
   ++connections_;
+  counters_.tcp_connections.add();
 }
 
 void server::unlink(tcp_connection* c) noexcept {
@@ -129,6 +130,7 @@ void server::unlink(tcp_connection* c) noexcept {
   c->prev_ = c->next_ = nullptr;
   c->linked_ = false;
   --connections_;
+  counters_.tcp_connections.sub();
   if (auto it = per_client_.find(c->client_); it != per_client_.end() && --it->second == 0)
     per_client_.erase(it);
 }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "answer/answer.hpp"
+#include "net/counters.hpp"
 #include "compile/snapshot.hpp"
 #include "net/address.hpp"
 #include "net/tcp.hpp"
@@ -106,6 +107,9 @@ class server {
   const compile::snapshot& snapshot() const noexcept { return *snap_; }
   // This loop's answering state (round-robin position), shared by its UDP and TCP paths.
   answer::loop_state& answer_state() noexcept { return answer_state_; }
+  // This loop's counters (net/counters.hpp): written here, read by the metrics thread.
+  loop_counters& counters() noexcept { return counters_; }
+  const loop_counters& counters() const noexcept { return counters_; }
 
   uv_loop_t* loop() const noexcept { return loop_; }
   const server_config& config() const noexcept { return cfg_; }
@@ -142,6 +146,7 @@ class server {
   compile::snapshot_ptr current_;
   const compile::snapshot* snap_;
   answer::loop_state answer_state_;
+  loop_counters counters_;
   std::unique_ptr<uint8_t[]> out_;
   // pending_slots * out_size bytes of an anonymous mapping: pages are resident only once a
   // slow reader used them (a heap block could reuse freed, resident zone-load memory).

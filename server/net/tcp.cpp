@@ -197,10 +197,12 @@ void tcp_connection::process() noexcept {
 
 size_t tcp_connection::answer(const uint8_t* query, size_t len, std::span<uint8_t> out) noexcept {
   wire::reply_info info;
+  const uint64_t t0 = monotonic_ns();
   size_t n = answer::respond(server_.snapshot(), {query, len}, out.subspan(2),
                              answer::transport::tcp, server_.answer_state(), info);
   if (n && info.signed_query && server_.config().sign)
     n = server_.config().sign({query, len}, out.subspan(2, 65535), n);
+  if (n) server_.counters().reply(out.data() + 2, n, info.question_end, true, monotonic_ns() - t0);
   // Nothing to say to a runt or a response packet; RFC 7766 does not require closing.
   if (n == 0 || n > 65535) return 0;
   wire::put16(out.data(), uint16_t(n));

@@ -120,6 +120,7 @@ size_t udp_listener::read_batch() noexcept {
   }
   int got = ::recvmmsg(fd_, in_msgs_.data(), batch, MSG_DONTWAIT, nullptr);
   if (got <= 0) return 0;  // EAGAIN, or an error about one peer (ICMP): nothing to do
+  const uint64_t t0 = monotonic_ns();
   rrl::limiter* const limiter = rrl_.get();
   const uint32_t now_s = limiter ? uint32_t(uv_now(server_.loop()) / 1000) : 0;
   size_t replies = 0;
@@ -141,6 +142,7 @@ size_t udp_listener::read_batch() noexcept {
       n = server_.config().sign({in_[i].data(), in_msgs_[i].msg_len}, out_[replies], n);
       if (n == 0) continue;
     }
+    question_end_[replies] = info.question_end;
     out_iov_[replies] = {out_[replies].data(), n};
     mmsghdr& m = out_msgs_[replies];
     m = {};
@@ -150,6 +152,11 @@ size_t udp_listener::read_batch() noexcept {
     m.msg_hdr.msg_iovlen = 1;
     ++replies;
   }
+  // In-server time: from the batch's arrival to its send, the same for every reply of it.
+  loop_counters& counted = server_.counters();
+  const uint64_t ns = monotonic_ns() - t0;
+  for (size_t k = 0; k < replies; ++k)
+    counted.reply(out_[k].data(), out_iov_[k].iov_len, question_end_[k], false, ns);
   size_t sent = 0;
   while (sent < replies) {
     int r = ::sendmmsg(fd_, out_msgs_.data() + sent, unsigned(replies - sent), MSG_DONTWAIT);

@@ -66,6 +66,7 @@ class udp_listener final : public uv::handle_owner {
   std::array<sockaddr_storage, batch> peer_{};
   std::array<iovec, batch> in_iov_{}, out_iov_{};
   std::array<mmsghdr, batch> in_msgs_{}, out_msgs_{};
+  std::array<uint16_t, batch> question_end_{};  // of each reply, for the counters
 };
 
 }  // namespace sipdns::net

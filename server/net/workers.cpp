@@ -17,6 +17,7 @@ struct worker_pool::worker {
   bool ready = false;             // guarded by mu: start-up finished (see err)
   std::string err;                // guarded by mu
   server* srv = nullptr;          // loop thread only
+  const loop_counters* counted = nullptr;  // set before `ready`; valid until stop()
 
   void run(server_config cfg, compile::snapshot_ptr snap) noexcept {
     int status = loop.init();
@@ -26,6 +27,7 @@ struct worker_pool::worker {
     }
     server s(loop.get(), cfg, std::move(snap));
     srv = &s;
+    counted = &s.counters();
     std::string e;
     bool ok = open_wake(e) && s.start(e);
     started(ok ? "" : e);
@@ -123,6 +125,13 @@ void worker_pool::stop() {
   for (auto& w : workers_)
     if (w->thread.joinable()) w->thread.join();
   workers_.clear();
+}
+
+std::vector<const loop_counters*> worker_pool::counters() const {
+  std::vector<const loop_counters*> out;
+  for (const auto& w : workers_)
+    if (w->counted) out.push_back(w->counted);
+  return out;
 }
 
 }  // namespace sipdns::net

@@ -32,6 +32,8 @@ class worker_pool {
   bool start(size_t count, const server_config& cfg, compile::snapshot_ptr snap, std::string& err);
   void publish(const compile::snapshot_ptr& snap);  // any thread
   void stop();                                      // closes every loop and joins
+  // Each started loop's counters, for the metrics thread; valid until stop().
+  std::vector<const loop_counters*> counters() const;
 
  private:
   struct worker;

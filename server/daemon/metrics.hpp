@@ -1,0 +1,27 @@
+// /metrics: the Prometheus text format (0.0.4) of what the server counts, made on the HTTP
+// thread from read-only views: each loop's counters (summed), the RRL tally, the runtime's
+// serials and reload counters, the prober's states.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "control/runtime.hpp"
+#include "health/monitor.hpp"
+#include "net/counters.hpp"
+#include "rrl/limiter.hpp"
+
+namespace sipdns::daemon {
+
+struct metric_sources {
+  std::vector<const net::loop_counters*> loops;
+  const rrl::tally* rrl = nullptr;             // null: RRL off
+  const control::runtime* runtime = nullptr;
+  const health::monitor* prober = nullptr;     // null: no health checks
+};
+
+std::string metrics_text(const metric_sources& src);
+
+// A label value escaped for the text format (backslash, double quote, newline).
+std::string label_value(const std::string& v);
+
+}  // namespace sipdns::daemon
