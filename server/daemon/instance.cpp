@@ -194,6 +194,8 @@ bool instance::start_http() {
   src.rrl = opts_.server.rrl.enabled() ? &rrl_tally_ : nullptr;
   src.runtime = &runtime_;
   src.prober = prober_.error().empty() ? &prober_ : nullptr;
+  src.notify = notifier_.get();
+  src.transfers = opts_.allow_transfer.empty() ? nullptr : &transfers_;
   http::config cfg;
   cfg.listen = *opts_.http;
   cfg.allow = opts_.http_allow;

@@ -111,6 +111,63 @@ void zones_and_peers(std::string& out, const metric_sources& s) {
   }
 }
 
+void probes(std::string& out, const health::probe_stats& st) {
+  using health::probe_stats;
+  static constexpr health::probe_kind kinds[] = {health::probe_kind::tcp, health::probe_kind::tls,
+                                                 health::probe_kind::sip_options,
+                                                 health::probe_kind::stun};
+  std::string totals, hist;
+  for (health::probe_kind kind : kinds)
+    for (size_t o = 0; o < probe_stats::outcome_names.size(); ++o) {
+      const probe_stats::cell& c = st.at(size_t(kind), o);
+      uint64_t cumulative = 0;
+      const std::string labels = std::string("kind=\"") + health::to_text(kind) +
+                                 "\",outcome=\"" + probe_stats::outcome_names[o] + "\"";
+      for (const auto& b : c.buckets) cumulative += b.load(std::memory_order_relaxed);
+      if (cumulative == 0) continue;  // a series appears with its first probe
+      sample(totals, "sipdns_probes_total", labels, double(cumulative));
+      cumulative = 0;
+      for (size_t b = 0; b < c.buckets.size(); ++b) {
+        cumulative += c.buckets[b].load(std::memory_order_relaxed);
+        std::string le = "+Inf";
+        if (b < probe_stats::bounds_ms.size()) {
+          char v[32];
+          std::snprintf(v, sizeof v, "%g", probe_stats::bounds_ms[b] / 1e3);
+          le = v;
+        }
+        sample(hist, "sipdns_probe_duration_seconds_bucket", labels + ",le=\"" + le + "\"",
+               double(cumulative));
+      }
+      sample(hist, "sipdns_probe_duration_seconds_sum", labels,
+             double(c.sum_ms.load(std::memory_order_relaxed)) / 1e3);
+      sample(hist, "sipdns_probe_duration_seconds_count", labels, double(cumulative));
+    }
+  family(out, "sipdns_probes_total", "counter", "Health probes answered or given up, by kind and outcome.");
+  out += totals;
+  family(out, "sipdns_probe_duration_seconds", "histogram", "Health probe durations, by kind and outcome.");
+  out += hist;
+}
+
+void secondaries(std::string& out, const metric_sources& s) {
+  if (s.notify) {
+    family(out, "sipdns_notify_total", "counter",
+           "NOTIFY messages per secondary: sent (retries included), acknowledged, refused.");
+    for (const notifier::tally& t : s.notify->counts()) {
+      const std::string who = "secondary=\"" + label_value(t.secondary) + "\",result=\"";
+      sample(out, "sipdns_notify_total", who + "sent\"", double(t.sent));
+      sample(out, "sipdns_notify_total", who + "acked\"", double(t.acked));
+      sample(out, "sipdns_notify_total", who + "refused\"", double(t.refused));
+    }
+  }
+  if (s.transfers) {
+    family(out, "sipdns_transfers_total", "counter", "Zone transfers served, by client and kind.");
+    for (const auto& [k, n] : s.transfers->counts())
+      sample(out, "sipdns_transfers_total",
+             "client=\"" + label_value(k.first) + "\",kind=\"" + label_value(k.second) + "\"",
+             double(n));
+  }
+}
+
 }  // namespace
 
 std::string label_value(const std::string& v) {
@@ -134,6 +191,8 @@ std::string metrics_text(const metric_sources& s) {
     sample(out, "sipdns_rrl_limited_total", "action=\"drop\"", double(r.dropped));
   }
   if (s.runtime) zones_and_peers(out, s);
+  if (s.prober) probes(out, s.prober->probe_counts());
+  secondaries(out, s);
   return out;
 }
 

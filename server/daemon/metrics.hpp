@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "control/runtime.hpp"
+#include "daemon/notifier.hpp"
+#include "daemon/transfers.hpp"
 #include "health/monitor.hpp"
 #include "net/counters.hpp"
 #include "rrl/limiter.hpp"
@@ -17,6 +19,8 @@ struct metric_sources {
   const rrl::tally* rrl = nullptr;             // null: RRL off
   const control::runtime* runtime = nullptr;
   const health::monitor* prober = nullptr;     // null: no health checks
+  const notifier* notify = nullptr;            // null: no --notify
+  const transfer_log* transfers = nullptr;     // null: no --allow-transfer
 };
 
 std::string metrics_text(const metric_sources& src);

@@ -116,6 +116,7 @@ void notifier::send_due() noexcept {
     } catch (...) {
     }
     p.sent_ms = now;
+    counts_[k.first].sent.fetch_add(1, std::memory_order_relaxed);
     p.next_ms = now + (p.tries == 0 ? 1000 : 1000ull << p.tries);
     p.tries += 1;
   }
@@ -154,6 +155,8 @@ void notifier::on_recv(uv_udp_t* h, ssize_t n, const uv_buf_t* buf, const sockad
     p.acked_ms = uv_now(h->loop);
     p.acked_serial = p.serial;
     p.refused = a == xfr::notify_answer::refused;
+    auto& c = self->counts_[k.first];
+    (p.refused ? c.refused : c.acked).fetch_add(1, std::memory_order_relaxed);
     if (p.refused)
       std::fprintf(stderr, "sipdnsd: NOTIFY of %s to %s refused by the secondary\n",
                    wire::name_to_text(k.second).c_str(),
@@ -176,6 +179,15 @@ std::vector<std::string> notifier::status_lines() const {
     else if (p.next_ms == 0) line += " unanswered";
     out.push_back(std::move(line));
   }
+  return out;
+}
+
+std::vector<notifier::tally> notifier::counts() const {
+  std::vector<tally> out;
+  for (size_t i = 0; i < targets_.size(); ++i)
+    out.push_back({target_text(targets_[i].to), counts_[i].sent.load(std::memory_order_relaxed),
+                   counts_[i].acked.load(std::memory_order_relaxed),
+                   counts_[i].refused.load(std::memory_order_relaxed)});
   return out;
 }
 

@@ -10,7 +10,9 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <atomic>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <utility>
@@ -38,6 +40,13 @@ class notifier final : public uv::handle_owner {
   void served(const control::transfer_source& src) noexcept;
   // "notify 192.0.2.7#53 lab.test. serial 12 acked 2.1 s ago" lines, for `sipdns status`.
   std::vector<std::string> status_lines() const;
+  // NOTIFY messages per secondary ("192.0.2.7#53"): sent (retries included), acknowledged,
+  // refused. Any thread (for /metrics).
+  struct tally {
+    std::string secondary;
+    uint64_t sent = 0, acked = 0, refused = 0;
+  };
+  std::vector<tally> counts() const;
   void close() noexcept { close_handles(); }
 
  private:
@@ -53,7 +62,11 @@ class notifier final : public uv::handle_owner {
   };
   using key = std::pair<size_t, std::string>;  // (target index, origin as wire name)
 
-  explicit notifier(std::vector<target> targets) : targets_(std::move(targets)) {}
+  explicit notifier(std::vector<target> targets)
+      : targets_(std::move(targets)), counts_(new counters[targets_.size()]) {}
+  struct counters {  // written on the loop thread only
+    std::atomic<uint64_t> sent{0}, acked{0}, refused{0};
+  };
   void send_due() noexcept;
   void arm() noexcept;
   static void on_alloc(uv_handle_t*, size_t, uv_buf_t* buf) noexcept;
@@ -62,6 +75,7 @@ class notifier final : public uv::handle_owner {
   static void on_timer(uv_timer_t* t) noexcept;
 
   std::vector<target> targets_;
+  std::unique_ptr<counters[]> counts_;  // by target
   uv_udp_t udp4_{}, udp6_{};
   bool has4_ = false, has6_ = false;
   uv_timer_t timer_{};

@@ -116,6 +116,15 @@ void transfer_log::note(const std::string& zone, const std::string& client,
                         const std::string& kind, uint32_t serial) {
   std::lock_guard lock(mu_);
   last_[{zone, client}] = {kind, serial, std::chrono::steady_clock::now()};
+  const std::string label = kind == "IXFR, full"          ? "IXFR-full"
+                            : kind == "IXFR, up to date" ? "IXFR-current"
+                                                         : kind;
+  counts_[{client, label}] += 1;
+}
+
+std::map<std::pair<std::string, std::string>, uint64_t> transfer_log::counts() const {
+  std::lock_guard lock(mu_);
+  return counts_;
 }
 
 std::vector<std::string> transfer_log::status_lines() const {

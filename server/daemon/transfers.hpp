@@ -21,6 +21,8 @@ class transfer_log {
             uint32_t serial);
   // "transfer lab.test. to 192.0.2.10 IXFR serial 12 3 s ago"
   std::vector<std::string> status_lines() const;
+  // Transfers served per (client address, kind: AXFR, IXFR, IXFR-full, IXFR-current).
+  std::map<std::pair<std::string, std::string>, uint64_t> counts() const;
 
  private:
   struct entry {
@@ -30,6 +32,7 @@ class transfer_log {
   };
   mutable std::mutex mu_;
   std::map<std::pair<std::string, std::string>, entry> last_;  // (zone, client address)
+  std::map<std::pair<std::string, std::string>, uint64_t> counts_;  // (client, kind)
 };
 
 // Verifies a TSIG signature against `keys` (NOTAUTH with BADKEY/BADSIG/BADTIME), checks

@@ -145,6 +145,7 @@ void monitor::on_result(uint32_t index, uint32_t epoch, const probe_result& r) n
   if (epoch != epoch_ || index >= entries_.size()) return;  // a reload replaced the check
   bool changed = false;
   entry& e = entries_[index];
+  stats_.add(e.spec.target.kind, r);
   {
     std::lock_guard lock(mu_);
     e.in_flight = false;

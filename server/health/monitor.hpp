@@ -22,6 +22,7 @@
 
 #include "health/due_queue.hpp"
 #include "health/probe/probe.hpp"
+#include "health/probe_stats.hpp"
 #include "health/state.hpp"
 #include "uv/callbacks.hpp"
 #include "uv/loop.hpp"
@@ -71,6 +72,8 @@ class monitor {
   // State transitions so far (a cheap "did anything change" for callers and tests).
   uint64_t changes() const noexcept { return changes_.load(); }
   std::vector<check_status> status() const;
+  // Every probe result so far, by kind and outcome (any thread; for /metrics).
+  const probe_stats& probe_counts() const noexcept { return stats_; }
 
  private:
   struct entry {
@@ -98,6 +101,7 @@ class monitor {
   due_queue queue_;                          // prober thread only
   std::vector<due_queue::item> due_;         // prober thread only: scratch of schedule()
   std::atomic<uint64_t> changes_{0};
+  probe_stats stats_;  // written by the prober thread
   std::vector<check_spec> pending_;          // guarded by mu_
   bool has_pending_ = false;                 // guarded by mu_
   std::atomic<bool> stop_{false};

@@ -30,6 +30,10 @@ assert_contains "$OUT" 'sipdns_queries_total{transport="udp",qtype="SRV",rcode="
   "/metrics counts the SRV queries asked so far"
 assert_contains "$OUT" "sipdns_peer_state{zone=\"lab.test.\",peer=\"$LAB1\",service=\"sip+tcp\",state=\"up\"} 1" \
   "/metrics: lab1 up for sip+tcp"
+assert_matches "$OUT" '^sipdns_probes_total\{kind="sip-options",outcome="up"\} [1-9]' \
+  "/metrics counts the SIP OPTIONS probes answered"
+assert_matches "$OUT" '^sipdns_probe_duration_seconds_bucket\{kind="sip-options",outcome="up",le="\+Inf"\} [1-9]' \
+  "/metrics: the probe duration histogram"
 CHECK=$(promtool check metrics <<<"$OUT" 2>&1)
 if (($? == 0)); then pass "promtool check metrics accepts the text"
 else OUT=$CHECK; fail "promtool check metrics rejects the text"; fi
@@ -77,4 +81,7 @@ if poll_until 15000 prom_is "$LAB1_DOWN" 1; then pass "after the kill Prometheus
 else OUT=$(curl -sS --max-time 2 "http://127.0.0.1:$HTTP_PORT/metrics" | grep peer_state); fail "Prometheus never reported lab1 down"; fi
 if prom_is "sipdns_peer_state{peer=\"$LAB2\",service=\"sip+tcp\",state=\"up\"}" 1; then pass "and lab2 still up"
 else fail "lab2 is not reported up"; fi
+failed_probes() { [[ $(prom_value 'sum(sipdns_probes_total{kind="sip-options",outcome!="up"})') =~ ^[1-9] ]]; }
+if poll_until 5000 failed_probes; then pass "Prometheus counts the failed probes of the killed registrar"
+else fail "no failed probe counted"; fi
 finish

@@ -23,7 +23,9 @@ trap nsd_cleanup EXIT
 
 NSD_PORT=$(pick_port) || exit 1
 STATE=$TMP_DIR/state
-start_health_server --allow-transfer 127.0.0.1 --notify "127.0.0.1:$NSD_PORT" --state-dir "$STATE"
+HTTP_PORT=$(pick_port) || exit 1
+start_health_server --allow-transfer 127.0.0.1 --notify "127.0.0.1:$NSD_PORT" --state-dir "$STATE" \
+  --http "127.0.0.1:$HTTP_PORT"
 mkdir -p "$TMP_DIR/nsd"
 cat >"$TMP_DIR/nsd/nsd.conf" <<CONF
 server:
@@ -105,6 +107,13 @@ else fail "only $N transfers of lab.test to NSD"; fi
 if log_matches "sipdnsd: IXFR of lab\.test\. to 127\.0\.0\.1#[0-9]+: [0-9]+ change\(s\)"; then
   pass "NSD's later transfers were incremental (IXFR with difference sequences)"
 else fail "no incremental IXFR of lab.test to NSD in sipdnsd's log"; fi
+
+# The same in /metrics: NOTIFYs acknowledged and incremental transfers, per secondary.
+OUT=$(curl -sS --max-time 5 "http://127.0.0.1:$HTTP_PORT/metrics" 2>&1)
+assert_matches "$OUT" "^sipdns_notify_total\{secondary=\"127\.0\.0\.1#$NSD_PORT\",result=\"acked\"\} [1-9]" \
+  "/metrics: NOTIFYs acknowledged by NSD"
+assert_matches "$OUT" '^sipdns_transfers_total\{client="127\.0\.0\.1",kind="IXFR"\} [1-9]' \
+  "/metrics: incremental transfers to NSD"
 
 # dig IXFR from the serial before the kill: one difference sequence per change since, each
 # opened and closed by an SOA, the current SOA first and last (RFC 1995 section 4).
