@@ -180,7 +180,7 @@ TEST_CASE("the usage text lists every flag, and every flag it lists parses") {
     }
     CHECK_MESSAGE(ok, err);
   }
-  CHECK(flags == 24);
+  CHECK(flags == 26);
   std::string err;
   daemon::options o;
   CHECK_FALSE(parse({"--not-in-usage"}, o, err));
