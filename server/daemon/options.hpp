@@ -2,9 +2,11 @@
 // at start-up.
 #pragma once
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "daemon/privileges.hpp"
 #include "net/server.hpp"
 #include "xfr/acl.hpp"
 #include "xfr/tsig.hpp"
@@ -18,6 +20,7 @@ struct options {
   std::vector<std::string> zones;  // files or directories, in the order given
   std::string control;             // Unix socket for status/drain/reload; empty = none
   std::string state_dir;           // drains and served serials across restarts; empty = none
+  std::optional<run_as> user;      // --user: becomes this user once listening; none = stay
   size_t workers = 1;              // DNS event loops (threads), each with its own sockets
   xfr::acl allow_transfer;         // who may AXFR/IXFR; empty = no one (REFUSED)
   struct notify_target {
