@@ -3,7 +3,8 @@
 # then runs as the user in every thread (all four user and group ids, the user's groups, no
 # capability) and still answers, drains and undrains through the control socket (state files
 # written as the user), reloads an edited zone and stops cleanly; a restart with `user` in a
-# --config file drops again on the same state. An unknown user, or root, is a usage error.
+# --config file drops again on the same state. An unknown user, or root, is a usage error; a
+# drop that fails stops the server.
 source "$(dirname "$0")/lib.sh"
 
 if ((EUID != 0)); then
@@ -46,15 +47,25 @@ assert_contains "$OUT" 'sipdnsd: error: --user: no user "no-such-user-sipdns"' "
 printf 'user = "no-such-user-sipdns"\n' >"$TMP_DIR/bad.toml"
 OUT=$(timeout 10 "$SIPDNSD" --config "$TMP_DIR/bad.toml" 2>&1)
 assert_eq "$?" 2 "config key user, unknown: exit status"
-assert_contains "$OUT" "$TMP_DIR/bad.toml:1:1: user: no user \"no-such-user-sipdns\""
+assert_contains "$OUT" "$TMP_DIR/bad.toml:1:8: user: no user \"no-such-user-sipdns\""
+
+# ---- a drop that fails stops the server: here started as the user, so it may not switch ----
+p=$(pick_port)
+OUT=$(timeout 10 setpriv --reuid "$U" --regid "$GID_U" --init-groups \
+  "$SIPDNSD" --listen "127.0.0.1:$p" --zones "$ZONES" --user nobody 2>&1)
+assert_eq "$?" 1 "a failed drop: exit status"
+assert_contains "$OUT" "sipdnsd: error: --user nobody: initgroups: Operation not permitted; not serving"
+assert_not_contains "$OUT" "sipdnsd: serving" "a failed drop never serves"
 
 # ---- what the process is after the drop ----
 # dropped PID: every thread has the user's four uids and gids, its groups, no capability.
 dropped() {
   local status want_groups task ok=0
+  TASKS=0
   want_groups=$(id -G "$U" | tr ' ' '\n' | sort -n | tr '\n' ' ')
   for status in /proc/"$1"/task/*/status; do
     task=$(basename "$(dirname "$status")")
+    TASKS=$((TASKS + 1))
     OUT=$(cat "$status") || { fail "task $task: no status"; ok=1; continue; }
     local uid gid groups eff prm amb
     uid=$(awk '/^Uid:/ {print $2, $3, $4, $5}' <<<"$OUT")
@@ -81,9 +92,12 @@ lacks_target() { ! has_target "$@"; }
 answers() { dig_q "$1" A >/dev/null; section ANSWER | grep -q " $2$"; }
 serial() { dig_q uctest.local SOA >/dev/null; section ANSWER | awk '{print $7}'; }
 
-start_server --zones "$ZONES" --state-dir "$STATE" --control "$CONTROL_SOCK" --user "$U"
+# Two workers: the second loop binds its own sockets, and its thread must drop too.
+start_server --zones "$ZONES" --state-dir "$STATE" --control "$CONTROL_SOCK" --user "$U" --workers 2
 assert_contains "$(cat "$SERVER_LOG")" "sipdnsd: running as $U (uid $UID_U, gid $GID_U), no capabilities"
-dropped "$SERVER_PID" && pass "every thread runs as $U ($UID_U:$GID_U), its groups, no capabilities"
+dropped "$SERVER_PID" &&
+  pass "all $TASKS threads run as $U ($UID_U:$GID_U), with its groups, no capabilities"
+((TASKS >= 2)) || fail "only $TASKS threads seen (the main loop and a second worker at least)"
 has_target "$SIP" "$H1" && pass "answers after the drop" || fail "no answer after the drop"
 assert_eq "$(stat -c '%U %a' "$CONTROL_SOCK")" "$U 660" "control socket owner and mode"
 
