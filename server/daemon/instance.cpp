@@ -140,16 +140,18 @@ bool instance::watch_signals_and_control() {
   }
   if (opts_.control.empty()) return true;
   const rrl::tally* tally = opts_.server.rrl.enabled() ? &rrl_tally_ : nullptr;
+  status_extras extras = [this, tally](control::status& s) {
+    if (tally) {
+      const rrl::counters c = tally->read();
+      s.rrl = control::status::rrl_totals{c.limited, c.slipped, c.dropped};
+    }
+    transfers_.fill(s);
+    if (notifier_) notifier_->fill(s);
+  };
   control_ = control::control_socket::open(
       loop_.get(), opts_.control,
-      [this, tally](const std::string& line) {
-        auto lines = run_command(line, runtime_, versions_, tally);
-        if (line == "status") {
-          for (std::string& l : transfers_.status_lines()) lines.push_back(std::move(l));
-          if (notifier_)
-            for (std::string& l : notifier_->status_lines()) lines.push_back(std::move(l));
-        }
-        return lines;
+      [this, extras = std::move(extras)](const std::string& line) {
+        return run_command(line, runtime_, versions_, extras);
       },
       err_);
   if (!control_) std::fprintf(stderr, "sipdnsd: error: control socket %s\n", err_.c_str());
