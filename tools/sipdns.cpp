@@ -34,8 +34,10 @@ void usage(FILE* to) {
       "                   exit 0 when they would load, 1 otherwise\n"
       "  export PATH...   print every zone, clusters expanded, as RFC 1035 zone files\n"
       "                   (what a BIND/NSD/Knot secondary or a migration needs)\n"
-      "  status           health of every probed peer, the drained ones, reload counters\n"
-      "                   and the snapshot generation\n"
+      "  status           health of every probed peer, the drained ones, reload counters,\n"
+      "                   the snapshot generation, zones, what each cluster answers now,\n"
+      "                   recent transitions and secondaries\n"
+      "    --format F     text (default) or json: the same as one JSON object\n"
       "  drain HOST       take a peer out of SRV and round-robin answers (survives reloads,\n"
       "                   and restarts with sipdnsd --state-dir)\n"
       "    --service S    only out of service S's SRV (and the round-robin), e.g. sip+udp\n"
@@ -146,6 +148,24 @@ int control(const std::string& path, const std::string& line) {
   return reply.starts_with("error") ? 1 : 0;
 }
 
+// `status --format text|json` (or --format=F) as the protocol's "status json"; false on a
+// bad option (said on stderr).
+bool format_arg(const std::vector<std::string>& args, size_t& i, std::string& line) {
+  std::string f;
+  if (args[i] == "--format" && i + 1 < args.size()) f = args[++i];
+  else if (args[i].starts_with("--format=")) f = args[i].substr(9);
+  else {
+    std::fprintf(stderr, "sipdns status: unknown option \"%s\"\n", args[i].c_str());
+    return false;
+  }
+  if (f == "json") line = "status json";
+  else if (f != "text") {
+    std::fprintf(stderr, "sipdns status: --format is text or json, not \"%s\"\n", f.c_str());
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -166,7 +186,8 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < args.size(); ++i) {
       if (args[i] == "--control" && i + 1 < args.size()) path = args[++i];
       else if (args[i].starts_with("--control=")) path = args[i].substr(10);
-      else line += " " + args[i];
+      else if (cmd == "status" && !format_arg(args, i, line)) return 2;
+      else if (cmd != "status") line += " " + args[i];
     }
     if ((cmd == "drain" || cmd == "undrain") && line == cmd) {
       std::fprintf(stderr, "sipdns %s: give the peer's host name\n", cmd.c_str());

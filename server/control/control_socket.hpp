@@ -1,5 +1,6 @@
 // The operator's control socket: a Unix stream socket taking one command line per connection
-// ("status", "drain HOST", "undrain HOST", "reload") and answering with lines of text.
+// ("status", "status json", "drain HOST", "undrain HOST", "reload") and answering with lines
+// of text.
 #pragma once
 #include <uv.h>
 

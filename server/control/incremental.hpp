@@ -45,6 +45,11 @@ class incremental {
   const zone::dynamic_plan& plan() const { return plan_; }
   const zone::zone_set* set() const { return set_.get(); }
   const std::shared_ptr<const zone::zone_set>& shared_set() const { return set_; }
+  // The records group `g` derives now at its names, (zone, record), sorted; empty while the
+  // plan needs whole builds.
+  const std::vector<std::pair<uint32_t, zone::record>>& records(uint32_t g) const {
+    return records_[g];
+  }
 
   // Re-derives `groups` with the filters and re-encodes those whose records changed.
   // Returns what changed, by zone (empty: the answers are the same); the caller bumps the

@@ -23,12 +23,6 @@
 namespace sipdns::control {
 namespace {
 
-std::string lower_fqdn(std::string host) {
-  for (char& c : host) c = char(std::tolower(static_cast<unsigned char>(c)));
-  if (host.empty() || host.back() != '.') host += '.';
-  return host;
-}
-
 // Only ever compared with this process's own earlier fingerprints (and the state
 // directory's): an order-free sum of record hashes, so a health change updates it from the
 // records it removed and added instead of hashing a million records again.
@@ -194,6 +188,7 @@ built runtime::build_whole(bool from_files, bool reload, std::string& log) {
   applied_drains_ = drained;
   plain_ = std::move(plain);
   start_journals(zones, served_, served, log);  // before keep_source: diffs the old version
+  note_whole(*set, zones, from_files);
   commit(from_files ? set : nullptr, reload, std::move(zones), std::move(served), std::move(sv));
   keep_source(set, view, drained);
   return {std::move(snap), true, {}};
@@ -233,6 +228,7 @@ built runtime::build_changes(std::string& log) {
     log += "sipdnsd: zone " + origin + " answers changed, serial " + std::to_string(s.serial) + "\n";
   }
   r.snap = incremental_.version(std::move(serials));
+  note_changes(r.changes, groups);
   keep_source(incremental_.shared_set(), view, drained);
   if (!r.changes.empty()) retire({}, nullptr, false, true);  // saves the serials off this path
   return r;
@@ -272,8 +268,10 @@ void runtime::keep_source(std::shared_ptr<const zone::zone_set> set, const healt
   for (const zone::zone& z : set->zones)
     src->serials.push_back(served_[wire::name_to_text(z.origin)].serial);
   src->set = std::move(set);
+  auto facts = std::make_shared<const served_facts>(facts_next_);
   std::lock_guard lock(mu_);
   source_ = std::move(src);
+  facts_ = std::move(facts);
 }
 
 std::shared_ptr<const transfer_source> runtime::transfer_view() const {
@@ -337,58 +335,6 @@ void runtime::bump_serials(std::vector<zone::expanded_zone>& zones, served_map& 
     for (zone::record& r : z.records)
       if (r.type == wire::rr_type::soa) set_serial(r, s.serial);
   }
-}
-
-std::string runtime::drain(const std::string& host, bool drained, const std::string& service) {
-  std::string fqdn = lower_fqdn(host);
-  if (!service.empty() && !zone::service_from_key(service))
-    return "error: unknown service \"" + service + "\"";
-  const std::string entry = service.empty() ? fqdn : fqdn + " " + service;
-  std::lock_guard lock(mu_);
-  bool known = false;
-  if (zones_)
-    for (const auto& z : zones_->zones)
-      for (const auto& c : z.clusters)
-        for (const auto& p : c.peers) known = known || wire::name_to_text(p.host) == fqdn;
-  std::string reply;
-  if (drained) {
-    if (!known) return "error: no peer named " + fqdn + " in the loaded zones";
-    drained_.insert(entry);
-    reply = "ok: drained " + entry;
-  } else {
-    if (!drained_.erase(entry)) return "error: " + entry + " is not drained";
-    reply = "ok: undrained " + entry;
-  }
-  // The change stands either way (it is what the operator asked); a state directory that
-  // cannot be written only means it will not survive a restart, which the reply says.
-  if (std::string err; !state_.save_drains(drained_, err)) reply += " (not saved: " + err + ")";
-  return reply;
-}
-
-std::vector<std::string> runtime::status_lines() const {
-  std::vector<std::string> out;
-  if (prober_)
-    for (const health::check_status& s : prober_->status())
-      out.push_back(s.label + " " + s.probe_text + " " + health::to_string(s.current) + " " +
-                    s.reason + " " + std::to_string(s.latency_ms) + "ms");
-  {
-    std::lock_guard lock(mu_);
-    for (const std::string& h : drained_) out.push_back("drained " + h);
-  }
-  if (out.empty()) out.push_back("no health checks configured, nothing drained");
-  counters c = counts();
-  out.push_back("reloads: ok " + std::to_string(c.reloads_ok) + " failed " +
-                std::to_string(c.reloads_failed));
-  out.push_back("generation: " + std::to_string(c.generation));
-  // Per zone, what a secondary would get: the served serial and how far IXFR reaches back.
-  if (auto src = transfer_view())
-    for (size_t z = 0; z < src->set->zones.size() && z < src->serials.size(); ++z) {
-      const journal* j = z < src->journals.size() ? src->journals[z].get() : nullptr;
-      out.push_back("zone " + wire::name_to_text(src->set->zones[z].origin) + " serial " +
-                    std::to_string(src->serials[z]) + " journal " +
-                    std::to_string(j ? j->size() : 0));
-    }
-  return out;
 }
 
 }  // namespace sipdns::control

@@ -9,6 +9,7 @@
 // changes, so secondaries notice health changes too; each version records what changed.
 #pragma once
 #include <atomic>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -22,6 +23,7 @@
 #include "control/journal_store.hpp"
 #include "control/serving.hpp"
 #include "control/state_store.hpp"
+#include "control/status.hpp"
 #include "control/transfer_source.hpp"
 #include "health/monitor.hpp"
 #include "zone/derive.hpp"
@@ -64,9 +66,13 @@ class runtime {
   // answers only; survives reloads and, with a state directory, restarts. Returns a one-line
   // reply ("ok: ..." or "error: ...").
   std::string drain(const std::string& host, bool drained, const std::string& service = {});
-  // One line per check, "drained HOST" per drained peer, then "reloads: ok N failed M",
-  // "generation: G" (see counters) and "zone ORIGIN serial S journal N" per zone (N: the
-  // changes an IXFR can send).
+  // What `status` shows (control/status.hpp), the runtime's part: the checks, drains,
+  // counters, zones and clusters of the last version built, and recent transitions (the
+  // prober's and the drains'). Cheap: the answers were gathered by the build (off the loop).
+  status status_now() const;
+  // status_lines(status_now()): one line per check, "drained HOST" per drained peer, then
+  // "reloads: ok N failed M", "generation: G" (see counters) and "zone ORIGIN serial S
+  // journal N" per zone (N: the changes an IXFR can send), then the richer lines.
   std::vector<std::string> status_lines() const;
   size_t zone_count() const;
   // What the last version serves, for zone transfers (any thread); null before the first.
@@ -97,6 +103,22 @@ class runtime {
   // One build's change `c` of a zone (serial `from` -> from + 1), into its journal and file.
   void record_step(const zone_change& c, const wire::name& origin, uint32_t from,
                    std::string& log);
+  // What status_now() reads of a version besides its transfer source: gathered by build(),
+  // published with the source. The answers are the records at each cluster's round-robin
+  // and SRV names, [zone][cluster] of the set (runtime_status.cpp).
+  struct served_facts {
+    int64_t loaded_ms = 0;
+    std::vector<size_t> records;  // by zone
+    std::vector<std::vector<std::shared_ptr<const std::vector<zone::record>>>> answers;
+  };
+  void note_whole(const zone::zone_set& set, const std::vector<zone::expanded_zone>& zones,
+                  bool from_files);
+  void note_changes(const std::vector<zone_change>& changes, const std::vector<uint32_t>& groups);
+  // A drain or undrain, for status: when, and a transition record.
+  void note_drain(const std::string& entry, bool drained);
+  void fill_clusters(status& out, const transfer_source& src, const served_facts& facts,
+                     const std::vector<health::check_status>& checks) const;
+
   // Remembers the inputs of the version just built (transfer_source.hpp).
   void keep_source(std::shared_ptr<const zone::zone_set> set, const health_view& view,
                    const std::set<std::string>& drained);
@@ -120,6 +142,9 @@ class runtime {
   // "host." or "host. service": lower-case host text with trailing dot, then a service key.
   std::set<std::string> drained_;                 // guarded by mu_
   std::shared_ptr<const transfer_source> source_;  // guarded by mu_
+  std::shared_ptr<const served_facts> facts_;      // guarded by mu_; with source_
+  std::map<std::string, int64_t> drained_since_;  // guarded by mu_; wall ms, by drained_ entry
+  std::deque<status::transition> drain_events_;   // guarded by mu_; the last 50
   state_store state_;
 
   // Owned by build() (serialized by the pipeline).
@@ -128,6 +153,7 @@ class runtime {
   std::shared_ptr<const serving> serving_shared_;  // a copy for transfer sources
   std::vector<std::shared_ptr<const journal>> journals_;  // by zone of the current set
   std::shared_ptr<const std::vector<bool>> plain_;         // likewise (transfer_source.hpp)
+  served_facts facts_next_;      // published by keep_source
   journal_store journal_files_;  // their files in the state directory
   bool journals_started_ = false;  // a whole build ran: later ones never resume files
   incremental incremental_;

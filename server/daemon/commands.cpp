@@ -5,21 +5,21 @@
 #include <cstdio>
 #include <sstream>
 
-#include "rrl/limiter.hpp"
 
 namespace sipdns::daemon {
 
 std::vector<std::string> run_command(const std::string& line, control::runtime& runtime,
-                                     control::pipeline& versions, const rrl::tally* rrl_totals) {
+                                     control::pipeline& versions, const status_extras& extras) {
   std::istringstream in(line);
   std::string cmd, arg, flag, service;
   in >> cmd >> arg >> flag >> service;
   if (!flag.empty() && (flag != "--service" || service.empty()))
     return {"error: expected \"" + cmd + " HOST [--service SERVICE]\""};
-  if (cmd == "status") {
-    auto lines = runtime.status_lines();
-    if (rrl_totals) lines.push_back(rrl::status_line(rrl_totals->read()));
-    return lines;
+  if (cmd == "status" && (arg.empty() || arg == "json" || arg == "text") && flag.empty()) {
+    control::status s = runtime.status_now();
+    if (extras) extras(s);
+    if (arg == "json") return {control::status_json(s)};
+    return control::status_lines(s);
   }
   if ((cmd == "drain" || cmd == "undrain") && !arg.empty()) {
     std::string reply = runtime.drain(arg, cmd == "drain", service);
@@ -34,7 +34,7 @@ std::vector<std::string> run_command(const std::string& line, control::runtime& 
     return {"ok: reload requested"};
   }
   return {"error: unknown command \"" + line +
-          "\"; expected status, drain HOST [--service SERVICE], undrain HOST [--service "
+          "\"; expected status [json], drain HOST [--service SERVICE], undrain HOST [--service "
           "SERVICE], reload"};
 }
 

@@ -8,6 +8,7 @@
 
 #include "daemon/commands.hpp"
 #include "daemon/metrics.hpp"
+#include "control/status.hpp"
 #include "daemon/privileges.hpp"
 #include "daemon/signed_replies.hpp"
 #include "daemon/transfers.hpp"
@@ -143,16 +144,18 @@ bool instance::watch_signals_and_control() {
   }
   if (opts_.control.empty()) return true;
   const rrl::tally* tally = opts_.server.rrl.enabled() ? &rrl_tally_ : nullptr;
+  status_extras extras = [this, tally](control::status& s) {
+    if (tally) {
+      const rrl::counters c = tally->read();
+      s.rrl = control::status::rrl_totals{c.limited, c.slipped, c.dropped};
+    }
+    transfers_.fill(s);
+    if (notifier_) notifier_->fill(s);
+  };
   control_ = control::control_socket::open(
       loop_.get(), opts_.control,
-      [this, tally](const std::string& line) {
-        auto lines = run_command(line, runtime_, versions_, tally);
-        if (line == "status") {
-          for (std::string& l : transfers_.status_lines()) lines.push_back(std::move(l));
-          if (notifier_)
-            for (std::string& l : notifier_->status_lines()) lines.push_back(std::move(l));
-        }
-        return lines;
+      [this, extras = std::move(extras)](const std::string& line) {
+        return run_command(line, runtime_, versions_, extras);
       },
       err_);
   if (!control_) std::fprintf(stderr, "sipdnsd: error: control socket %s\n", err_.c_str());
@@ -213,13 +216,32 @@ bool instance::start_http() {
   src.prober = prober_.error().empty() ? &prober_ : nullptr;
   src.notify = notifier_.get();
   src.transfers = opts_.allow_transfer.empty() ? nullptr : &transfers_;
+  std::string err;
+  if (!status_call_.open(loop_.get(), err)) {
+    std::fprintf(stderr, "sipdnsd: error: --http: %s\n", err.c_str());
+    return false;
+  }
+  auto status_json = [this] {
+    control::status s = runtime_.status_now();
+    if (opts_.server.rrl.enabled()) {
+      const rrl::counters c = rrl_tally_.read();
+      s.rrl = control::status::rrl_totals{c.limited, c.slipped, c.dropped};
+    }
+    transfers_.fill(s);
+    if (notifier_) notifier_->fill(s);
+    return control::status_json(s) + "\n";
+  };
   http::config cfg;
   cfg.listen = *opts_.http;
   cfg.allow = opts_.http_allow;
-  std::string err;
-  const bool ok = http_.start(cfg, [src](std::string_view path) {
+  const bool ok = http_.start(cfg, [this, src, status_json](std::string_view path) {
     if (path == "/metrics")
       return http::response{200, "text/plain; version=0.0.4; charset=utf-8", metrics_text(src)};
+    if (path == "/status.json") {
+      if (auto json = status_call_.call(status_json, std::chrono::milliseconds(2000)))
+        return http::response{200, "application/json", std::move(*json)};
+      return http::response{503, "text/plain; charset=utf-8", "status not available\n"};
+    }
     return http::response{404, "text/plain; charset=utf-8", "not found; try /metrics\n"};
   }, err);
   if (!ok) std::fprintf(stderr, "sipdnsd: error: %s\n", err.c_str());
@@ -235,6 +257,7 @@ void instance::shutdown(int signum) noexcept {
   stopping_ = true;
   if (signum > 0) std::fprintf(stderr, "sipdnsd: signal %d, shutting down\n", signum);
   http_.stop();    // joined: it reads the loops' counters and the prober
+  status_call_.close();
   prober_.stop();  // joined: no notification after this
   versions_.stop();
   builds_.stop();

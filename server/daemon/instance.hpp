@@ -15,6 +15,7 @@
 #include "control/pipeline.hpp"
 #include "control/reclaimer.hpp"
 #include "control/runtime.hpp"
+#include "daemon/loop_call.hpp"
 #include "daemon/notifier.hpp"
 #include "daemon/options.hpp"
 #include "daemon/transfers.hpp"
@@ -78,6 +79,7 @@ class instance {
   uv::handle_ptr<notifier> notifier_;
   transfer_log transfers_;  // read by the control socket, written by transfer jobs
   http::server http_;       // --http: its own thread; stopped before the loops it reads
+  loop_call status_call_;   // /status.json, built on the main loop as `sipdns status` is
   bool stopping_ = false;
   // When the oldest verdict not yet in service came (steady clock, us; 0: none).
   std::atomic<int64_t> verdict_at_{0};

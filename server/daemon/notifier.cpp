@@ -166,20 +166,19 @@ void notifier::on_recv(uv_udp_t* h, ssize_t n, const uv_buf_t* buf, const sockad
   self->arm();
 }
 
-std::vector<std::string> notifier::status_lines() const {
-  std::vector<std::string> out;
+void notifier::fill(control::status& s) const {
   const uint64_t now = uv_now(timer_.loop);
+  // Loop time to wall clock, for people.
+  auto wall = [&](uint64_t t) { return t ? s.now_ms - int64_t(now - t) : 0; };
   for (const auto& [k, p] : pending_) {
-    std::string line = "notify " + target_text(targets_[k.first].to) + " " +
-                       wire::name_to_text(k.second) + " serial " + std::to_string(p.serial);
-    auto ago = [&](uint64_t t) { return std::to_string((now - t) / 1000) + " s ago"; };
-    if (p.sent_ms) line += " sent " + ago(p.sent_ms);
-    if (p.refused) line += " refused";
-    else if (p.acked_ms && p.acked_serial == p.serial) line += " acked " + ago(p.acked_ms);
-    else if (p.next_ms == 0) line += " unanswered";
-    out.push_back(std::move(line));
+    std::string result = p.refused                                        ? "refused"
+                         : p.acked_ms && p.acked_serial == p.serial      ? "acked"
+                         : p.next_ms == 0                                ? "unanswered"
+                                                                         : "pending";
+    s.notifies.push_back({target_text(targets_[k.first].to), wire::name_to_text(k.second),
+                          p.serial, wall(p.sent_ms), result == "acked" ? wall(p.acked_ms) : 0,
+                          result});
   }
-  return out;
 }
 
 std::vector<notifier::tally> notifier::counts() const {

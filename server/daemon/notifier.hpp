@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "control/status.hpp"
 #include "control/transfer_source.hpp"
 #include "net/address.hpp"
 #include "uv/handle.hpp"
@@ -38,8 +39,9 @@ class notifier final : public uv::handle_owner {
   // A version is in service: NOTIFY every target of each zone whose serial differs from the
   // last one notified.
   void served(const control::transfer_source& src) noexcept;
-  // "notify 192.0.2.7#53 lab.test. serial 12 acked 2.1 s ago" lines, for `sipdns status`.
-  std::vector<std::string> status_lines() const;
+  // Adds one entry per (secondary, zone) to the status (shown as "notify 192.0.2.7#53
+  // lab.test. serial 12 sent 3 s ago acked 2 s ago").
+  void fill(control::status& s) const;
   // NOTIFY messages per secondary ("192.0.2.7#53"): sent (retries included), acknowledged,
   // refused. Any thread (for /metrics).
   struct tally {

@@ -127,16 +127,13 @@ std::map<std::pair<std::string, std::string>, uint64_t> transfer_log::counts() c
   return counts_;
 }
 
-std::vector<std::string> transfer_log::status_lines() const {
+void transfer_log::fill(control::status& s) const {
   std::lock_guard lock(mu_);
-  std::vector<std::string> out;
   const auto now = std::chrono::steady_clock::now();
-  for (const auto& [k, e] : last_)
-    out.push_back("transfer " + k.first + " to " + k.second + " " + e.kind + " serial " +
-                  std::to_string(e.serial) + " " +
-                  std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now - e.at).count()) +
-                  " s ago");
-  return out;
+  for (const auto& [k, e] : last_) {
+    const auto ago = std::chrono::duration_cast<std::chrono::milliseconds>(now - e.at).count();
+    s.transfers.push_back({k.first, k.second, e.kind, e.serial, s.now_ms - int64_t(ago)});
+  }
 }
 
 void serve_transfer(const xfr::acl& acl, const std::map<std::string, xfr::tsig_key>& keys,

@@ -19,8 +19,9 @@ class transfer_log {
  public:
   void note(const std::string& zone, const std::string& client, const std::string& kind,
             uint32_t serial);
-  // "transfer lab.test. to 192.0.2.10 IXFR serial 12 3 s ago"
-  std::vector<std::string> status_lines() const;
+  // Adds one entry per (zone, client) to the status (shown as "transfer lab.test. to
+  // 192.0.2.10 IXFR serial 12 3 s ago").
+  void fill(control::status& s) const;
   // Transfers served per (client address, kind: AXFR, IXFR, IXFR-full, IXFR-current).
   std::map<std::pair<std::string, std::string>, uint64_t> counts() const;
 

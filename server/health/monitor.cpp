@@ -1,6 +1,7 @@
 // Prober thread: schedules probes, feeds results to trackers, logs transitions.
 #include "health/monitor.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <unordered_map>
 
@@ -8,6 +9,13 @@ namespace sipdns::health {
 namespace {
 // The prober's wake-up slot: a probe starts at most this much after it is due.
 constexpr uint64_t batch_ms = 10;
+// Status times are for people: wall clock, read only when a verdict or a configuration
+// lands, never per query.
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 }  // namespace
 
 monitor::monitor(notify_fn notify) : notify_(std::move(notify)) {
@@ -95,6 +103,7 @@ void monitor::apply_pending() noexcept {
     } else {
       // First round right away, spread over a quarter interval (at most 250 ms).
       e.track.set_next_due_ms(now + jitter(std::min<uint32_t>(spec.time.interval_ms / 4, 250)));
+      e.since_ms = wall_ms();
     }
     e.spec = std::move(spec);
     e.target = std::make_shared<const probe_target>(e.spec.target);
@@ -150,12 +159,19 @@ void monitor::on_result(uint32_t index, uint32_t epoch, const probe_result& r) n
     std::lock_guard lock(mu_);
     e.in_flight = false;
     uint64_t now = uv_now(loop_.get());
+    const bool first = !e.track.probed();
+    e.last_probe_ms = wall_ms();
     if (auto tr = e.track.on_result(r, now, e.spec.time)) {
       std::fprintf(stderr, "sipdnsd: health: %s %s -> %s (%s, %u ms)\n", e.spec.label.c_str(),
                    to_string(tr->from), to_string(tr->to), r.reason.c_str(), r.latency_ms);
       changed = true;
       changes_ += 1;
+      recent_.push_back({e.last_probe_ms, e.spec.host, e.spec.services, to_string(tr->from),
+                         to_string(tr->to), r.reason});
+      if (recent_.size() > recent_limit) recent_.pop_front();
     }
+    // The first verdict ends "not probed yet" (unknown) even when it confirms up.
+    if (changed || first) e.since_ms = e.last_probe_ms;
     uint64_t due = e.track.next_due_ms();
     if (!e.spread) {
       e.spread = true;
@@ -194,8 +210,14 @@ std::vector<check_status> monitor::status() const {
   std::vector<check_status> out;
   for (const entry& e : entries_)
     out.push_back({e.spec.label, e.spec.probe_text, e.track.current(), e.track.probed(),
-                   e.track.reason(), e.track.latency_ms()});
+                   e.track.reason(), e.track.latency_ms(), e.spec.key, e.since_ms,
+                   e.last_probe_ms, e.track.last_result()});
   return out;
+}
+
+std::vector<transition_record> monitor::recent() const {
+  std::lock_guard lock(mu_);
+  return {recent_.begin(), recent_.end()};
 }
 
 }  // namespace sipdns::health

@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -33,16 +34,28 @@ struct check_spec {
   std::string key;         // identity across reloads: a reload keeps the state of equal keys
   std::string label;       // "<host> <services>", for logs and status
   std::string probe_text;  // "<kind>/<transport> <port>"
+  std::string host, services;  // the label's two parts: "lab1.lab.test", "sip+tcp+sip+udp"
   probe_target target;
   timing time;
 };
 
+// Times below are wall clock, Unix milliseconds (for operators; 0: never).
 struct check_status {
   std::string label, probe_text;
   state current = state::up;
   bool probed = false;
   std::string reason;
   uint32_t latency_ms = 0;
+  std::string key;
+  int64_t since_ms = 0;       // in `current` since (or configured since, before a probe)
+  int64_t last_probe_ms = 0;  // when the last result came
+  outcome last_result = outcome::up;
+};
+
+// One verdict that changed a check's state, as logged.
+struct transition_record {
+  int64_t at_ms = 0;
+  std::string peer, service, from, to, reason;
 };
 
 class monitor {
@@ -74,6 +87,9 @@ class monitor {
   std::vector<check_status> status() const;
   // Every probe result so far, by kind and outcome (any thread; for /metrics).
   const probe_stats& probe_counts() const noexcept { return stats_; }
+  // The last recent_limit transitions, oldest first.
+  std::vector<transition_record> recent() const;
+  static constexpr size_t recent_limit = 50;
 
  private:
   struct entry {
@@ -82,6 +98,7 @@ class monitor {
     tracker track;
     bool in_flight = false;
     bool spread = false;  // its second probe was placed at random in the interval
+    int64_t since_ms = 0, last_probe_ms = 0;  // wall clock, for status()
   };
   void run() noexcept;
   void on_wake() noexcept;
@@ -103,6 +120,7 @@ class monitor {
   std::atomic<uint64_t> changes_{0};
   probe_stats stats_;  // written by the prober thread
   std::vector<check_spec> pending_;          // guarded by mu_
+  std::deque<transition_record> recent_;     // guarded by mu_; at most recent_limit
   bool has_pending_ = false;                 // guarded by mu_
   std::atomic<bool> stop_{false};
   std::string error_;

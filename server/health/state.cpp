@@ -19,6 +19,7 @@ std::optional<transition> tracker::on_result(const probe_result& r, uint64_t now
   const state before = current_;
   reason_ = r.reason;
   latency_ms_ = r.latency_ms;
+  last_result_ = r.result;
   next_due_ms_ = now_ms + t.interval_ms;
 
   if (r.result == outcome::up) {

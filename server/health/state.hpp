@@ -42,6 +42,8 @@ class tracker {
   void set_next_due_ms(uint64_t t) { next_due_ms_ = t; }
   const std::string& reason() const { return reason_; }
   uint32_t latency_ms() const { return latency_ms_; }
+  // What the last probe itself said (current() may still be up after one failure).
+  outcome last_result() const { return last_result_; }
 
  private:
   state current_ = state::up;
@@ -50,6 +52,7 @@ class tracker {
   uint64_t next_due_ms_ = 0;
   std::string reason_ = "not probed yet";
   uint32_t latency_ms_ = 0;
+  outcome last_result_ = outcome::up;
 };
 
 }  // namespace sipdns::health

@@ -97,9 +97,10 @@ std::vector<peer_check> list_checks(const zone::zone_set& set) {
 check_spec to_spec(const peer_check& c) {
   check_spec s;
   s.key = c.key;
-  s.label = c.host;
+  s.host = c.host;
   for (size_t i = 0; i < c.services.size(); ++i)
-    s.label.append(i ? "+" : " ").append(zone::info(c.services[i]).key);
+    s.services.append(i ? "+" : "").append(zone::info(c.services[i]).key);
+  s.label = s.host + " " + s.services;
   s.probe_text = std::string(to_text(c.kind)) + "/" + to_text(c.transport) + " " +
                  std::to_string(c.port);
   probe_target& t = s.target;

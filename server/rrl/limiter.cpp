@@ -50,11 +50,6 @@ counters tally::read() const noexcept {
   return {s + d, s, d};
 }
 
-std::string status_line(const counters& c) {
-  return "rrl: " + std::to_string(c.limited) + " limited UDP replies (" +
-         std::to_string(c.slipped) + " truncated, " + std::to_string(c.dropped) + " dropped)";
-}
-
 limiter::limiter(const config& cfg, std::FILE* log, uint64_t seed, tally* sink)
     : cfg_(cfg), log_(log), seed_(seed), sink_(sink) {
   if (seed_ == 0) seed_ = (uint64_t(std::random_device{}()) << 32) | std::random_device{}();

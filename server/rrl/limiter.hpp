@@ -63,8 +63,6 @@ struct tally {
   std::atomic<uint64_t> slipped{0}, dropped{0};
   counters read() const noexcept;
 };
-// The `sipdns status` line: "rrl: 980 limited UDP replies (490 truncated, 490 dropped)".
-std::string status_line(const counters& c);
 
 class limiter {
  public:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The --http endpoint under bad input: an unknown path 404, a method other than GET/HEAD 405,
+# The --http endpoint: /status.json is `sipdns status --format json`; under bad input an
+# unknown path 404, a method other than GET/HEAD 405,
 # a request head over 8 KiB 431, a client that never finishes its request closed after the
 # deadline (5 s), 1,000 idle connections held and closed without DNS answers slowing; a
 # non-loopback --http without --http-allow refused at start (exit 2).
@@ -11,6 +12,10 @@ start_server --zones zones/uctest.local.toml --http "127.0.0.1:$HTTP_PORT"
 URL=http://127.0.0.1:$HTTP_PORT
 code() { curl -sS -o /dev/null --max-time 5 -w '%{http_code}' "$@" 2>/dev/null; }
 assert_eq "$(code "$URL/metrics")" 200 "/metrics: 200"
+OUT=$(curl -sS --max-time 5 "$URL/status.json" 2>&1)
+SERIAL=$(dig_q uctest.local SOA >/dev/null; section ANSWER | awk '{print $7}')
+JSON_SERIAL=$(python3 -c 'import json,sys; z=json.load(sys.stdin)["zones"]; print([x["serial"] for x in z if x["origin"]=="uctest.local."][0])' <<<"$OUT" 2>&1)
+assert_eq "$JSON_SERIAL" "$SERIAL" "/status.json: JSON whose zone serial is dig's"
 assert_eq "$(code "$URL/nothing-here")" 404 "an unknown path: 404"
 assert_eq "$(code -X POST "$URL/metrics")" 405 "POST: 405"
 assert_eq "$(code -H "X-Big: $(head -c 9000 /dev/zero | tr '\0' a)" "$URL/metrics")" 431 \

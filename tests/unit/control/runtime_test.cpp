@@ -5,6 +5,7 @@
 // answer::respond and parsed with ldns, as a client would see it.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
 #include <filesystem>
 #include <fstream>
@@ -135,11 +136,69 @@ TEST_CASE("start-up: generation 1, no reload counted, the file's serial") {
   CHECK(f.serial() == 100);
   CHECK(f.a_has("registrar.rt.test.", "192.0.2.10"));
   auto lines = f.rt.status_lines();
-  REQUIRE(lines.size() == 4);
+  // The historic lines first, as scripts read them; the richer lines after them.
+  REQUIRE(lines.size() > 4);
   CHECK(lines[0] == "no health checks configured, nothing drained");
   CHECK(lines[1] == "reloads: ok 0 failed 0");
   CHECK(lines[2] == "generation: 1");
   CHECK(lines[3] == "zone rt.test. serial 100 journal 0");
+  CHECK(lines[4].starts_with("loaded zone rt.test. serial 100 at 20"));
+}
+
+// The typed status: the zone as served, the cluster's names with what they answer now
+// (derived by the build), a drain with its time, and the drain in the transitions.
+TEST_CASE("status: zones, cluster answers, drains with their time, transitions") {
+  fixture f;
+  const int64_t before = control::wall_clock_ms();
+  control::status s = f.rt.status_now();
+  REQUIRE(s.zones.size() == 1);
+  CHECK(s.zones[0].origin == "rt.test.");
+  CHECK(s.zones[0].serial == 100);
+  CHECK(s.zones[0].records > 0);
+  CHECK(s.zones[0].loaded_ms > 0);
+  CHECK(s.zones[0].loaded_ms <= before);
+  REQUIRE(s.clusters.size() == 1);
+  const control::status::cluster_info& c = s.clusters[0];
+  CHECK(c.zone == "rt.test.");
+  CHECK(c.name == "registrar.rt.test.");
+  CHECK(c.srv_names == std::vector<std::string>{"_sip._tcp.rt.test."});
+  REQUIRE(c.answers.size() == 2);  // A at the name, SRV at the one service
+  CHECK(c.answers[0].type == "A");
+  CHECK(c.answers[0].data == std::vector<std::string>{"192.0.2.10", "192.0.2.11"});
+  CHECK(c.answers[1].name == "_sip._tcp.rt.test.");
+  CHECK(c.answers[1].data ==
+        std::vector<std::string>{"10 10 5060 lab1.rt.test.", "10 10 5060 lab2.rt.test."});
+  REQUIRE(c.peers.size() == 2);
+  REQUIRE(c.peers[0].services.size() == 1);
+  CHECK(c.peers[0].services[0].state == "unchecked");
+  CHECK_FALSE(c.peers[0].services[0].drained);
+  CHECK(s.transitions.empty());
+
+  REQUIRE(f.rt.drain("lab1.rt.test", true).starts_with("ok: "));
+  REQUIRE(f.build());
+  s = f.rt.status_now();
+  CHECK(s.zones[0].serial == 101);
+  const control::status::cluster_info& d = s.clusters[0];
+  CHECK(d.answers[0].data == std::vector<std::string>{"192.0.2.11"});  // as answer() gives
+  CHECK_FALSE(f.a_has("registrar.rt.test.", "192.0.2.10"));
+  CHECK(d.answers[1].data == std::vector<std::string>{"10 10 5060 lab2.rt.test."});
+  CHECK(d.peers[0].services[0].drained);
+  CHECK(d.peers[0].services[0].drained_since_ms >= before);
+  CHECK_FALSE(d.peers[1].services[0].drained);
+  REQUIRE(s.transitions.size() == 1);
+  CHECK(s.transitions[0].peer == "lab1.rt.test.");
+  CHECK(s.transitions[0].service == "*");
+  CHECK(s.transitions[0].to == "drained");
+  std::vector<std::string> lines = control::status_lines(s);
+  CHECK(std::count(lines.begin(), lines.end(), "answers registrar.rt.test. A 192.0.2.11") == 1);
+
+  // A reload with an edit: the answers follow the file, the load time moves.
+  f.write(zone_text(200, "192.0.2.1", "", "lab3"));
+  REQUIRE(f.reload());
+  s = f.rt.status_now();
+  CHECK(s.zones[0].serial == 200);
+  CHECK(s.clusters[0].answers[1].data == std::vector<std::string>{"10 10 5060 lab3.rt.test."});
+  CHECK(s.zones[0].loaded_ms >= before);
 }
 
 TEST_CASE("the serial moves only when answers change, and never back") {

@@ -62,6 +62,8 @@ health::check_spec tcp_check(const std::string& key, const tcp_peer& peer) {
   health::check_spec s;
   s.key = key;
   s.label = key + " sip+tcp";
+  s.host = key;
+  s.services = "sip+tcp";
   s.probe_text = "tcp/tcp";
   std::memcpy(&s.target.address, &peer.address(), sizeof(sockaddr_in));
   s.target.host = key;
@@ -113,12 +115,25 @@ TEST_CASE("a listening peer stays up, a refusing one goes down; the change is no
   CHECK(bs->current == health::state::down);
   CHECK(bs->reason == "connection refused");
   CHECK(bs->probe_text == "tcp/tcp");
+  CHECK(bs->last_result == health::outcome::down);
+  CHECK(bs->since_ms > 0);
+  CHECK(bs->last_probe_ms >= bs->since_ms);
+  // The transition, kept for status (wall clock), as logged.
+  auto recent = m.recent();
+  REQUIRE(recent.size() == 1);
+  CHECK(recent[0].peer == "bad");
+  CHECK(recent[0].service == "sip+tcp");
+  CHECK(recent[0].from == std::string("up"));
+  CHECK(recent[0].to == std::string("down"));
+  CHECK(recent[0].reason == "connection refused");
+  CHECK(recent[0].at_ms == bs->since_ms);
 
   REQUIRE(wait_until([&] {
     auto s = status_of(m, "good sip+tcp");
     return s && s->probed;
   }));
   CHECK(state_of(m, "good") == health::state::up);
+  CHECK(status_of(m, "good sip+tcp")->since_ms > 0);  // the first verdict ends "unknown"
   // Four more probe rounds later (seen by the good peer) nothing else has changed: one
   // notification for one transition, none for results that confirm a state.
   int seen = good.accepted();

@@ -35,7 +35,13 @@ TEST_CASE("fall consecutive failures take a peer down; a success in between rese
   tracker k;
   k.on_result(up(), 0, t);
   CHECK_FALSE(k.on_result(down(), 1000, t));
+  // Still up, but the status shows what the last probe said.
+  CHECK(k.current() == state::up);
+  CHECK(k.last_result() == outcome::down);
+  CHECK(k.reason() == "timeout");
+  CHECK(k.latency_ms() == 500);
   CHECK_FALSE(k.on_result(up(), 2000, t));
+  CHECK(k.last_result() == outcome::up);
   CHECK_FALSE(k.on_result(down(), 3000, t));
   auto tr = k.on_result(down(), 4000, t);
   REQUIRE(tr);
