@@ -98,7 +98,8 @@ void zones_and_peers(std::string& out, const metric_sources& s) {
          "1 for the state each health-checked peer's service is in (up, down, draining).");
   for (const health::check_status& st : s.prober->status()) {
     const size_t sp = st.label.find(' ');
-    const std::string peer = st.label.substr(0, sp);
+    std::string peer = st.label.substr(0, sp);
+    if (!peer.ends_with(".")) peer += '.';  // as zones and status name it: absolute
     std::string zone;  // the longest served origin the peer's name ends with
     for (const std::string& o : origins)
       if ((peer == o || peer.ends_with("." + o)) && o.size() > zone.size()) zone = o;
