@@ -125,6 +125,9 @@ trap 'exit 130' INT TERM
 
 t0=$SECONDS
 tar -C "$ROOT" -xf "$BASE"
+# The tarball's top entry carries mktemp's 0700: a container's / is 0755, and with 0700 no
+# unprivileged process (sipdnsd after --user, its tests' children) could resolve any path.
+chmod 755 "$ROOT"
 # apt as this machine has it (its sources and settings), and name resolution.
 cp -a /etc/apt/sources.list.d /etc/apt/apt.conf.d "$ROOT/etc/apt/"
 find "$ROOT/etc/apt/sources.list.d" -type f ! -name '*.list' ! -name '*.sources' -delete
