@@ -9,6 +9,7 @@
 #include "daemon/commands.hpp"
 #include "daemon/metrics.hpp"
 #include "control/status.hpp"
+#include "daemon/privileges.hpp"
 #include "daemon/signed_replies.hpp"
 #include "daemon/transfers.hpp"
 
@@ -82,7 +83,7 @@ int instance::run() {
   if (started) {
     runtime_.published();  // generation 1: the start-up snapshot
     started = start_serving(std::move(snap)) && watch_signals_and_control() && start_notifier() &&
-              start_http();
+              start_http() && become_user();
   }
   if (started)
     std::fprintf(stderr, "sipdnsd: serving %zu zones with %zu worker%s\n", runtime_.zone_count(),
@@ -176,6 +177,22 @@ bool instance::start_notifier() {
     return false;
   }
   notify_secondaries();  // after a restart a secondary may be behind
+  return true;
+}
+
+// Last step of start-up: every socket is bound and every file opened; the loops (workers'
+// included) read nothing privileged from here on. Builds start from the main loop, which has
+// not run yet, so no state file is being written while it is handed over.
+bool instance::become_user() {
+  if (!opts_.user) return true;
+  const run_as& user = *opts_.user;
+  if (!hand_over(user, opts_.state_dir, opts_.control, err_) || !drop_to(user, err_)) {
+    std::fprintf(stderr, "sipdnsd: error: --user %s: %s; not serving\n",
+                 user.name.c_str(), err_.c_str());
+    return false;
+  }
+  std::fprintf(stderr, "sipdnsd: running as %s (uid %u, gid %u), no capabilities\n",
+               user.name.c_str(), unsigned(user.uid), unsigned(user.gid));
   return true;
 }
 

@@ -1,5 +1,6 @@
 // One sipdnsd process: the zone runtime, the prober, the DNS loops, signals and the control
-// socket, started in order and stopped in the reverse order on SIGINT/SIGTERM.
+// socket, started in order (then, with --user, root dropped) and stopped in the reverse order
+// on SIGINT/SIGTERM.
 //
 // Design: everything below runs on the main loop's thread except the prober (its own loop and
 // thread), version builds (libuv's pool, through control::pipeline) and extra workers (one
@@ -45,6 +46,8 @@ class instance {
   // NOTIFY to --notify secondaries: opened after the listeners, told of every version.
   bool start_notifier();
   void notify_secondaries();
+  // --user: hands the state directory and control socket over, then drops root for good.
+  bool become_user();
   bool watch_signals_and_control();
   // --http: /metrics from the loops' counters, on the HTTP server's thread.
   bool start_http();

@@ -172,6 +172,15 @@ constexpr option_def option_table[] = {
        o.state_dir = std::string(v);
        return true;
      }},
+    {.name = "--user", .arg = "NAME",
+     .help = "started as root: bind the listeners, open --state-dir and\n"
+             "--control, then become NAME (its groups, no capabilities);\n"
+             "the state directory becomes NAME's (default: stay as started)",
+     .text = [](options& o, std::string_view v, std::string& err) {
+       o.user = find_user(v, err);
+       if (!o.user) err = "--user: " + err;
+       return o.user.has_value();
+     }},
     {.name = "--allow-transfer", .arg = "ACL",
      .help = "who may transfer every zone over TCP (AXFR, IXFR): PREFIX\n"
              "(192.0.2.0/24, 2001:db8::/48, one address), key:NAME (signed\n"

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/privileges.hpp"
 #include "net/server.hpp"
 #include "wire/prefix.hpp"
 #include "xfr/acl.hpp"
@@ -20,6 +21,7 @@ struct options {
   std::vector<std::string> zones;  // files or directories, in the order given
   std::string control;             // Unix socket for status/drain/reload; empty = none
   std::string state_dir;           // drains and served serials across restarts; empty = none
+  std::optional<run_as> user;      // --user: becomes this user once listening; none = stay
   size_t workers = 1;              // DNS event loops (threads), each with its own sockets
   xfr::acl allow_transfer;         // who may AXFR/IXFR; empty = no one (REFUSED)
   struct notify_target {

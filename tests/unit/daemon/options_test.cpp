@@ -173,6 +173,7 @@ TEST_CASE("the usage text lists every flag, and every flag it lists parses") {
     else if (flag == "--config") args.push_back("docker/sipdnsd.toml");
     else if (arg == "FILE") args.push_back(key_path.c_str());
     else if (arg == "N" || arg == "SECONDS" || arg == "BITS") args.push_back("1");
+    else if (arg == "NAME") args.push_back("nobody");  // in every Debian passwd
     bool ok = parse(args, o, err);
     if (!ok && args.size() == 2 && args[1] == std::string("1")) {
       args[1] = "64";
@@ -180,7 +181,7 @@ TEST_CASE("the usage text lists every flag, and every flag it lists parses") {
     }
     CHECK_MESSAGE(ok, err);
   }
-  CHECK(flags == 26);
+  CHECK(flags == 27);
   std::string err;
   daemon::options o;
   CHECK_FALSE(parse({"--not-in-usage"}, o, err));
@@ -195,6 +196,22 @@ TEST_CASE("--state-dir takes a directory; without it nothing is kept") {
   CHECK(o.state_dir == "/var/lib/sipdns");
   daemon::options e;
   CHECK_FALSE(parse({"--state-dir", ""}, e, err));
+}
+
+TEST_CASE("--user: resolved when read; an unknown user or root is a usage error") {
+  daemon::options o;
+  std::string err;
+  CHECK_FALSE(o.user);
+  REQUIRE(parse({"--user", "nobody"}, o, err));
+  REQUIRE(o.user);
+  CHECK(o.user->name == "nobody");
+  CHECK(o.user->uid == 65534);
+  daemon::options unknown;
+  CHECK_FALSE(parse({"--user", "no-such-user-sipdns"}, unknown, err));
+  CHECK(err == "--user: no user \"no-such-user-sipdns\"");
+  daemon::options root;
+  CHECK_FALSE(parse({"--user", "root"}, root, err));
+  CHECK(err == "--user: \"root\" is root (uid 0): name an unprivileged user");
 }
 
 TEST_CASE("--allow-transfer: prefixes, keys, repeatable; a bad one names the flag") {
