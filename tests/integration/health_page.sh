@@ -36,6 +36,10 @@ assert_matches "$DOM" "data-peer=\"$LAB1\" data-service=\"sip\+tcp\" data-state=
 assert_matches "$DOM" "data-peer=\"$LAB2\" data-service=\"sip\+tcp\" data-state=\"up\"" \
   "and lab2 up"
 assert_contains "$DOM" "peer service(s) out" "the summary says peers are out"
+# Since when, and the last probe with its latency, per peer (shown on a phone too).
+assert_matches "$DOM" 'class="muted since">since [0-9]+ s ago<' "since-when shown"
+assert_matches "$DOM" 'class="muted probe">[^<]+ \([0-9]+ ms, [0-9]+ s ago\)<' "last probe and latency shown"
+assert_matches "$DOM" "registrar\.lab\.test\. A: 127\.0\.0\.3<" "the cluster name answers lab2 only"
 SHOT=$TMP_DIR/screenshot.png
 timeout 60 "${CHROME[@]}" --screenshot="$SHOT" "$URL" >>"$TMP_DIR/chromium.log" 2>&1
 if [[ -s $SHOT ]]; then pass "screenshot taken ($(stat -c %s "$SHOT") bytes)"
