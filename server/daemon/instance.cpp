@@ -8,6 +8,7 @@
 
 #include "daemon/commands.hpp"
 #include "daemon/metrics.hpp"
+#include "http/page.hpp"
 #include "control/status.hpp"
 #include "daemon/privileges.hpp"
 #include "daemon/signed_replies.hpp"
@@ -242,7 +243,9 @@ bool instance::start_http() {
         return http::response{200, "application/json", std::move(*json)};
       return http::response{503, "text/plain; charset=utf-8", "status not available\n"};
     }
-    return http::response{404, "text/plain; charset=utf-8", "not found; try /metrics\n"};
+    if (path == "/" || path == "/index.html")
+      return http::response{200, "text/html; charset=utf-8", std::string(http::status_page())};
+    return http::response{404, "text/plain; charset=utf-8", "not found; try /, /metrics, /status.json\n"};
   }, err);
   if (!ok) std::fprintf(stderr, "sipdnsd: error: %s\n", err.c_str());
   else std::fprintf(stderr, "sipdnsd: metrics on http://%s/metrics\n", net::to_string(opts_.http->sa()).c_str());
