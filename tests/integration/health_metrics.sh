@@ -4,9 +4,7 @@
 # sipdns_queries_total; after a Kamailio registrar is killed its HTTP API reports
 # sipdns_peer_state{peer="lab1.lab.test.",state="down"} 1 for each of its services.
 source "$(dirname "$0")/health/health_lib.sh"
-for tool in prometheus promtool curl python3; do
-  command -v "$tool" >/dev/null || { echo "FATAL: $tool not found (tools/dev.sh installs it)" >&2; exit 1; }
-done
+require_tools prometheus promtool curl python3
 
 PROM_PID=
 prom_cleanup() {
@@ -17,13 +15,8 @@ prom_cleanup() {
 }
 trap prom_cleanup EXIT
 
-use_zone kamailio.toml
-start_kamailio k1 127.0.0.2
-start_kamailio k2 127.0.0.3
 HTTP_PORT=$(pick_port) || exit 1
-start_health_server --http "127.0.0.1:$HTTP_PORT"
-both_in() { srv_has "$SRV_TCP" "$LAB1" && srv_has "$SRV_TCP" "$LAB2"; }
-poll_until 5000 both_in || fail "sipdns does not list both registrars"
+start_two_registrars --http "127.0.0.1:$HTTP_PORT"
 
 OUT=$(curl -sS --max-time 5 "http://127.0.0.1:$HTTP_PORT/metrics" 2>&1)
 assert_contains "$OUT" 'sipdns_queries_total{transport="udp",qtype="SRV",rcode="NOERROR"}' \

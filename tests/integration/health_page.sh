@@ -4,17 +4,10 @@
 # its script ran), and a screenshot is taken (server/http/page/screenshot.png when
 # SCREENSHOT_OUT is set, for the README).
 source "$(dirname "$0")/health/health_lib.sh"
-for tool in chromium curl; do
-  command -v "$tool" >/dev/null || { echo "FATAL: $tool not found (tools/dev.sh installs it)" >&2; exit 1; }
-done
+require_tools chromium curl
 
-use_zone kamailio.toml
-start_kamailio k1 127.0.0.2
-start_kamailio k2 127.0.0.3
 HTTP_PORT=$(pick_port) || exit 1
-start_health_server --http "127.0.0.1:$HTTP_PORT"
-both_in() { srv_has "$SRV_TCP" "$LAB1" && srv_has "$SRV_TCP" "$LAB2"; }
-poll_until 5000 both_in || fail "sipdns does not list both registrars"
+start_two_registrars --http "127.0.0.1:$HTTP_PORT"
 stop_peer k1
 if poll_until 10000 srv_lacks "$SRV_TCP" "$LAB1"; then pass "lab1 out of $SRV_TCP (${POLL_MS} ms)"
 else fail "lab1 still in $SRV_TCP"; fi

@@ -5,7 +5,7 @@
 # deadline (5 s), 1,000 idle connections held and closed without DNS answers slowing; a
 # non-loopback --http without --http-allow refused at start (exit 2).
 source "$(dirname "$0")/lib.sh"
-command -v curl >/dev/null || { echo "FATAL: curl not found (tools/dev.sh installs it)" >&2; exit 1; }
+require_tools curl
 
 HTTP_PORT=$(pick_port) || exit 1
 start_server --zones zones/uctest.local.toml --http "127.0.0.1:$HTTP_PORT"

@@ -79,6 +79,14 @@ launch_server() {
   exec "$SIPDNSD" "${listen[@]}" "${START_ARGS[@]}"
 }
 
+# require_tools TOOL...: exits (FATAL) naming the first one not on PATH.
+require_tools() {
+  local t
+  for t in "$@"; do
+    command -v "$t" >/dev/null || { echo "FATAL: $t not found (tools/dev.sh installs it)" >&2; exit 1; }
+  done
+}
+
 # log_has TEXT: the server log contains a fixed string.
 log_has() { grep -qF -- "$1" "$SERVER_LOG"; }
 # wait_for_log TEXT [tenths]: waits (bounded, default 10 s) until the server log contains TEXT.

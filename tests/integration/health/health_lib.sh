@@ -171,6 +171,17 @@ start_health_server() {
   start_server --zones "$ZONE_DIR" --control "$CONTROL_SOCK" "$@"
 }
 
+# start_two_registrars [extra sipdnsd args]: Kamailio k1 (lab1) and k2 (lab2) of kamailio.toml,
+# sipdnsd on them, and both listed in $SRV_TCP.
+start_two_registrars() {
+  use_zone kamailio.toml
+  start_kamailio k1 127.0.0.2
+  start_kamailio k2 127.0.0.3
+  start_health_server "$@"
+  both_in() { srv_has "$SRV_TCP" "$LAB1" && srv_has "$SRV_TCP" "$LAB2"; }
+  poll_until 5000 both_in || fail "sipdns does not list both registrars"
+}
+
 # ---- what dig answers -----------------------------------------------------------------------
 
 # query_srv NAME / query_a NAME: one dig; the sorted SRV targets (as dig prints them, with the
