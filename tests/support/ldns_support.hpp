@@ -85,6 +85,24 @@ inline std::vector<uint8_t> make_query(const std::string& name, ldns_rr_type typ
   return out;
 }
 
+// A query of `type` for x.test. signed by ldns (the oracle) with key `name` (hmac-sha256,
+// base64 secret, fudge 300); `pkt` keeps the signed packet (for its MAC). Empty on failure.
+inline std::vector<uint8_t> tsig_signed_query(ldns_rr_type type, uint16_t edns_size, uint16_t id,
+                                              const char* name, const char* secret_b64,
+                                              pkt_ptr& pkt) {
+  auto q = make_query("x.test.", type, edns_size, id);
+  pkt = parse_packet(q.data(), q.size());
+  if (!pkt || ldns_pkt_tsig_sign(pkt.get(), name, secret_b64, 300, "hmac-sha256.", nullptr) !=
+                  LDNS_STATUS_OK)
+    return {};
+  uint8_t* w = nullptr;
+  size_t n = 0;
+  if (ldns_pkt2wire(&w, pkt.get(), &n) != LDNS_STATUS_OK) return {};
+  std::vector<uint8_t> out(w, w + n);
+  free(w);
+  return out;
+}
+
 inline std::string rr_text(const ldns_rr* rr) {
   char* s = ldns_rr2str(rr);
   std::string out(s);

@@ -24,16 +24,9 @@ std::map<std::string, xfr::tsig_key> keys() {
 
 // An SOA query signed by ldns with `name`'s key, and the parsed packet (for its MAC).
 std::vector<uint8_t> signed_soa(const char* name, test::pkt_ptr& pkt) {
-  auto q = test::make_query("x.test.", LDNS_RR_TYPE_SOA, 1232, 777);
-  pkt = test::parse_packet(q.data(), q.size());
-  REQUIRE(ldns_pkt_tsig_sign(pkt.get(), name, secret, 300, "hmac-sha256.", nullptr) ==
-          LDNS_STATUS_OK);
-  uint8_t* w = nullptr;
-  size_t n = 0;
-  REQUIRE(ldns_pkt2wire(&w, pkt.get(), &n) == LDNS_STATUS_OK);
-  std::vector<uint8_t> out(w, w + n);
-  free(w);
-  return out;
+  auto q = test::tsig_signed_query(LDNS_RR_TYPE_SOA, 1232, 777, name, secret, pkt);
+  REQUIRE(!q.empty());
+  return q;
 }
 
 // A stand-in reply: the query's header and question with QR set, nothing else.

@@ -203,17 +203,9 @@ std::map<std::string, xfr::tsig_key> key_file(const std::string& text, std::stri
 
 // An AXFR query signed by ldns (the oracle) with `name`'s key.
 std::vector<uint8_t> signed_query(const char* name, const char* key_b64, test::pkt_ptr& pkt) {
-  auto q = test::make_query("x.test.", LDNS_RR_TYPE_AXFR, 0, 555);
-  pkt = test::parse_packet(q.data(), q.size());
-  REQUIRE(pkt);
-  REQUIRE(ldns_pkt_tsig_sign(pkt.get(), name, key_b64, 300, "hmac-sha256.", nullptr) ==
-          LDNS_STATUS_OK);
-  uint8_t* w = nullptr;
-  size_t n = 0;
-  REQUIRE(ldns_pkt2wire(&w, pkt.get(), &n) == LDNS_STATUS_OK);
-  std::vector<uint8_t> out(w, w + n);
-  free(w);
-  return out;
+  auto q = test::tsig_signed_query(LDNS_RR_TYPE_AXFR, 0, 555, name, key_b64, pkt);
+  REQUIRE(!q.empty());
+  return q;
 }
 }  // namespace
 
