@@ -254,7 +254,7 @@ kill -0 "$SERVER_PID" 2>/dev/null || alive=0
 
 # ---- results --------------------------------------------------------------------------------
 
-server_reloads=$(grep -c 'sipdnsd: reloaded' "$LOG")
+server_reloads=$(grep -c ' event=reloaded ' "$LOG")
 server_errors=$(grep -c 'reload failed\|error' "$LOG")
 machine_info
 

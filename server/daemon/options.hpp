@@ -20,6 +20,7 @@ struct options {
   std::vector<std::string> zones;  // files or directories, in the order given
   std::string control;             // Unix socket for status/drain/reload; empty = none
   std::string state_dir;           // drains and served serials across restarts; empty = none
+  std::string query_log;           // --query-log FILE: one line per reply; empty = off
   size_t workers = 1;              // DNS event loops (threads), each with its own sockets
   xfr::acl allow_transfer;         // who may AXFR/IXFR; empty = no one (REFUSED)
   struct notify_target {

@@ -125,8 +125,8 @@ pid_gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # ---- sipdnsd on a free port -----------------------------------------------------------------
 
-# sipdnsd_settled LOG PID: it said "serving" in LOG, or PID exited.
-sipdnsd_settled() { grep -q 'sipdnsd: serving' "$1" || pid_gone "$2"; }
+# sipdnsd_settled LOG PID: it logged its start-up line (event=started) in LOG, or PID exited.
+sipdnsd_settled() { grep -q ' event=started ' "$1" || pid_gone "$2"; }
 
 # start_on_free_port LOG COMMAND...: runs COMMAND, which must start sipdnsd on 127.0.0.1:$PORT
 # (it may listen on [::1]:$PORT too), in the background with its output in LOG (truncated
@@ -147,7 +147,7 @@ start_on_free_port() {
     SERVER_PID=$!
     start_watchdog "$SERVER_PID" "${WATCHDOG_ROUNDS:-1200}"
     poll_until 10000 sipdnsd_settled "$log" "$SERVER_PID"
-    grep -q 'sipdnsd: serving' "$log" && return 0
+    grep -q ' event=started ' "$log" && return 0
     pid_gone "$SERVER_PID" || return 2
     wait "$SERVER_PID" 2>/dev/null
     STOP_STATUS=$?

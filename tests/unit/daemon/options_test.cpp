@@ -180,7 +180,7 @@ TEST_CASE("the usage text lists every flag, and every flag it lists parses") {
     }
     CHECK_MESSAGE(ok, err);
   }
-  CHECK(flags == 26);
+  CHECK(flags == 27);
   std::string err;
   daemon::options o;
   CHECK_FALSE(parse({"--not-in-usage"}, o, err));
@@ -195,6 +195,16 @@ TEST_CASE("--state-dir takes a directory; without it nothing is kept") {
   CHECK(o.state_dir == "/var/lib/sipdns");
   daemon::options e;
   CHECK_FALSE(parse({"--state-dir", ""}, e, err));
+}
+
+TEST_CASE("--query-log takes a file; off by default") {
+  daemon::options o;
+  std::string err;
+  CHECK(o.query_log.empty());
+  REQUIRE(parse({"--query-log", "/var/log/sipdns/queries.log"}, o, err));
+  CHECK(o.query_log == "/var/log/sipdns/queries.log");
+  daemon::options e;
+  CHECK_FALSE(parse({"--query-log", ""}, e, err));
 }
 
 TEST_CASE("--allow-transfer: prefixes, keys, repeatable; a bad one names the flag") {
