@@ -114,6 +114,8 @@ bool query_log::open(const std::string& path, size_t loops, std::string& err) {
   path_ = path;
   file_ = std::fopen(path.c_str(), "ae");
   if (!file_) return err = path + ": " + std::strerror(errno), false;
+  buffer_.reset(new char[buffer_size]);
+  (void)std::setvbuf(file_, buffer_.get(), _IOFBF, buffer_size);
   for (size_t i = 0; i < loops; ++i) rings_.push_back(std::make_unique<query_ring>());
   return true;
 }
@@ -161,7 +163,8 @@ void query_log::write_pass() {
   if (reopen_.exchange(false)) {
     std::FILE* f = std::fopen(path_.c_str(), "ae");
     if (f) {
-      std::fclose(file_);
+      std::fclose(file_);  // flushes through buffer_, which the new file takes over
+      (void)std::setvbuf(f, buffer_.get(), _IOFBF, buffer_size);
       file_ = f;
       log::info("query_log_reopened").kv("path", path_).write();
     } else {

@@ -107,6 +107,9 @@ class query_log {
 
   std::string path_;
   std::FILE* file_ = nullptr;
+  // The file's stdio buffer, ours (setvbuf) so that writing never allocates either.
+  static constexpr size_t buffer_size = 64 * 1024;
+  std::unique_ptr<char[]> buffer_;
   std::vector<std::unique_ptr<query_ring>> rings_;
   std::atomic<uint64_t> lines_{0};
   std::atomic<bool> reopen_{false};
