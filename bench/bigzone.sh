@@ -332,9 +332,9 @@ for s in sipdnsd knot nsd; do
   if [[ $s == sipdnsd ]]; then
     # The timing line sipdnsd logs at start and reload, when it has one.
     log=$TMP_DIR/sipdnsd/server.log
-    SIPDNSD_LOAD_LINE=$(grep -m1 'sipdnsd: loaded' "$log")
-    SIPDNSD_RELOAD_LINE=$(grep 'sipdnsd: loaded' "$log" | sed -n 2p)
-    grep -v 'listening on' "$log" | sed 's/^/  /' >&2
+    SIPDNSD_LOAD_LINE=$(grep -m1 ' event=zones_loaded ' "$log")
+    SIPDNSD_RELOAD_LINE=$(grep ' event=zones_loaded ' "$log" | sed -n 2p)
+    sed 's/^/  /' "$log" >&2
   fi
 done
 

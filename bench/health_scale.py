@@ -11,7 +11,7 @@ ever used; every wait is bounded; every process is stopped by PID.
 failover: RUNS times, close the listener of one peer of a random cluster, at a random phase
   of the probe interval, and poll both servers' _sip._tcp SRV (every 10 ms, UDP) until the
   peer is gone; then open it again and wait until it is back. Also reads each server's log:
-  "generation G in service X ms after the probe verdict (build Y ms CPU)".
+  "event=in_service generation=G after_verdict_ms=X build_cpu_ms=Y".
 flap: FLAP_CLUSTERS clusters' first peers flap (listener closed and opened every second) for
   FLAP_SECONDS while dnsperf sends QPS queries per second to the big server, and the same
   without flapping, in the order steady, flapping, flapping, steady; meanwhile a checker asks SOA, SRV, A, SOA of flapping clusters and, when
@@ -203,7 +203,7 @@ class server:
 
     def in_service(self):
         """(ms after the verdict, build ms CPU) of every health version logged so far."""
-        pat = re.compile(r"in service ([0-9.]+) ms after the probe verdict \(build ([0-9.]+) ms CPU")
+        pat = re.compile(r" event=in_service generation=[0-9]+ after_verdict_ms=([0-9.]+) build_cpu_ms=([0-9.]+)")
         with open(self.log) as f:
             return [(float(m.group(1)), float(m.group(2))) for m in pat.finditer(f.read())]
 
@@ -382,7 +382,7 @@ def main():
             out["flap"] = flap(servers[0], peers, workdir)
         for s in servers:
             with open(s.log) as f:
-                if "sipdnsd: bug:" in f.read():
+                if " event=bug " in f.read():
                     sys.exit("health_scale: %s logged a bug line; see %s" % (s.name, s.log))
         print(json.dumps({k: v for k, v in out.items()}, indent=1))
         os.makedirs(os.path.dirname(JSON_OUT), exist_ok=True)

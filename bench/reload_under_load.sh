@@ -254,8 +254,8 @@ kill -0 "$SERVER_PID" 2>/dev/null || alive=0
 
 # ---- results --------------------------------------------------------------------------------
 
-server_reloads=$(grep -c 'sipdnsd: reloaded' "$LOG")
-server_errors=$(grep -c 'reload failed\|error' "$LOG")
+server_reloads=$(grep -c ' event=reloaded ' "$LOG")
+server_errors=$(grep -c ' level=error ' "$LOG")
 machine_info
 
 echo
@@ -291,7 +291,7 @@ if ((failed)); then
   echo "--- failed control commands ---" >&2
   grep -h ' fail ' "$TMP_DIR"/reloads.*.log "$TMP_DIR"/drains.*.log | head -10 >&2
   echo "--- sipdnsd log (without drains and reloads, last lines) ---" >&2
-  grep -v 'drained\|answers changed\|reloaded' "$LOG" | tail -20 >&2
+  grep -v ' event=drain \| event=zone_changed \| event=reloaded ' "$LOG" | tail -20 >&2
 fi
 
 phase_json() {

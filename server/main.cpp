@@ -7,6 +7,7 @@
 #include "daemon/fd_limit.hpp"
 #include "daemon/instance.hpp"
 #include "daemon/options.hpp"
+#include "log/log.hpp"
 
 using namespace sipdns;
 
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
 
   daemon::options opts;
   std::string err;
+  // A usage error is for the person typing the command, not an event: plain text, exit 2.
   if (!daemon::parse_options(argc, argv, opts, err)) {
     // An error in the --config file points at its line; the flags' help is for the others.
     bool in_file = !opts.config_file.empty() && err.starts_with(opts.config_file + ":");
@@ -32,7 +34,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   for (const std::string& w : opts.warnings)
-    std::fprintf(stderr, "sipdnsd: warning: %s\n", w.c_str());
+    log::warning("option_ignored").kv("msg", w).write();
   daemon::raise_fd_limit(opts);
 
   daemon::instance d(std::move(opts));

@@ -13,6 +13,7 @@
 #include <iterator>
 
 #include "control/state_store.hpp"
+#include "log/log.hpp"
 #include "xfr/journal_codec.hpp"
 
 namespace sipdns::control {
@@ -84,8 +85,12 @@ std::shared_ptr<const journal> journal_store::resume(const wire::name& origin, u
   if (bytes.empty()) return nullptr;
   xfr::journal_contents c = xfr::read_journal(bytes, origin);
   if (!c.problem.empty())
-    log += "sipdnsd: warning: journal for " + zone + ": " + c.problem + " at byte " +
-           std::to_string(c.intact) + " ignored\n";
+    log::warning("journal_damaged")
+        .kv("zone", zone)
+        .kv("problem", c.problem)
+        .kv("byte", c.intact)
+        .kv("msg", "the rest of the file is ignored")
+        .append_to(log);
   const size_t in_file = c.steps.size();
   std::shared_ptr<const journal> j;
   for (xfr::step_ptr& s : c.steps) j = journal_with(j, std::move(s));
@@ -98,8 +103,11 @@ std::shared_ptr<const journal> journal_store::resume(const wire::name& origin, u
   // What follows the intact steps would be appended after: cut it off now.
   if ((!c.problem.empty() || j->size() != in_file) && !rewrite(origin, *j, err))
     failed(origin, err, log);
-  log += "sipdnsd: journal for " + zone + ": " + std::to_string(j->size()) +
-         " steps resumed, IXFR from serial " + std::to_string(j->front()->from) + "\n";
+  log::info("journal_resumed")
+      .kv("zone", zone)
+      .kv("steps", j->size())
+      .kv("ixfr_from", j->front()->from)
+      .append_to(log);
   return j;
 }
 
@@ -109,7 +117,10 @@ void journal_store::reset(const wire::name& origin, const std::string& why, std:
   files_[origin] = {};
   if (::unlink(path.c_str()) == 0) {
     if (!why.empty())
-      log += "sipdnsd: journal for " + wire::name_to_text(origin) + " dropped: " + why + "\n";
+      log::info("journal_dropped")
+          .kv("zone", wire::name_to_text(origin))
+          .kv("reason", why)
+          .append_to(log);
   } else if (errno != ENOENT) {
     failed(origin, path + ": " + std::strerror(errno), log);
   }
@@ -126,7 +137,7 @@ void journal_store::append(const wire::name& origin, const xfr::ixfr_step& step,
   const bool ok = !f.exists || f.broken || compact ? rewrite(origin, kept, err)
                                                    : append_bytes(origin, step, err);
   if (!ok) return failed(origin, err, log);
-  if (f.broken) log += "sipdnsd: journal for " + wire::name_to_text(origin) + " saved again\n";
+  if (f.broken) log::info("journal_saved").kv("zone", wire::name_to_text(origin)).append_to(log);
   f.broken = false;
 }
 
@@ -155,8 +166,11 @@ bool journal_store::append_bytes(const wire::name& origin, const xfr::ixfr_step&
 void journal_store::failed(const wire::name& origin, const std::string& err, std::string& log) {
   file_state& f = files_[origin];
   if (!f.broken)
-    log += "sipdnsd: warning: journal for " + wire::name_to_text(origin) +
-           " not saved (after a restart its secondaries get AXFR): " + err + "\n";
+    log::warning("journal_not_saved")
+        .kv("zone", wire::name_to_text(origin))
+        .kv("error", err)
+        .kv("msg", "after a restart its secondaries get AXFR")
+        .append_to(log);
   f.broken = true;
   f.exists = false;
 }

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <exception>
 
+#include "log/log.hpp"
+
 namespace sipdns::control {
 namespace {
 // Versions whose changes are kept for IXFR: enough for a secondary that missed a few
@@ -65,12 +67,14 @@ void pipeline::kick() {
       j->result = build_(reload, j->log);
     } catch (const std::exception& e) {
       j->result = {};
-      j->log += std::string("sipdnsd: error: ") + e.what() + "\n";
+      log::error("build_failed").kv("error", e.what()).append_to(j->log);
     }
   };
   if (!h_.off_loop(job, [this, j, reload] { on_built(*j, reload); })) {
     building_ = false;
-    h_.log("sipdnsd: error: cannot start a rebuild\n");
+    std::string line;
+    log::error("build_failed").kv("msg", "cannot start a rebuild").append_to(line);
+    h_.log(line);
   }
 }
 
@@ -92,7 +96,9 @@ void pipeline::on_built(job_state& j, bool reload) {
     h_.publish(std::move(j.result.snap));
     h_.published(generation, reload, j.result.cpu_us);
   } else if (reload) {
-    h_.log("sipdnsd: reload failed, still serving the previous zones\n");
+    std::string line;
+    log::error("reload_failed").kv("msg", "still serving the previous zones").append_to(line);
+    h_.log(line);
   }
   kick();  // what arrived during the build
 }

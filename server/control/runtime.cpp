@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <malloc.h>
 
+#include <array>
 #include <chrono>
 #include <ctime>
 #include <cstdio>
@@ -15,6 +16,7 @@
 
 #include "compile/build.hpp"
 #include "health/targets.hpp"
+#include "log/log.hpp"
 #include "wire/constants.hpp"
 #include "wire/name.hpp"
 #include "zone/derive.hpp"
@@ -74,8 +76,37 @@ size_t runtime::zone_count() const {
   return zones_ ? zones_->zones.size() : 0;
 }
 
+runtime::sizes runtime::size() const {
+  sizes n;
+  n.records = records_loaded_.load();
+  std::lock_guard lock(mu_);
+  if (!zones_) return n;
+  n.zones = zones_->zones.size();
+  for (const auto& z : zones_->zones) {
+    n.clusters += z.clusters.size();
+    for (const auto& c : z.clusters) n.peers += c.peers.size();
+  }
+  return n;
+}
+
 namespace {
 using clock = std::chrono::steady_clock;
+long ms_between(clock::time_point a, clock::time_point b);
+
+// A whole build from the files: its size and where its time went (bench/bigzone.sh reads it).
+void log_loaded(size_t zones, size_t records, std::array<clock::time_point, 5> t,
+                std::string& log) {
+  log::info("zones_loaded")
+      .kv("zones", zones)
+      .kv("records", records)
+      .kv("ms", ms_between(t[0], t[4]))
+      .kv("parse_ms", ms_between(t[0], t[1]))
+      .kv("derive_ms", ms_between(t[1], t[2]))
+      .kv("compile_ms", ms_between(t[2], t[3]))
+      .kv("plan_ms", ms_between(t[3], t[4]))
+      .append_to(log);
+}
+
 long ms_between(clock::time_point a, clock::time_point b) {
   return long(std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count());
 }
@@ -164,20 +195,19 @@ built runtime::build_whole(bool from_files, bool reload, std::string& log) {
     if (from_files) {
       size_t records = 0;
       for (const auto& z : zones) records += z.records.size();
-      log += "sipdnsd: loaded " + std::to_string(zones.size()) + " zones, " +
-             std::to_string(records) + " records in " + std::to_string(ms_between(t0, clock::now())) +
-             " ms (parse " + std::to_string(ms_between(t0, t1)) + " ms, derive " +
-             std::to_string(ms_between(t1, t2)) + " ms, compile " + std::to_string(ms_between(t2, t3)) +
-             " ms, plan " + std::to_string(ms_between(t3, clock::now())) + " ms)\n";
+      records_loaded_ = records;
+      log_loaded(zones.size(), records, {t0, t1, t2, t3, clock::now()}, log);
       if (!incremental_.plan().whole_builds_because.empty())
-        log += "sipdnsd: note: health changes rebuild every zone: " +
-               incremental_.plan().whole_builds_because + "\n";
+        log::info("whole_builds")
+            .kv("msg", "health changes rebuild every zone")
+            .kv("reason", incremental_.plan().whole_builds_because)
+            .append_to(log);
     }
   } catch (const compile::build_error& e) {
     log += zone::format(e.diagnostic) + "\n";  // located, like the loader's diagnostics
     snap = nullptr;
   } catch (const std::exception& e) {
-    log += std::string("sipdnsd: error: ") + e.what() + "\n";
+    log::error("build_failed").kv("error", e.what()).append_to(log);
     snap = nullptr;
   }
   if (!snap) {
@@ -208,7 +238,7 @@ built runtime::build_changes(std::string& log) {
   try {
     r.changes = incremental_.apply(groups, serving_.usable(view), serving_.withheld(drained));
   } catch (const std::exception& e) {
-    log += std::string("sipdnsd: error: ") + e.what() + "\n";
+    log::error("build_failed").kv("error", e.what()).append_to(log);
     return {};
   }
   applied_view_ = view;
@@ -225,7 +255,7 @@ built runtime::build_changes(std::string& log) {
     for (const zone::record& rr : c.removed) s.fingerprint -= record_hash(rr);
     for (const zone::record& rr : c.added) s.fingerprint += record_hash(rr);
     serials[c.zone] = s.serial += 1;
-    log += "sipdnsd: zone " + origin + " answers changed, serial " + std::to_string(s.serial) + "\n";
+    log::info("zone_changed").kv("zone", origin).kv("serial", s.serial).append_to(log);
   }
   r.snap = incremental_.version(std::move(serials));
   note_changes(r.changes, groups);
@@ -283,8 +313,13 @@ std::string runtime::published() {
   uint64_t generation = ++generation_;
   if (!std::exchange(built_reload_, false)) return {};
   uint64_t n = ++reloads_ok_;
-  return "sipdnsd: reloaded, serving " + std::to_string(zone_count()) + " zones (reload " +
-         std::to_string(n) + ", generation " + std::to_string(generation) + ")";
+  std::string line;
+  log::info("reloaded")
+      .kv("zones", zone_count())
+      .kv("reload", n)
+      .kv("generation", generation)
+      .append_to(line);
+  return line;
 }
 
 runtime::counters runtime::counts() const {
@@ -309,7 +344,7 @@ void runtime::retire(std::vector<zone::expanded_zone> zones,
     set.reset();  // a reload's replaced zone set: its last reference
     if (!serials.empty())
       if (std::string err; !state_.save_serials(serials, err))
-        std::fprintf(stderr, "sipdnsd: warning: state not saved: %s\n", err.c_str());
+        log::warning("state_not_saved").kv("error", err).write();
     if (trim) ::malloc_trim(0);
   });
 }
@@ -327,8 +362,7 @@ void runtime::bump_serials(std::vector<zone::expanded_zone>& zones, served_map& 
     if (!fresh && s.fingerprint != fp) {
       s.serial += 1;
       s.fingerprint = fp;
-      log += "sipdnsd: zone " + origin + " answers changed, serial " +
-             std::to_string(s.serial) + "\n";
+      log::info("zone_changed").kv("zone", origin).kv("serial", s.serial).append_to(log);
     }
     if (int32_t(file_serial - s.serial) > 0) s.serial = file_serial;
     set_serial(z.soa, s.serial);

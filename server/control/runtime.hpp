@@ -50,7 +50,8 @@ class runtime {
   void request_reload() { files_dirty_ = true; }
   // Called on the loop thread once the snapshot build() returned last is in service. Counts
   // the generation (and the reload, if that build was one); returns the line to log for a
-  // reload ("sipdnsd: reloaded, ..."), empty otherwise.
+  // reload (`... event=reloaded zones=N reload=R generation=G`, with its newline), empty
+  // otherwise.
   std::string published();
 
   // What `sipdns status` shows, so that an operator (and a test) can see that a reload ran:
@@ -75,6 +76,12 @@ class runtime {
   // journal N" per zone (N: the changes an IXFR can send), then the richer lines.
   std::vector<std::string> status_lines() const;
   size_t zone_count() const;
+  // What the last good zone set holds, for the start-up line: records counts every record
+  // the last load expanded (explicit and derived, all zones).
+  struct sizes {
+    size_t zones = 0, records = 0, clusters = 0, peers = 0;
+  };
+  sizes size() const;
   // What the last version serves, for zone transfers (any thread); null before the first.
   std::shared_ptr<const transfer_source> transfer_view() const;
 
@@ -162,6 +169,7 @@ class runtime {
   std::set<std::string> applied_drains_;
   bool built_reload_ = false;  // the last build reloaded files; read by published() after it
   std::atomic<uint64_t> reloads_ok_{0}, reloads_failed_{0}, generation_{0};
+  std::atomic<size_t> records_loaded_{0};  // the last whole build from the files
   // Frees a build's leftovers, then trims malloc, after build() returns; joined by the next
   // build() and by the destructor.
   std::jthread cleanup_;

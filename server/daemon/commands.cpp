@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "log/log.hpp"
 
 namespace sipdns::daemon {
 
@@ -24,7 +25,12 @@ std::vector<std::string> run_command(const std::string& line, control::runtime& 
   if ((cmd == "drain" || cmd == "undrain") && !arg.empty()) {
     std::string reply = runtime.drain(arg, cmd == "drain", service);
     if (reply.starts_with("ok")) {
-      std::fprintf(stderr, "sipdnsd: %s\n", reply.substr(4).c_str());
+      log::info("drain")
+          .kv("action", cmd)
+          .kv("peer", arg)
+          .kv("service", service.empty() ? "all" : service)
+          .kv("msg", std::string_view(reply).substr(4))
+          .write();
       versions.drains_changed();
     }
     return {reply};

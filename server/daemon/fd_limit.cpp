@@ -5,6 +5,8 @@
 
 #include <cstdio>
 
+#include "log/log.hpp"
+
 namespace sipdns::daemon {
 
 void raise_fd_limit(const options& opts) {
@@ -19,12 +21,14 @@ void raise_fd_limit(const options& opts) {
   constexpr rlim_t reserve = 128;
   const rlim_t need = rlim_t(opts.server.tcp_max_connections) * opts.workers + reserve;
   if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < need)
-    std::fprintf(stderr,
-                 "sipdnsd: warning: --tcp-max-connections %zu x %zu worker(s) needs about %llu "
-                 "file descriptors but RLIMIT_NOFILE is %llu; connections beyond that are "
-                 "refused (raise it with ulimit -n or LimitNOFILE=)\n",
-                 opts.server.tcp_max_connections, opts.workers, (unsigned long long)need,
-                 (unsigned long long)lim.rlim_cur);
+    log::warning("fd_limit")
+        .kv("tcp_max_connections", opts.server.tcp_max_connections)
+        .kv("workers", opts.workers)
+        .kv("needed", uint64_t(need))
+        .kv("limit", uint64_t(lim.rlim_cur))
+        .kv("msg", "connections beyond the limit are refused (raise it with ulimit -n or "
+                   "LimitNOFILE=)")
+        .write();
 }
 
 }  // namespace sipdns::daemon

@@ -13,6 +13,7 @@
 #include "daemon/privileges.hpp"
 #include "daemon/signed_replies.hpp"
 #include "daemon/transfers.hpp"
+#include "log/log.hpp"
 
 namespace sipdns::daemon {
 namespace {
@@ -52,48 +53,79 @@ control::pipeline::hooks instance::pipeline_hooks() {
   h.publish = [this](compile::snapshot_ptr snap) { publish(std::move(snap)); };
   h.release = [this](std::vector<compile::snapshot_ptr> v) { reclaimer_.release(std::move(v)); };
   h.published = [this](uint64_t generation, bool, uint64_t cpu_us) {
-    if (std::string line = runtime_.published(); !line.empty())
-      std::fprintf(stderr, "%s\n", line.c_str());
+    log::write_lines(runtime_.published());
     notify_secondaries();
     // How long endpoints waited for a verdict, and what it cost: the figures behind the
     // README's failover bounds (bench/health_scale.sh reads them).
     if (int64_t at = verdict_at_.exchange(0); at != 0)
-      std::fprintf(stderr, "sipdnsd: generation %llu in service %.2f ms after the probe verdict "
-                   "(build %.2f ms CPU)\n", (unsigned long long)generation,
-                   double(now_us() - at) / 1000.0, double(cpu_us) / 1000.0);
+      log::info("in_service")
+          .kv("generation", generation)
+          .kv_fixed("after_verdict_ms", double(now_us() - at) / 1000.0, 2)
+          .kv_fixed("build_cpu_ms", double(cpu_us) / 1000.0, 2)
+          .write();
   };
-  h.log = [](const std::string& text) { std::fputs(text.c_str(), stderr); };
+  h.log = [](const std::string& text) { log::write_lines(text); };
   return h;
 }
 
 int instance::run() {
   if (int r = loop_.init(); r < 0) {
-    std::fprintf(stderr, "sipdnsd: error: event loop: %s\n", uv_strerror(r));
+    log::error("start_failed").kv("msg", "event loop").kv("error", uv_strerror(r)).write();
     return 1;
   }
   if (!prober_.error().empty())
-    std::fprintf(stderr, "sipdnsd: warning: %s; no health checks\n", prober_.error().c_str());
-  if (!open_wakeups()) return 1;
+    log::warning("no_health_checks").kv("error", prober_.error()).write();
+  if (!open_query_log() || !open_wakeups()) return 1;
   if (std::string e; !runtime_.restore(e))
-    std::fprintf(stderr, "sipdnsd: warning: state directory not used: %s\n", e.c_str());
+    log::warning("state_not_used").kv("error", e).write();
   std::string log;
   compile::snapshot_ptr snap = versions_.first(log);
-  std::fputs(log.c_str(), stderr);
+  log::write_lines(log);
   bool started = snap != nullptr;
-  if (!started) std::fprintf(stderr, "sipdnsd: zones have errors, not starting\n");
+  if (!started) log::error("start_failed").kv("msg", "zones have errors, not starting").write();
   if (started) {
     runtime_.published();  // generation 1: the start-up snapshot
     started = start_serving(std::move(snap)) && watch_signals_and_control() && start_notifier() &&
               start_http() && become_user();
   }
   if (started)
-    std::fprintf(stderr, "sipdnsd: serving %zu zones with %zu worker%s\n", runtime_.zone_count(),
-                 opts_.workers, opts_.workers > 1 ? "s" : "");
+    log_started();
   else
     shutdown(0);
   loop_.run();
   server_.reset();  // its handles are closed: the loop ran them out
   return started ? 0 : 1;
+}
+
+bool instance::open_query_log() {
+  if (opts_.query_log.empty()) return true;
+  auto q = std::make_unique<net::query_log>();
+  std::string err;
+  if (!q->open(opts_.query_log, opts_.workers, err)) {
+    log::error("query_log_failed").kv("path", opts_.query_log).kv("error", err).write();
+    return false;
+  }
+  q->start();
+  query_log_ = std::move(q);
+  return true;
+}
+
+void instance::log_started() {
+  const control::runtime::sizes n = runtime_.size();
+  std::string listeners;
+  const std::vector<net::endpoint> udp = server_->udp_endpoints(), tcp = server_->tcp_endpoints();
+  for (size_t i = 0; i < udp.size() && i < tcp.size(); ++i)
+    listeners.append(listeners.empty() ? "" : ",")
+        .append("udp ").append(net::to_string(udp[i].sa()))
+        .append(",tcp ").append(net::to_string(tcp[i].sa()));
+  log::line l(log::level::info, "started");
+  l.kv("zones", n.zones).kv("records", n.records).kv("clusters", n.clusters).kv("peers", n.peers);
+  l.kv("listeners", listeners).kv("workers", opts_.workers);
+  if (opts_.http) l.kv("http", net::to_string(opts_.http->sa()));
+  if (!opts_.control.empty()) l.kv("control", opts_.control);
+  if (!opts_.state_dir.empty()) l.kv("state_dir", opts_.state_dir);
+  if (query_log_) l.kv("query_log", opts_.query_log);
+  l.kv("version", SIPDNS_VERSION).write();
 }
 
 bool instance::open_wakeups() {
@@ -103,7 +135,7 @@ bool instance::open_wakeups() {
     settle_ = uv::timer::open(loop_.get(), [this] {
       if (auto fn = std::exchange(settle_fn_, nullptr)) fn();
     }, r);
-  if (!settle_) std::fprintf(stderr, "sipdnsd: error: wake-up: %s\n", uv_strerror(r));
+  if (!settle_) log::error("start_failed").kv("msg", "wake-up").kv("error", uv_strerror(r)).write();
   return settle_ != nullptr;
 }
 
@@ -113,6 +145,7 @@ bool instance::start_serving(compile::snapshot_ptr snap) {
   if (cfg.rrl.enabled()) cfg.rrl_tally = &rrl_tally_;
   cfg.swapped = [this](size_t loop, uint64_t generation) { acked(loop, generation); };
   cfg.loop_index = 0;
+  cfg.log_queries = query_log_.get();
   // Without --allow-transfer the answer path refuses transfers itself (no job, no log line).
   if (!opts_.allow_transfer.empty())
     cfg.transfer = [this](net::transfer_request req, net::transfer_reply reply) {
@@ -125,22 +158,24 @@ bool instance::start_serving(compile::snapshot_ptr snap) {
   };
   server_ = std::make_unique<net::server>(loop_.get(), cfg, snap);
   net::server_config extra = cfg;
-  extra.log_listeners = false;
   bool listening =
       server_->start(err_) && workers_.start(opts_.workers - 1, extra, std::move(snap), err_);
   // The loops hold the snapshot now; none is kept here, since one would pin it (and its
   // hundreds of MB for a big zone) after the first reload replaces it.
-  if (!listening) std::fprintf(stderr, "sipdnsd: error: cannot listen on %s\n", err_.c_str());
+  if (!listening) log::error("listen_failed").kv("error", err_).write();
   return listening;
 }
 
 bool instance::watch_signals_and_control() {
   int r = 0;
-  sighup_ = uv::signal::open(loop_.get(), SIGHUP, [this](int) { versions_.reload(); }, r);
+  sighup_ = uv::signal::open(loop_.get(), SIGHUP, [this](int) {
+    if (query_log_) query_log_->reopen();  // logrotate renamed it: a new file
+    versions_.reload();
+  }, r);
   if (sighup_) sigint_ = uv::signal::open(loop_.get(), SIGINT, [this](int s) { shutdown(s); }, r);
   if (sigint_) sigterm_ = uv::signal::open(loop_.get(), SIGTERM, [this](int s) { shutdown(s); }, r);
   if (!sigterm_) {
-    std::fprintf(stderr, "sipdnsd: error: cannot watch signals: %s\n", uv_strerror(r));
+    log::error("start_failed").kv("msg", "cannot watch signals").kv("error", uv_strerror(r)).write();
     return false;
   }
   if (opts_.control.empty()) return true;
@@ -159,22 +194,24 @@ bool instance::watch_signals_and_control() {
         return run_command(line, runtime_, versions_, extras);
       },
       err_);
-  if (!control_) std::fprintf(stderr, "sipdnsd: error: control socket %s\n", err_.c_str());
+  if (!control_) log::error("control_failed").kv("error", err_).write();
   return control_ != nullptr;
 }
 
 bool instance::start_notifier() {
   if ((!opts_.notify.empty() || !opts_.allow_transfer.empty()) && opts_.state_dir.empty())
-    std::fprintf(stderr, "sipdnsd: warning: secondaries without --state-dir: after a restart the "
-                 "SOA serials start again from the zone files, below what the secondaries hold, "
-                 "and they stop following until the serial passes theirs\n");
+    log::warning("no_state_dir")
+        .kv("msg", "secondaries without --state-dir: after a restart the SOA serials start "
+                   "again from the zone files, below what the secondaries hold, and they stop "
+                   "following until the serial passes theirs")
+        .write();
   if (opts_.notify.empty()) return true;
   std::vector<notifier::target> targets;
   for (const auto& t : opts_.notify)
     targets.push_back({t.to, t.key.empty() ? nullptr : &opts_.keys.at(t.key)});
   notifier_ = notifier::open(loop_.get(), std::move(targets), err_);
   if (!notifier_) {
-    std::fprintf(stderr, "sipdnsd: error: %s\n", err_.c_str());
+    log::error("notify_failed").kv("error", err_).write();
     return false;
   }
   notify_secondaries();  // after a restart a secondary may be behind
@@ -188,12 +225,12 @@ bool instance::become_user() {
   if (!opts_.user) return true;
   const run_as& user = *opts_.user;
   if (!hand_over(user, opts_.state_dir, opts_.control, err_) || !drop_to(user, err_)) {
-    std::fprintf(stderr, "sipdnsd: error: --user %s: %s; not serving\n",
-                 user.name.c_str(), err_.c_str());
+    log::error("user_drop_failed").kv("user", user.name).kv("error", err_)
+        .kv("msg", "not serving").write();
     return false;
   }
-  std::fprintf(stderr, "sipdnsd: running as %s (uid %u, gid %u), no capabilities\n",
-               user.name.c_str(), unsigned(user.uid), unsigned(user.gid));
+  log::info("running_as").kv("user", user.name).kv("uid", unsigned(user.uid))
+      .kv("gid", unsigned(user.gid)).kv("capabilities", "none").write();
   return true;
 }
 
@@ -217,9 +254,10 @@ bool instance::start_http() {
   src.prober = prober_.error().empty() ? &prober_ : nullptr;
   src.notify = notifier_.get();
   src.transfers = opts_.allow_transfer.empty() ? nullptr : &transfers_;
+  src.query_log = query_log_.get();
   std::string err;
   if (!status_call_.open(loop_.get(), err)) {
-    std::fprintf(stderr, "sipdnsd: error: --http: %s\n", err.c_str());
+    log::error("http_failed").kv("error", err).write();
     return false;
   }
   auto status_json = [this] {
@@ -247,8 +285,7 @@ bool instance::start_http() {
       return http::response{200, "text/html; charset=utf-8", std::string(http::status_page())};
     return http::response{404, "text/plain; charset=utf-8", "not found; try /, /metrics, /status.json\n"};
   }, err);
-  if (!ok) std::fprintf(stderr, "sipdnsd: error: %s\n", err.c_str());
-  else std::fprintf(stderr, "sipdnsd: metrics on http://%s/metrics\n", net::to_string(opts_.http->sa()).c_str());
+  if (!ok) log::error("http_failed").kv("error", err).write();
   return ok;
 }
 
@@ -258,7 +295,7 @@ void instance::acked(size_t loop, uint64_t generation) { versions_.acked(loop, g
 void instance::shutdown(int signum) noexcept {
   if (stopping_) return;
   stopping_ = true;
-  if (signum > 0) std::fprintf(stderr, "sipdnsd: signal %d, shutting down\n", signum);
+  if (signum > 0) log::info("stopping").kv("signal", signum).write();
   http_.stop();    // joined: it reads the loops' counters and the prober
   status_call_.close();
   prober_.stop();  // joined: no notification after this
@@ -266,6 +303,9 @@ void instance::shutdown(int signum) noexcept {
   builds_.stop();
   workers_.stop();
   if (server_) server_->close();
+  // The loops' last replies are in the rings: drained, then the file closed. The main loop's
+  // server records nothing more once closed (its loop only runs close callbacks now).
+  if (query_log_) query_log_->stop();
   control_.reset();
   notifier_.reset();
   sighup_.reset();

@@ -21,6 +21,7 @@
 #include "daemon/transfers.hpp"
 #include "http/server.hpp"
 #include "health/monitor.hpp"
+#include "net/query_log.hpp"
 #include "net/server.hpp"
 #include "net/workers.hpp"
 #include "rrl/limiter.hpp"
@@ -41,6 +42,10 @@ class instance {
 
  private:
   bool open_wakeups();
+  // The start-up summary: one `event=started` line with what is being served and where.
+  void log_started();
+  // --query-log: the file opened and its writer started before any loop answers.
+  bool open_query_log();
   control::pipeline::hooks pipeline_hooks();
   bool start_serving(compile::snapshot_ptr snap);
   // NOTIFY to --notify secondaries: opened after the listeners, told of every version.
@@ -79,6 +84,9 @@ class instance {
   uv::handle_ptr<notifier> notifier_;
   transfer_log transfers_;  // read by the control socket, written by transfer jobs
   http::server http_;       // --http: its own thread; stopped before the loops it reads
+  // --query-log: rings the loops write, drained by its own thread; declared before the loops
+  // (workers_, server_) would be, it is stopped after them in shutdown().
+  std::unique_ptr<net::query_log> query_log_;
   loop_call status_call_;   // /status.json, built on the main loop as `sipdns status` is
   bool stopping_ = false;
   // When the oldest verdict not yet in service came (steady clock, us; 0: none).

@@ -191,6 +191,13 @@ std::string metrics_text(const metric_sources& s) {
     sample(out, "sipdns_rrl_limited_total", "action=\"slip\"", double(r.slipped));
     sample(out, "sipdns_rrl_limited_total", "action=\"drop\"", double(r.dropped));
   }
+  if (s.query_log) {
+    family(out, "sipdns_query_log_lines_total", "counter", "Lines written to --query-log.");
+    sample(out, "sipdns_query_log_lines_total", "", double(s.query_log->lines()));
+    family(out, "sipdns_query_log_dropped_total", "counter",
+           "Query log lines dropped because a loop's buffer was full.");
+    sample(out, "sipdns_query_log_dropped_total", "", double(s.query_log->dropped()));
+  }
   if (s.runtime) zones_and_peers(out, s);
   if (s.prober) probes(out, s.prober->probe_counts());
   secondaries(out, s);

@@ -10,6 +10,7 @@
 #include "daemon/transfers.hpp"
 #include "health/monitor.hpp"
 #include "net/counters.hpp"
+#include "net/query_log.hpp"
 #include "rrl/limiter.hpp"
 
 namespace sipdns::daemon {
@@ -21,6 +22,7 @@ struct metric_sources {
   const health::monitor* prober = nullptr;     // null: no health checks
   const notifier* notify = nullptr;            // null: no --notify
   const transfer_log* transfers = nullptr;     // null: no --allow-transfer
+  const net::query_log* query_log = nullptr;   // null: no --query-log
 };
 
 std::string metrics_text(const metric_sources& src);

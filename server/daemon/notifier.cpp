@@ -8,6 +8,7 @@
 #include <ctime>
 #include <span>
 
+#include "log/log.hpp"
 #include "wire/name.hpp"
 #include "xfr/notify.hpp"
 
@@ -90,7 +91,7 @@ void notifier::served(const control::transfer_source& src) noexcept {
       }
     }
   } catch (...) {
-    std::fprintf(stderr, "sipdnsd: error: NOTIFY: out of memory\n");
+    log::error("notify_failed").kv("msg", "out of memory").write();
   }
   send_due();
 }
@@ -101,9 +102,12 @@ void notifier::send_due() noexcept {
     if (p.next_ms == 0 || p.next_ms > now) continue;
     const net::endpoint& to = targets_[k.first].to;
     if (p.tries == max_tries) {
-      std::fprintf(stderr, "sipdnsd: NOTIFY of %s serial %u to %s: no answer after %d tries\n",
-                   wire::name_to_text(k.second).c_str(), p.serial, target_text(to).c_str(),
-                   max_tries);
+      log::warning("notify_unanswered")
+          .kv("zone", wire::name_to_text(k.second))
+          .kv("serial", p.serial)
+          .kv("to", target_text(to))
+          .kv("tries", max_tries)
+          .write();
       p.next_ms = 0;
       continue;
     }
@@ -158,9 +162,11 @@ void notifier::on_recv(uv_udp_t* h, ssize_t n, const uv_buf_t* buf, const sockad
     auto& c = self->counts_[k.first];
     (p.refused ? c.refused : c.acked).fetch_add(1, std::memory_order_relaxed);
     if (p.refused)
-      std::fprintf(stderr, "sipdnsd: NOTIFY of %s to %s refused by the secondary\n",
-                   wire::name_to_text(k.second).c_str(),
-                   target_text(self->targets_[k.first].to).c_str());
+      log::warning("notify_refused")
+          .kv("zone", wire::name_to_text(k.second))
+          .kv("serial", p.serial)
+          .kv("to", target_text(self->targets_[k.first].to))
+          .write();
     break;
   }
   self->arm();

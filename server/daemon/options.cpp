@@ -180,6 +180,15 @@ constexpr option_def option_table[] = {
        o.user = find_user(v, err);
        if (!o.user) err = "--user: " + err;
        return o.user.has_value();
+    }},
+    {.name = "--query-log", .arg = "FILE",
+     .help = "append one line per reply to FILE, written by a thread of its own\n"
+             "(a full buffer drops lines and counts them); SIGHUP reopens it\n"
+             "(default: off)",
+     .text = [](options& o, std::string_view v, std::string& err) {
+       if (!non_empty("--query-log", v, err)) return false;
+       o.query_log = std::string(v);
+       return true;
      }},
     {.name = "--allow-transfer", .arg = "ACL",
      .help = "who may transfer every zone over TCP (AXFR, IXFR): PREFIX\n"

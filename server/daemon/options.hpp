@@ -22,6 +22,7 @@ struct options {
   std::string control;             // Unix socket for status/drain/reload; empty = none
   std::string state_dir;           // drains and served serials across restarts; empty = none
   std::optional<run_as> user;      // --user: becomes this user once listening; none = stay
+  std::string query_log;           // --query-log FILE: one line per reply; empty = off
   size_t workers = 1;              // DNS event loops (threads), each with its own sockets
   xfr::acl allow_transfer;         // who may AXFR/IXFR; empty = no one (REFUSED)
   struct notify_target {

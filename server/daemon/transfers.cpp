@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "daemon/signed_replies.hpp"
+#include "log/log.hpp"
 #include "uv/priority.hpp"
 #include "wire/constants.hpp"
 #include "wire/name.hpp"
@@ -48,10 +49,26 @@ std::string client_text(const sockaddr_storage& ss) {
   return std::string(ip) + "#" + std::to_string(port);
 }
 
+// The metrics' and the log's name of a transfer kind.
+std::string kind_label(const std::string& kind) {
+  return kind == "IXFR, full"         ? "IXFR-full"
+         : kind == "IXFR, up to date" ? "IXFR-current"
+                                      : kind;
+}
+
 const char* error_text(xfr::tsig_error e) {
   return e == xfr::tsig_error::badkey    ? "BADKEY (unknown key)"
          : e == xfr::tsig_error::badtime ? "BADTIME (clock skew)"
                                          : "BADSIG (wrong MAC)";
+}
+
+// A refused transfer's log line (a warning: a misconfigured secondary, or someone probing).
+void log_refused(job& j, const char* kind, const std::string& zone, const std::string& who,
+                 const std::string& key, std::string_view reason) {
+  log::line l(log::level::warning, "transfer_refused");
+  l.kv("kind", kind).kv("zone", zone).kv("client", who);
+  if (!key.empty()) l.kv("key", wire::name_to_text(key));
+  l.kv("reason", reason).append_to(j.log);
 }
 
 void build(job& j) {
@@ -63,8 +80,7 @@ void build(job& j) {
   const xfr::tsig_request sig = xfr::verify_request(q.query, q.question_end, *j.keys, now);
   if (sig.present && sig.error != xfr::tsig_error::none) {
     j.messages = {tsig_error_reply(q.query, q.question_end, sig, now)};
-    j.log = std::string("sipdnsd: ") + kind + " of " + zone + " from " + who + " with key " +
-            wire::name_to_text(sig.key_name) + ": TSIG " + error_text(sig.error);
+    log_refused(j, kind, zone, who, sig.key_name, std::string("TSIG ") + error_text(sig.error));
     return;
   }
   const std::string key = sig.present ? sig.key_name : std::string();
@@ -78,9 +94,7 @@ void build(job& j) {
   if (!j.acl->permits(reinterpret_cast<const sockaddr*>(&q.client), key)) {
     j.messages =
         signed_({xfr::error_reply(q.query, q.question_end, uint16_t(wire::rcode::refused))});
-    j.log = std::string("sipdnsd: ") + kind + " of " + zone + " from " + who +
-            (key.empty() ? std::string() : " with key " + wire::name_to_text(key)) +
-            " refused (not in --allow-transfer)";
+    log_refused(j, kind, zone, who, key, "not in --allow-transfer");
     return;
   }
   auto src = j.rt->transfer_view();
@@ -97,17 +111,16 @@ void build(job& j) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - t0).count();
   if (r.kind == "NOTAUTH") {
-    j.log = std::string("sipdnsd: ") + kind + " of " + zone + " to " + who +
-            ": not a zone we serve (NOTAUTH)";
+    log_refused(j, kind, zone, who, {}, "not a zone we serve (NOTAUTH)");
     return;
   }
   const uint32_t serial = r.messages_serial;
   std::string address = who.substr(0, who.rfind('#'));
   j.history->note(zone, address, r.kind, serial);
-  j.log = "sipdnsd: " + r.kind + " of " + zone + " to " + who + ": " +
-          (r.steps ? std::to_string(r.steps) + " change(s), " : std::string()) +
-          std::to_string(records) + " records in " + std::to_string(j.messages.size()) +
-          " messages (" + std::to_string(ms) + " ms)";
+  log::line l(log::level::info, "transfer");
+  l.kv("kind", kind_label(r.kind)).kv("zone", zone).kv("client", who).kv("serial", serial);
+  if (r.steps) l.kv("changes", r.steps);
+  l.kv("records", records).kv("messages", j.messages.size()).kv("ms", ms).append_to(j.log);
 }
 
 }  // namespace
@@ -116,10 +129,7 @@ void transfer_log::note(const std::string& zone, const std::string& client,
                         const std::string& kind, uint32_t serial) {
   std::lock_guard lock(mu_);
   last_[{zone, client}] = {kind, serial, std::chrono::steady_clock::now()};
-  const std::string label = kind == "IXFR, full"          ? "IXFR-full"
-                            : kind == "IXFR, up to date" ? "IXFR-current"
-                                                         : kind;
-  counts_[{client, label}] += 1;
+  counts_[{client, kind_label(kind)}] += 1;
 }
 
 std::map<std::pair<std::string, std::string>, uint64_t> transfer_log::counts() const {
@@ -159,13 +169,14 @@ void serve_transfer(const xfr::acl& acl, const std::map<std::string, xfr::tsig_k
         } catch (const std::exception& e) {
           jb.framed = net::frame_messages({xfr::error_reply(
               jb.request.query, jb.request.question_end, uint16_t(wire::rcode::servfail))});
-          jb.log = std::string("sipdnsd: error: transfer: ") + e.what();
+          jb.log.clear();
+          log::error("transfer_failed").kv("error", e.what()).append_to(jb.log);
         }
         std::vector<xfr::message>().swap(jb.messages);
       },
       [](uv_work_t* w, int) {
         std::unique_ptr<job> jb(static_cast<job*>(w->data));
-        if (!jb->log.empty()) std::fprintf(stderr, "%s\n", jb->log.c_str());
+        log::write_lines(jb->log);
         jb->reply(std::move(jb->framed));  // UV_ECANCELED too: the connection resumes
       });
   if (r < 0) {

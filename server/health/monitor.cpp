@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <unordered_map>
 
+#include "log/log.hpp"
+
 namespace sipdns::health {
 namespace {
 // The prober's wake-up slot: a probe starts at most this much after it is due.
@@ -162,8 +164,14 @@ void monitor::on_result(uint32_t index, uint32_t epoch, const probe_result& r) n
     const bool first = !e.track.probed();
     e.last_probe_ms = wall_ms();
     if (auto tr = e.track.on_result(r, now, e.spec.time)) {
-      std::fprintf(stderr, "sipdnsd: health: %s %s -> %s (%s, %u ms)\n", e.spec.label.c_str(),
-                   to_string(tr->from), to_string(tr->to), r.reason.c_str(), r.latency_ms);
+      log::info("peer_state")
+          .kv("peer", e.spec.host)
+          .kv("service", e.spec.services)
+          .kv("from", to_string(tr->from))
+          .kv("to", to_string(tr->to))
+          .kv("reason", r.reason)
+          .kv("ms", r.latency_ms)
+          .write();
       changed = true;
       changes_ += 1;
       recent_.push_back({e.last_probe_ms, e.spec.host, e.spec.services, to_string(tr->from),

@@ -21,6 +21,7 @@ server::server(uv_loop_t* loop, server_config cfg, compile::snapshot_ptr snap)
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
   pending_pool_.reset(static_cast<uint8_t*>(p));
+  if (cfg_.log_queries) query_ring_ = cfg_.log_queries->ring(cfg_.loop_index);
   for (size_t i = 0; i < pending_slots; ++i) free_pending_[i] = int(pending_slots - 1 - i);
   free_pending_count_ = pending_slots;
 }
@@ -35,13 +36,9 @@ bool server::start(std::string& err) {
   for (const endpoint& ep : cfg_.listen) {
     auto u = udp_listener::open(*this, ep, err);
     if (!u) return false;
-    if (cfg_.log_listeners)
-      std::fprintf(stderr, "sipdnsd: listening on udp %s\n", u->local_address().c_str());
     udp_.push_back(std::move(u));
     auto t = tcp_listener::open(*this, ep, err);
     if (!t) return false;
-    if (cfg_.log_listeners)
-      std::fprintf(stderr, "sipdnsd: listening on tcp %s\n", t->local_address().c_str());
     tcp_.push_back(std::move(t));
   }
   return true;

@@ -19,9 +19,10 @@
 #include <vector>
 
 #include "answer/answer.hpp"
-#include "net/counters.hpp"
 #include "compile/snapshot.hpp"
 #include "net/address.hpp"
+#include "net/counters.hpp"
+#include "net/query_log.hpp"
 #include "net/tcp.hpp"
 #include "rrl/limiter.hpp"
 #include "uv/handle.hpp"
@@ -69,7 +70,6 @@ struct server_config {
   // socket, so each loop, has its own table: no lock on the read path.
   rrl::config rrl;
   rrl::tally* rrl_tally = nullptr;  // the daemon's totals over every limiter, if any
-  bool log_listeners = true;  // one "listening on" line per socket (the first loop only)
   // Called on the loop's thread once it serves a new snapshot and has dropped the previous
   // one, with `loop_index` and the snapshot's generation (control/pipeline.hpp's acks).
   std::function<void(size_t loop, uint64_t generation)> swapped;
@@ -83,6 +83,8 @@ struct server_config {
   // unsigned queries, so the common path stays free of it.
   std::function<size_t(std::span<const uint8_t> query, std::span<uint8_t> reply, size_t len)>
       sign;
+  // --query-log: each loop records its replies in log_queries->ring(loop_index); null: off.
+  query_log* log_queries = nullptr;
 };
 
 class server {
@@ -92,7 +94,7 @@ class server {
   server(const server&) = delete;
   server& operator=(const server&) = delete;
 
-  // Binds UDP and TCP on every configured endpoint and logs one line per listener to stderr.
+  // Binds UDP and TCP on every configured endpoint (the daemon names them in its start-up line).
   // On failure returns false with a message in `err`; call close() and run the loop after.
   bool start(std::string& err);
   // Closes every listener and connection. The loop must run afterwards so their close
@@ -110,6 +112,8 @@ class server {
   // This loop's counters (net/counters.hpp): written here, read by the metrics thread.
   loop_counters& counters() noexcept { return counters_; }
   const loop_counters& counters() const noexcept { return counters_; }
+  // This loop's query log ring (net/query_log.hpp), null when the query log is off.
+  query_ring* queries_logged() const noexcept { return query_ring_; }
 
   uv_loop_t* loop() const noexcept { return loop_; }
   const server_config& config() const noexcept { return cfg_; }
@@ -147,6 +151,7 @@ class server {
   const compile::snapshot* snap_;
   answer::loop_state answer_state_;
   loop_counters counters_;
+  query_ring* query_ring_ = nullptr;
   std::unique_ptr<uint8_t[]> out_;
   // pending_slots * out_size bytes of an anonymous mapping: pages are resident only once a
   // slow reader used them (a heap block could reuse freed, resident zone-load memory).

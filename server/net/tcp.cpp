@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "answer/answer.hpp"
+#include "log/log.hpp"
 #include "net/server.hpp"
 #include "net/tcp_frames.hpp"
 #include "wire/constants.hpp"
@@ -103,6 +104,7 @@ bool tcp_connection::accept(uv_stream_t* listener) noexcept {
   if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&peer), &len) < 0)
     return false;  // already reset by the client
   client_ = key_of(peer);
+  peer_ = client_address::of(reinterpret_cast<const sockaddr*>(&peer));
   return true;
 }
 
@@ -202,7 +204,12 @@ size_t tcp_connection::answer(const uint8_t* query, size_t len, std::span<uint8_
                              answer::transport::tcp, server_.answer_state(), info);
   if (n && info.signed_query && server_.config().sign)
     n = server_.config().sign({query, len}, out.subspan(2, 65535), n);
-  if (n) server_.counters().reply(out.data() + 2, n, info.question_end, true, monotonic_ns() - t0);
+  if (n) {
+    const uint64_t ns = monotonic_ns() - t0;
+    server_.counters().reply(out.data() + 2, n, info.question_end, true, ns);
+    if (query_ring* ql = server_.queries_logged())
+      ql->record(out.data() + 2, n, info.question_end, true, peer_, log::now_unix_ms(), ns);
+  }
   // Nothing to say to a runt or a response packet; RFC 7766 does not require closing.
   if (n == 0 || n > 65535) return 0;
   wire::put16(out.data(), uint16_t(n));

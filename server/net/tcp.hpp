@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "net/address.hpp"
+#include "net/query_log.hpp"
 #include "uv/handle.hpp"
 #include "uv/owner.hpp"
 
@@ -130,6 +131,7 @@ class tcp_connection final : public uv::handle_owner {
   uint64_t partial_since_ms_ = 0;
   uint64_t pending_since_ms_ = 0;
   client_key client_{};
+  client_address peer_{};  // for the query log
   // A transfer being built or written, the flag that stops its writer when the connection
   // closes, and a token the builder's reply checks, so a reply for a connection that is gone
   // is dropped.

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "answer/answer.hpp"
+#include "log/log.hpp"
 #include "net/server.hpp"
 
 namespace sipdns::net {
@@ -157,6 +158,7 @@ size_t udp_listener::read_batch() noexcept {
   const uint64_t ns = monotonic_ns() - t0;
   for (size_t k = 0; k < replies; ++k)
     counted.reply(out_[k].data(), out_iov_[k].iov_len, question_end_[k], false, ns);
+  if (query_ring* ql = server_.queries_logged()) log_queries(*ql, replies, ns);
   size_t sent = 0;
   while (sent < replies) {
     int r = ::sendmmsg(fd_, out_msgs_.data() + sent, unsigned(replies - sent), MSG_DONTWAIT);
@@ -166,6 +168,16 @@ size_t udp_listener::read_batch() noexcept {
     sent += r > 0 ? size_t(r) : 1;
   }
   return size_t(got);
+}
+
+// --query-log: each reply of the batch into this loop's ring (copies only, no allocation).
+void udp_listener::log_queries(query_ring& ring, size_t replies, uint64_t ns) noexcept {
+  const int64_t now_ms = log::now_unix_ms();
+  for (size_t k = 0; k < replies; ++k) {
+    const auto* peer = static_cast<const sockaddr*>(out_msgs_[k].msg_hdr.msg_name);
+    ring.record(out_[k].data(), out_iov_[k].iov_len, question_end_[k], false,
+                client_address::of(peer), now_ms, ns);
+  }
 }
 
 void udp_listener::on_rrl_tick(uv_timer_t* t) noexcept {

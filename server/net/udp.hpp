@@ -20,6 +20,7 @@
 #include <string>
 
 #include "net/address.hpp"
+#include "net/query_log.hpp"
 #include "rrl/limiter.hpp"
 #include "uv/handle.hpp"
 #include "uv/owner.hpp"
@@ -50,6 +51,7 @@ class udp_listener final : public uv::handle_owner {
   static void on_readable(uv_poll_t* h, int status, int events) noexcept;
   static void on_rrl_tick(uv_timer_t* t) noexcept;
   size_t read_batch() noexcept;  // returns datagrams read
+  void log_queries(query_ring& ring, size_t replies, uint64_t ns) noexcept;
 
   static constexpr size_t batch = 64;
   static constexpr size_t max_query = 4096;   // larger UDP queries are not DNS we answer

@@ -4,6 +4,8 @@
 #include <condition_variable>
 #include <cstdio>
 
+#include "log/log.hpp"
+
 namespace sipdns::net {
 
 struct worker_pool::worker {
@@ -76,7 +78,7 @@ struct worker_pool::worker {
 
   // Any thread. Under the lock: close_all() cannot close the handle meanwhile.
   void send_locked() noexcept {
-    if (wake && wake->send() < 0) std::fprintf(stderr, "sipdnsd: cannot wake a worker loop\n");
+    if (wake && wake->send() < 0) log::error("wake_failed").kv("msg", "cannot wake a worker loop").write();
   }
 };
 

@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <random>
 
+#include "log/log.hpp"
 #include "wire/constants.hpp"
 
 namespace sipdns::rrl {
@@ -174,10 +176,13 @@ void limiter::note_limited(const uint8_t client[17], uint32_t now_s, bool slippe
   if (!log_) return;
   wire::prefix p{client[0], {}, uint8_t(client[0] == AF_INET ? cfg_.ipv4_prefix : cfg_.ipv6_prefix)};
   std::memcpy(p.bytes, client + 1, 16);
-  char addr[INET6_ADDRSTRLEN];
-  inet_ntop(p.family, p.bytes, addr, sizeof addr);
-  std::fprintf(log_, "sipdnsd: rrl: limiting UDP replies to %s/%u (over %u/s, slip %u)\n",
-               addr, unsigned(p.length), cfg_.rate, cfg_.slip);
+  char addr[INET6_ADDRSTRLEN + 4];
+  inet_ntop(p.family, p.bytes, addr, INET6_ADDRSTRLEN);
+  std::snprintf(addr + std::strlen(addr), 5, "/%u", unsigned(p.length));
+  // Once per episode, from the loop thread: the line is formatted on the stack.
+  std::fflush(log_);
+  log::info("rrl_limiting").kv("prefix", addr).kv("rate", cfg_.rate).kv("slip", cfg_.slip)
+      .write(fileno(log_));
 }
 
 void limiter::tick(uint32_t now_s) noexcept {
@@ -185,13 +190,17 @@ void limiter::tick(uint32_t now_s) noexcept {
     if (!ep.active || now_s - ep.last < cfg_.window) continue;
     ep.active = false;
     if (!log_) continue;
-    char addr[INET6_ADDRSTRLEN];
-    inet_ntop(ep.client[0], ep.client + 1, addr, sizeof addr);
+    char addr[INET6_ADDRSTRLEN + 4];
+    inet_ntop(ep.client[0], ep.client + 1, addr, INET6_ADDRSTRLEN);
     unsigned length = ep.client[0] == AF_INET ? cfg_.ipv4_prefix : cfg_.ipv6_prefix;
-    std::fprintf(log_,
-                 "sipdnsd: rrl: stopped limiting %s/%u after %u s: %llu truncated, %llu dropped\n",
-                 addr, length, ep.last - ep.start + 1, (unsigned long long)ep.slipped,
-                 (unsigned long long)ep.dropped);
+    std::snprintf(addr + std::strlen(addr), 5, "/%u", length);
+    std::fflush(log_);
+    log::info("rrl_stopped")
+        .kv("prefix", addr)
+        .kv("seconds", ep.last - ep.start + 1)
+        .kv("truncated", ep.slipped)
+        .kv("dropped", ep.dropped)
+        .write(fileno(log_));
   }
 }
 

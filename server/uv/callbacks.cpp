@@ -4,15 +4,17 @@
 #include <cstdio>
 #include <exception>
 
+#include "log/log.hpp"
+
 namespace sipdns::uv {
 
 void log_callback_error(const char* what, const std::exception_ptr& e) noexcept {
   try {
     std::rethrow_exception(e);
   } catch (const std::exception& x) {
-    std::fprintf(stderr, "sipdnsd: error in %s: %s\n", what, x.what());
+    log::error("callback_failed").kv("in", what).kv("error", x.what()).write();
   } catch (...) {
-    std::fprintf(stderr, "sipdnsd: error in %s\n", what);
+    log::error("callback_failed").kv("in", what).write();
   }
 }
 

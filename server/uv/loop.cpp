@@ -4,6 +4,8 @@
 #include <cassert>
 #include <cstdio>
 
+#include "log/log.hpp"
+
 namespace sipdns::uv {
 
 close_report close_loop(uv_loop_t* loop) noexcept {
@@ -13,16 +15,17 @@ close_report close_loop(uv_loop_t* loop) noexcept {
       [](uv_handle_t* h, void* arg) {
         if (uv_is_closing(h)) return;
         ++static_cast<close_report*>(arg)->left_open;
-        std::fprintf(stderr, "sipdnsd: bug: a %s handle was left open at loop close\n",
-                     uv_handle_type_name(h->type));
+        log::error("bug")
+            .kv("msg", "a handle was left open at loop close")
+            .kv("handle", uv_handle_type_name(h->type))
+            .write();
         uv_close(h, nullptr);
       },
       &report);
   uv_run(loop, UV_RUN_DEFAULT);  // the close callbacks, ours and those begun by owners
   report.status = uv_loop_close(loop);
   if (report.status != 0)
-    std::fprintf(stderr, "sipdnsd: bug: event loop not empty at close: %s\n",
-                 uv_strerror(report.status));
+    log::error("bug").kv("msg", "event loop not empty at close").kv("error", uv_strerror(report.status)).write();
   return report;
 }
 

@@ -26,6 +26,6 @@ for f in "${files[@]}"; do
   assert_flag aa
   assert_matches "$(section ANSWER)" "^${origin//./\\.}\. [0-9]+ IN SOA " "$f: SOA of $origin served"
 done
-assert_contains "$(cat "$SERVER_LOG")" "serving ${#files[@]} zones" "server counts every file"
+assert_contains "$(cat "$SERVER_LOG")" "event=started zones=${#files[@]} " "server counts every file"
 
 finish

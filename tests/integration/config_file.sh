@@ -25,7 +25,7 @@ EOF
 
 start_server --config "$CONFIG"
 assert_not_contains "$(cat "$SERVER_LOG")" "192.0.2.1" "the command line's --listen replaced the file's"
-assert_contains "$(cat "$SERVER_LOG")" "serving 2 zones with 2 workers" "zones and workers from the file"
+assert_matches "$(cat "$SERVER_LOG")" "event=started zones=2 .* workers=2 " "zones and workers from the file"
 
 dig_q uctest.local SOA >/dev/null
 assert_status NOERROR

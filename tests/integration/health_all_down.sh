@@ -32,7 +32,7 @@ down_all() {
 if poll_until 4000 down_all; then pass "status: the four peers are down (${POLL_MS} ms)"
 else OUT=$STATUS; fail "status does not show every peer down within 4 s"; fi
 for h in lab1.$OPEN lab2.$OPEN lab3.$CLOSED lab4.$CLOSED; do
-  if log_matches "sipdnsd: health: ${h//./\\.}\.? [^ ]*sip\+tcp[^ ]* up -> down \("; then pass "log: $h up -> down"
+  if log_matches "event=peer_state peer=${h//./\\.}\.? service=[^ ]*sip\+tcp[^ ]* from=up to=down reason="; then pass "log: $h up -> down"
   else OUT=$(cat "$SERVER_LOG"); fail "log has no '$h ... up -> down' line"; fi
 done
 # The snapshot is rebuilt after the state change: give it a bounded moment (the assertions

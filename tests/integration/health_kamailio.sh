@@ -68,9 +68,9 @@ serial1=$(soa_serial)
 if [[ $serial1 =~ ^[0-9]+$ ]] && ((serial1 > serial0)); then pass "SOA serial increased ($serial0 -> $serial1)"
 else fail "SOA serial did not increase after lab1 went down: $serial0 -> '$serial1'"; fi
 OUT=$(cat "$SERVER_LOG")
-assert_matches "$OUT" "sipdnsd: health: lab1\.$ZONE\.? [^ ]*sip\+tcp[^ ]* up -> down \([^,]+, [0-9]+ ms\)" \
+assert_matches "$OUT" "event=peer_state peer=lab1\.$ZONE\.? service=[^ ]*sip\+tcp[^ ]* from=up to=down reason=(\"[^\"]*\"|[^ \"]+) ms=[0-9]+" \
   "log: lab1 sip+tcp up -> down (reason, N ms)"
-assert_not_matches_lab2() { ! grep -qE "health: lab2\.$ZONE\.? .* -> down" "$SERVER_LOG"; }
+assert_not_matches_lab2() { ! grep -qE "event=peer_state peer=lab2\.$ZONE\.? .* to=down" "$SERVER_LOG"; }
 if assert_not_matches_lab2; then pass "log: lab2 never went down"; else fail "log: lab2 went down"; fi
 
 # ---- restart lab1: back after `rise` successes ----
@@ -90,7 +90,7 @@ serial2=$(soa_serial)
 if [[ $serial2 =~ ^[0-9]+$ ]] && ((serial2 > serial1)); then pass "SOA serial increased again ($serial1 -> $serial2)"
 else fail "SOA serial did not increase after lab1 came back: $serial1 -> '$serial2'"; fi
 OUT=$(cat "$SERVER_LOG")
-assert_matches "$OUT" "sipdnsd: health: lab1\.$ZONE\.? [^ ]*sip\+tcp[^ ]* down -> up \(" "log: lab1 down -> up"
+assert_matches "$OUT" "event=peer_state peer=lab1\.$ZONE\.? service=[^ ]*sip\+tcp[^ ]* from=down to=up reason=" "log: lab1 down -> up"
 
 # ---- lab2 hangs (SIGSTOP: the kernel still completes TCP handshakes and queues datagrams,
 # nobody answers): every probe times out; out within the same bound ----
@@ -106,7 +106,7 @@ fi
 if srv_is "$SRV_TCP" "$LAB1"; then pass "$SRV_TCP lists lab1 only"
 else fail "$SRV_TCP with lab2 hung: '$(joined "$LAST")', want '$LAB1'"; fi
 OUT=$(cat "$SERVER_LOG")
-assert_matches "$OUT" "sipdnsd: health: lab2\.$ZONE\.? [^ ]*sip\+tcp[^ ]* up -> down \(timeout, " \
+assert_matches "$OUT" "event=peer_state peer=lab2\.$ZONE\.? service=[^ ]*sip\+tcp[^ ]* from=up to=down reason=timeout " \
   "log: lab2 sip+tcp up -> down (timeout, ...)"
 t3=$(now_ms)
 signal_peer CONT "${PEER_PID[k2]}"

@@ -20,12 +20,12 @@ if poll_until 2000 a_is "$RR" "127.0.0.3"; then pass "$RR A is 127.0.0.3 only"
 else fail "$RR A with lab1 answering 503: '$(joined "$LAST")', want 127.0.0.3"; fi
 if a_is "lab1.$ZONE" "127.0.0.2"; then pass "lab1's own A record still resolves"
 else fail "lab1.$ZONE A: '$(joined "$LAST")'"; fi
-if wait_log_matches "sipdnsd: health: lab1\.$ZONE\.? [^ ]*sip\+tcp[^ ]* up -> draining \(SIP 503" 2000
+if wait_log_matches "event=peer_state peer=lab1\.$ZONE\.? service=[^ ]*sip\+tcp[^ ]* from=up to=draining reason=\"SIP 503" 2000
 then pass "log: lab1 up -> draining (SIP 503 ...)"
-else OUT=$(cat "$SERVER_LOG"); fail "log has no 'lab1 ... up -> draining (SIP 503' line"; fi
+else OUT=$(cat "$SERVER_LOG"); fail "log has no 'peer=lab1 ... from=up to=draining reason=\"SIP 503' line"; fi
 if check_state "lab1.$ZONE" sip-options/tcp draining 5060; then pass "status: lab1 draining"
 else OUT=$STATUS; fail "status does not show lab1 sip-options/tcp 5060 draining"; fi
-if ! grep -qE "health: lab1\.$ZONE\.? .* -> down" "$SERVER_LOG"; then pass "log: lab1 never 'down' (503 is draining)"
+if ! grep -qE "event=peer_state peer=lab1\.$ZONE\.? .* to=down" "$SERVER_LOG"; then pass "log: lab1 never 'down' (503 is draining)"
 else OUT=$(cat "$SERVER_LOG"); fail "log: lab1 went down on a 503"; fi
 # Still draining on every sample of the next second (the next probe, after Retry-After 1 s,
 # gets 503 too).
@@ -44,7 +44,7 @@ else
 fi
 if srv_is "$SRV" "$LAB1 $LAB2"; then pass "$SRV lists both"
 else fail "$SRV: '$(joined "$LAST")'"; fi
-if wait_log_matches "sipdnsd: health: lab1\.$ZONE\.? [^ ]*sip\+tcp[^ ]* draining -> up \(" 1000
+if wait_log_matches "event=peer_state peer=lab1\.$ZONE\.? service=[^ ]*sip\+tcp[^ ]* from=draining to=up reason=" 1000
 then pass "log: lab1 draining -> up"
 else OUT=$(cat "$SERVER_LOG"); fail "log has no 'lab1 ... draining -> up' line"; fi
 

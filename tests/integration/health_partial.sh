@@ -23,7 +23,7 @@ else fail "$RR A: '$(joined "$LAST")', want 127.0.0.3 only"; fi
 if a_is "lab1.$ZONE" "127.0.0.2"; then pass "lab1's own A record stays"
 else fail "lab1.$ZONE A: '$(joined "$LAST")'"; fi
 OUT=$(cat "$SERVER_LOG")
-assert_matches "$OUT" "sipdnsd: health: lab1\.$ZONE\.? [^ ]*sip\+udp[^ ]* up -> down \(" "log: lab1 sip+udp up -> down"
+assert_matches "$OUT" "event=peer_state peer=lab1\.$ZONE\.? service=[^ ]*sip\+udp[^ ]* from=up to=down reason=" "log: lab1 sip+udp up -> down"
 assert_not_matches() { ! grep -qE -- "$1" "$SERVER_LOG"; }
 if assert_not_matches "health: lab1\.$ZONE\.? [^ ]*sip\+tcp[^ ]* up -> down"; then pass "log: lab1 sip+tcp never down"
 else fail "log: lab1 sip+tcp went down"; fi

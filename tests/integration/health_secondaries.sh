@@ -100,11 +100,11 @@ assert_matches "$STATUS" "^transfer lab\.test\. to 127\.0\.0\.1 IXFR serial $(so
   "status: the last transfer to NSD (IXFR, current serial)"
 assert_matches "$STATUS" "^zone lab\.test\. serial $(soa_serial) journal [1-9][0-9]*$" \
   "status: the zone's serial and journal depth"
-N=$(grep -c "XFR of lab.test. to 127.0.0.1" "$SERVER_LOG")
-OUT=$(grep "XFR of lab.test. to 127.0.0.1" "$SERVER_LOG")
+N=$(grep -cE "event=transfer kind=[A-Z-]+ zone=lab\.test\. client=127\.0\.0\.1#" "$SERVER_LOG")
+OUT=$(grep -E "event=transfer kind=[A-Z-]+ zone=lab\.test\. client=127\.0\.0\.1#" "$SERVER_LOG")
 if ((N >= 5)); then pass "NSD transferred after each change ($N transfers)"
 else fail "only $N transfers of lab.test to NSD"; fi
-if log_matches "sipdnsd: IXFR of lab\.test\. to 127\.0\.0\.1#[0-9]+: [0-9]+ change\(s\)"; then
+if log_matches "event=transfer kind=IXFR zone=lab\.test\. client=127\.0\.0\.1#[0-9]+ serial=[0-9]+ changes=[0-9]+ "; then
   pass "NSD's later transfers were incremental (IXFR with difference sequences)"
 else fail "no incremental IXFR of lab.test to NSD in sipdnsd's log"; fi
 
@@ -140,7 +140,7 @@ stop_server
   >>"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 start_watchdog "$SERVER_PID" 1200
-serving_twice() { (($(grep -c "sipdnsd: serving" "$SERVER_LOG") >= 2)); }
+serving_twice() { (($(grep -c " event=started " "$SERVER_LOG") >= 2)); }
 if poll_until 10000 serving_twice; then pass "sipdnsd restarted on port $PORT with its state"
 else OUT=$(cat "$SERVER_LOG"); fail "sipdnsd did not restart on port $PORT"; fi
 AFTER=$(soa_serial)

@@ -54,7 +54,7 @@ if srv_is "$SRV" "$LAB5"; then pass "$SRV lists lab5 only"
 else fail "$SRV: '$(joined "$LAST")', want '$LAB5'"; fi
 if a_is "lab4.$ZONE" "127.0.0.5"; then pass "lab4's own A record still resolves"
 else fail "lab4.$ZONE A: '$(joined "$LAST")'"; fi
-if wait_log_matches "sipdnsd: health: lab4\.$ZONE\.? [^ ]*sip\+udp[^ ]* up -> down \(" 1000
+if wait_log_matches "event=peer_state peer=lab4\.$ZONE\.? service=[^ ]*sip\+udp[^ ]* from=up to=down reason=" 1000
 then pass "log: lab4 up -> down"
 else OUT=$(cat "$SERVER_LOG"); fail "log has no 'lab4 ... up -> down' line"; fi
 if check_state "lab5.$ZONE" stun/udp up 3478; then pass "status: lab5 still up"

@@ -48,10 +48,10 @@ if a_is "$RR" "127.0.0.2"; then pass "$RR A is 127.0.0.2 only"
 else fail "$RR A: '$(joined "$LAST")', want 127.0.0.2"; fi
 if a_is "lab2.$ZONE" "127.0.0.3"; then pass "lab2's own A record still resolves"
 else fail "lab2.$ZONE A: '$(joined "$LAST")'"; fi
-if wait_log_matches "sipdnsd: health: lab2\.$ZONE\.? [^ ]*sips\+tcp[^ ]* up -> down \(TLS: " 2000
+if wait_log_matches "event=peer_state peer=lab2\.$ZONE\.? service=[^ ]*sips\+tcp[^ ]* from=up to=down reason=\"TLS: " 2000
 then pass "log: lab2 up -> down (TLS: ...)"
-else OUT=$(cat "$SERVER_LOG"); fail "log has no 'lab2 ... up -> down (TLS: ...' line"; fi
-if ! grep -qE "health: lab1\.$ZONE\.? .* -> down" "$SERVER_LOG"; then pass "log: lab1 never down"
+else OUT=$(cat "$SERVER_LOG"); fail "log has no 'peer=lab2 ... from=up to=down reason=\"TLS: ...' line"; fi
+if ! grep -qE "event=peer_state peer=lab1\.$ZONE\.? .* to=down" "$SERVER_LOG"; then pass "log: lab1 never down"
 else OUT=$(cat "$SERVER_LOG"); fail "log: lab1 went down although its certificate matches"; fi
 if poll_until 2000 check_state "lab1.$ZONE" tls/tls up 5061; then pass "status: lab1 tls/tls 5061 up"
 else OUT=$STATUS; fail "status does not show lab1 tls/tls 5061 up"; fi

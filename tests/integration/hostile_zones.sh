@@ -142,10 +142,10 @@ for hostile in huge deep_dotted deep_mixed many names chain; do
     cp "$TMP_DIR/$hostile.toml" "$TMP_DIR/zones/h.toml"
   fi
   kill -HUP "$SERVER_PID"
-  failed_since() { tail -n +$((lines + 1)) "$SERVER_LOG" | grep -q "reload failed"; }
+  failed_since() { tail -n +$((lines + 1)) "$SERVER_LOG" | grep -q " event=reload_failed "; }
   poll_until 10000 failed_since
   OUT=$(tail -n +$((lines + 1)) "$SERVER_LOG")
-  assert_contains "$OUT" "reload failed" "SIGHUP with $hostile: reload refused"
+  assert_contains "$OUT" " event=reload_failed " "SIGHUP with $hostile: reload refused"
   assert_matches "$OUT" "h.toml(:[0-9]+:[0-9]+)?: error: " "SIGHUP with $hostile: located error logged"
   if server_alive; then pass "SIGHUP with $hostile: server alive"; else fail "server died on $hostile"; fi
   dig_q ns1.h.test A >/dev/null

@@ -49,7 +49,7 @@ assert_eq "$SERVER_STATUS" 0 "clean exit"
 
 start_server "${ARGS[@]}"
 assert_eq "$(serial)" "$s2" "after the restart the serial is the one last served"
-assert_contains "$(cat "$SERVER_LOG")" "journal for $ZONE.: 2 steps resumed, IXFR from serial $s0" \
+assert_contains "$(cat "$SERVER_LOG")" "event=journal_resumed zone=$ZONE. steps=2 ixfr_from=$s0" \
   "the log says the journal was resumed"
 assert_eq "$(journal_steps)" 2 "status: journal 2 after the restart"
 assert_incremental "after the restart"
@@ -63,7 +63,7 @@ stop_server
 size=$(stat -c %s "$JOURNAL")
 printf '\0\0\0\100torn' >>"$JOURNAL"
 start_server "${ARGS[@]}"
-assert_contains "$(cat "$SERVER_LOG")" "journal for $ZONE.: torn step at byte $size ignored" \
+assert_contains "$(cat "$SERVER_LOG")" "event=journal_damaged zone=$ZONE. problem=\"torn step\" byte=$size " \
   "a torn tail is logged with its offset"
 assert_eq "$(journal_steps)" 2 "status: journal 2 (the intact steps)"
 assert_incremental "after a torn tail"
@@ -75,9 +75,9 @@ stop_server
 printf '\377' | dd of="$JOURNAL" bs=1 seek=$((size - 12)) conv=notrunc status=none
 start_server "${ARGS[@]}"
 LOG=$(cat "$SERVER_LOG")
-assert_matches "$LOG" "journal for $ZONE\.: checksum mismatch at byte [0-9]+ ignored" \
+assert_matches "$LOG" "event=journal_damaged zone=$ZONE\. problem=\"checksum mismatch\" byte=[0-9]+ " \
   "a damaged step is logged"
-assert_contains "$LOG" "journal for $ZONE. dropped: it ends at serial $s1, serving $s2" \
+assert_contains "$LOG" "event=journal_dropped zone=$ZONE. reason=\"it ends at serial $s1, serving $s2\"" \
   "the journal that no longer reaches the served serial is dropped"
 assert_eq "$(serial)" "$s2" "the serial is still the one last served"
 assert_eq "$(journal_steps)" 0 "status: journal 0"

@@ -208,9 +208,9 @@ finish() {
       OUT=$(tail -n 30 "$SERVER_LOG")
       fail "sipdnsd exited with status $SERVER_STATUS after SIGTERM"
     fi
-    # uv::close_loop names any handle a shutdown path forgot ("sipdnsd: bug: ...").
-    if grep -q "sipdnsd: bug:" "$SERVER_LOG" 2>/dev/null; then
-      OUT=$(grep "sipdnsd: bug:" "$SERVER_LOG")
+    # uv::close_loop names any handle a shutdown path forgot ("level=error event=bug ...").
+    if grep -q " event=bug " "$SERVER_LOG" 2>/dev/null; then
+      OUT=$(grep " event=bug " "$SERVER_LOG")
       fail "handles left open at exit"
     fi
   elif [[ -n $SERVER_PID ]]; then

@@ -54,8 +54,8 @@ p=$(pick_port)
 OUT=$(timeout 10 setpriv --reuid "$U" --regid "$GID_U" --init-groups \
   "$SIPDNSD" --listen "127.0.0.1:$p" --zones "$ZONES" --user nobody 2>&1)
 assert_eq "$?" 1 "a failed drop: exit status"
-assert_contains "$OUT" "sipdnsd: error: --user nobody: initgroups: Operation not permitted; not serving"
-assert_not_contains "$OUT" "sipdnsd: serving" "a failed drop never serves"
+assert_contains "$OUT" 'level=error event=user_drop_failed user=nobody error="initgroups: Operation not permitted" msg="not serving"'
+assert_not_contains "$OUT" "event=started" "a failed drop never serves"
 
 # ---- what the process is after the drop ----
 # dropped PID: every thread has the user's four uids and gids, its groups, no capability.
@@ -94,7 +94,7 @@ serial() { dig_q uctest.local SOA >/dev/null; section ANSWER | awk '{print $7}';
 
 # Two workers: the second loop binds its own sockets, and its thread must drop too.
 start_server --zones "$ZONES" --state-dir "$STATE" --control "$CONTROL_SOCK" --user "$U" --workers 2
-assert_contains "$(cat "$SERVER_LOG")" "sipdnsd: running as $U (uid $UID_U, gid $GID_U), no capabilities"
+assert_contains "$(cat "$SERVER_LOG")" "level=info event=running_as user=$U uid=$UID_U gid=$GID_U capabilities=none"
 dropped "$SERVER_PID" &&
   pass "all $TASKS threads run as $U ($UID_U:$GID_U), with its groups, no capabilities"
 ((TASKS >= 2)) || fail "only $TASKS threads seen (the main loop and a second worker at least)"

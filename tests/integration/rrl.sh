@@ -54,8 +54,8 @@ flood 127.0.1.2 6 300 >"$TMP_DIR/flood.txt" &
 FLOOD_PID=$!
 EXTRA_PIDS="${EXTRA_PIDS:-} $FLOOD_PID"
 # The bystander's queries must land while the flooder is being limited.
-if wait_for_log "rrl: limiting UDP replies to 127.0.1.0/24" 50; then pass "the flood is being limited"
-else OUT=$(cat "$SERVER_LOG"); fail "no 'rrl: limiting' line within 5 s of the flood's start"; fi
+if wait_for_log "event=rrl_limiting prefix=127.0.1.0/24 " 50; then pass "the flood is being limited"
+else OUT=$(cat "$SERVER_LOG"); fail "no 'event=rrl_limiting' line within 5 s of the flood's start"; fi
 
 # (b) Meanwhile another prefix asks for the same answer: full answers, every time.
 full=0
@@ -94,7 +94,7 @@ if ((truncated >= dropped - 1 && truncated <= dropped + 1)); then
   pass "slip 2: $truncated truncated, $dropped dropped"
 else fail "slip 2: $truncated truncated vs $dropped dropped"; fi
 OUT=$(cat "$SERVER_LOG")
-assert_eq "$(grep -c 'rrl: limiting UDP replies to 127.0.1.0/24' "$SERVER_LOG")" 1 \
+assert_eq "$(grep -c 'event=rrl_limiting prefix=127.0.1.0/24 ' "$SERVER_LOG")" 1 \
   "one 'limiting' log line for the flood, not one per query"
 
 # Right after the flood the flooder is still limited: of two queries, one truncated, one dropped.
@@ -118,9 +118,9 @@ poll_until $(((WINDOW + 5) * 1000)) flooder_full && recovered=$((SECONDS - FLOOD
 if [[ -n $recovered ]] && ((recovered <= WINDOW + 3)); then
   pass "flooder answered again ${recovered} s after the flood (window $WINDOW s)"
 else fail "flooder not answered again within $((WINDOW + 3)) s of the flood"; fi
-if wait_for_log "rrl: stopped limiting 127.0.1.0/24" $((WINDOW * 10 + 30)); then
+if wait_for_log "event=rrl_stopped prefix=127.0.1.0/24 " $((WINDOW * 10 + 30)); then
   pass "the end of the episode is logged"
-else OUT=$(cat "$SERVER_LOG"); fail "no 'stopped limiting' log line"; fi
+else OUT=$(cat "$SERVER_LOG"); fail "no 'event=rrl_stopped' log line"; fi
 
 # (d) The exempt prefix is never limited: 400 queries at 400/s, 20 times the rate.
 before=$(status_field limited "$(rrl_status)")

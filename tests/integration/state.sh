@@ -45,7 +45,7 @@ stop_server
 # ---- a state directory that cannot be used ----
 start_server --zones zones/ --state-dir /proc/sipdns-cannot-be-here
 OUT=$(cat "$SERVER_LOG")
-assert_contains "$OUT" "warning: state directory not used: /proc/sipdns-cannot-be-here" \
+assert_matches "$OUT" "level=warning event=state_not_used error=\"?/proc/sipdns-cannot-be-here" \
   "an unusable state directory is reported"
 has_target "$SIP" "$H1" && pass "and the server serves anyway" || fail "no answer"
 finish

@@ -44,7 +44,7 @@ start_server --zones zones/ --zones tests/data/good/ --tcp-max-connections 2000 
   --tcp-max-per-client "$PER_CLIENT" --tcp-idle-timeout 60 \
   --tcp-read-timeout "$READ_S" --tcp-write-timeout "$WRITE_S"
 OUT=$(cat "$SERVER_LOG")
-assert_not_contains "$OUT" "RLIMIT_NOFILE" "no descriptor warning: the soft limit was raised to fit 2000"
+assert_not_contains "$OUT" "event=fd_limit" "no descriptor warning: the soft limit was raised to fit 2000"
 rss0=$(rss_kb)
 
 # ---- hold everything ----
@@ -196,7 +196,7 @@ assert_eq "$SERVER_STATUS" 0 "clean exit after the slow readers"
 # ---- a cap that cannot fit the descriptor limit is explained ----
 start_server --zones zones/ --zones tests/data/good/ --tcp-max-connections 1000000
 OUT=$(cat "$SERVER_LOG")
-assert_matches "$OUT" "warning: --tcp-max-connections 1000000 .*RLIMIT_NOFILE is [0-9]+" \
+assert_matches "$OUT" "level=warning event=fd_limit tcp_max_connections=1000000 workers=1 needed=[0-9]+ limit=[0-9]+ " \
   "an unreachable cap is warned about"
 
 finish

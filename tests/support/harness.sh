@@ -125,12 +125,12 @@ pid_gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # ---- sipdnsd on a free port -----------------------------------------------------------------
 
-# sipdnsd_settled LOG PID: it said "serving" in LOG, or PID exited.
-sipdnsd_settled() { grep -q 'sipdnsd: serving' "$1" || pid_gone "$2"; }
+# sipdnsd_settled LOG PID: it logged its start-up line (event=started) in LOG, or PID exited.
+sipdnsd_settled() { grep -q ' event=started ' "$1" || pid_gone "$2"; }
 
 # start_on_free_port LOG COMMAND...: runs COMMAND, which must start sipdnsd on 127.0.0.1:$PORT
 # (it may listen on [::1]:$PORT too), in the background with its output in LOG (truncated
-# first), a watchdog on it, and waits (10 s at most) until it says "serving" or exits. Picks
+# first), a watchdog on it, and waits (10 s at most) until it logs event=started or exits. Picks
 # PORT anew and tries again, 5 ports at most, only when it exited with "address already in
 # use" (tests and benchmarks run in parallel). Sets PORT and SERVER_PID. Returns 0 when it
 # serves; 1 when it exited (SERVER_PID empty, STOP_STATUS its exit status); 2 when it neither
@@ -141,13 +141,13 @@ start_on_free_port() {
   for ((attempt = 0; attempt < 5; attempt++)); do
     PORT=$(pick_port) || return 3
     # Truncate here, not in the child's redirection: the child may not have run yet when we
-    # look for "serving", and a previous server's log must not be mistaken for this one's.
+    # look for event=started, and a previous server's log must not be mistaken for this one's.
     : >"$log"
     "$@" >>"$log" 2>&1 &
     SERVER_PID=$!
     start_watchdog "$SERVER_PID" "${WATCHDOG_ROUNDS:-1200}"
     poll_until 10000 sipdnsd_settled "$log" "$SERVER_PID"
-    grep -q 'sipdnsd: serving' "$log" && return 0
+    grep -q ' event=started ' "$log" && return 0
     pid_gone "$SERVER_PID" || return 2
     wait "$SERVER_PID" 2>/dev/null
     STOP_STATUS=$?
@@ -167,7 +167,7 @@ start_sipdnsd() {
   case $rc in
     0) return 0 ;;
     1) echo "$HARNESS_NAME: FATAL: sipdnsd exited during start-up; log:" >&2 ;;
-    2) echo "$HARNESS_NAME: FATAL: sipdnsd did not report 'serving' within 10 s; log:" >&2
+    2) echo "$HARNESS_NAME: FATAL: sipdnsd did not log event=started within 10 s; log:" >&2
        stop_pid "$SERVER_PID"
        SERVER_PID= ;;
     *) echo "$HARNESS_NAME: FATAL: could not start sipdnsd on a free port; log:" >&2 ;;

@@ -77,14 +77,14 @@ for s in nsd knotd named; do
     else fail "$s and sipdnsd answer differently in $o"; fi
   done
 done
-OUT=$(grep 'AXFR of' "$SERVER_LOG" | head -n 3)
-if log_has "AXFR of lab.test. to 127.0.0.1#"; then pass "sipdnsd logs each transfer"
-else fail "no 'AXFR of lab.test. to ...' line in sipdnsd's log"; fi
+OUT=$(grep 'event=transfer kind=AXFR' "$SERVER_LOG" | head -n 3)
+if log_has "event=transfer kind=AXFR zone=lab.test. client=127.0.0.1#"; then pass "sipdnsd logs each transfer"
+else fail "no 'event=transfer kind=AXFR zone=lab.test. ...' line in sipdnsd's log"; fi
 
 # Outside the ACL: REFUSED, from another address with the key, and unsigned from 127.0.0.1.
 OUT=$(dig -b 127.0.0.2 -k "$KEY_FILE" @127.0.0.1 -p "$PORT" +time=2 +tries=1 lab.test AXFR 2>&1)
 if [[ $OUT == *"Transfer failed"* || $OUT == *"REFUSED"* ]] &&
-  log_has "from 127.0.0.2#" && log_has "with key xfr-key. refused (not in --allow-transfer)"
+  log_has "client=127.0.0.2#" && log_has "key=xfr-key. reason=\"not in --allow-transfer\""
 then pass "a client outside the ACL's prefix is refused, key or not"
 else OUT+=$'\n'$(grep 127.0.0.2 "$SERVER_LOG"); fail "a client outside the ACL's prefix was not refused"; fi
 OUT=$(kdig @127.0.0.1 -p "$PORT" +time=2 +retry=0 lab.test AXFR 2>&1)
@@ -92,11 +92,11 @@ if [[ $OUT == *"REFUSED"* ]]; then pass "an unsigned AXFR is refused (the ACL wa
 else fail "an unsigned AXFR was not refused"; fi
 # A wrong secret: NOTAUTH with TSIG error BADSIG; a key sipdnsd does not know: BADKEY.
 OUT=$(kdig @127.0.0.1 -p "$PORT" +time=2 +retry=0 -y "hmac-sha256:xfr-key:c2lwZG5zLXdyb25nLXNlY3JldA==" lab.test AXFR 2>&1)
-if [[ $OUT == *"BADSIG"* ]] && log_has "with key xfr-key.: TSIG BADSIG"
+if [[ $OUT == *"BADSIG"* ]] && log_has "key=xfr-key. reason=\"TSIG BADSIG"
 then pass "a wrong secret gets NOTAUTH (BADSIG)"
 else OUT+=$'\n'$(grep TSIG "$SERVER_LOG"); fail "a wrong secret did not get NOTAUTH (BADSIG)"; fi
 OUT=$(kdig @127.0.0.1 -p "$PORT" +time=2 +retry=0 -y "hmac-sha256:other-key:$SECRET" lab.test AXFR 2>&1)
-if [[ $OUT == *"BADKEY"* ]] && log_has "with key other-key.: TSIG BADKEY"
+if [[ $OUT == *"BADKEY"* ]] && log_has "key=other-key. reason=\"TSIG BADKEY"
 then pass "an unknown key gets NOTAUTH (BADKEY)"
 else OUT+=$'\n'$(grep TSIG "$SERVER_LOG"); fail "an unknown key did not get NOTAUTH (BADKEY)"; fi
 # A zone we do not serve: NOTAUTH (kdig names the rcode; dig only says the transfer failed).

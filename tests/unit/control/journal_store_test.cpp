@@ -93,7 +93,7 @@ TEST_CASE("steps written are read back equal; a missing file is an empty journal
   REQUIRE(read);
   REQUIRE(read->size() == 3);
   for (size_t i = 0; i < 3; ++i) CHECK(same_steps(*(*read)[i], *(*written)[i]));
-  CHECK(log.find("3 steps resumed, IXFR from serial 1") != std::string::npos);
+  CHECK(log.find("event=journal_resumed zone=jt.test. steps=3 ixfr_from=1\n") != std::string::npos);
 }
 
 TEST_CASE("a torn tail or a flipped byte loses only the damaged steps, and says where") {
@@ -110,7 +110,7 @@ TEST_CASE("a torn tail or a flipped byte loses only the damaged steps, and says 
     auto j = control::journal_store(d.dir.string()).resume(origin, 3, log);
     REQUIRE(j);
     CHECK(j->size() == 2);
-    CHECK(log.find("torn step at byte " + std::to_string(full - step) + " ignored") !=
+    CHECK(log.find("problem=\"torn step\" byte=" + std::to_string(full - step) + " ") !=
           std::string::npos);
     CHECK(fs::file_size(path) == full - step);  // cut off: later steps append after step 2
   }
@@ -124,14 +124,15 @@ TEST_CASE("a torn tail or a flipped byte loses only the damaged steps, and says 
     auto j = control::journal_store(d.dir.string()).resume(origin, 2, log);
     REQUIRE(j);
     CHECK(j->size() == 1);
-    CHECK(log.find("checksum mismatch at byte " + std::to_string(full - 2 * step)) !=
+    CHECK(log.find("problem=\"checksum mismatch\" byte=" + std::to_string(full - 2 * step) + " ") !=
           std::string::npos);
   }
   SUBCASE("a journal that no longer reaches the served serial is dropped with its file") {
     fs::resize_file(path, full - 1);
     std::string log;
     CHECK(control::journal_store(d.dir.string()).resume(origin, 4, log) == nullptr);
-    CHECK(log.find("dropped: it ends at serial 3, serving 4") != std::string::npos);
+    CHECK(log.find("event=journal_dropped zone=") != std::string::npos);
+    CHECK(log.find(" reason=\"it ends at serial 3, serving 4\"") != std::string::npos);
     CHECK_FALSE(fs::exists(path));
   }
 }
@@ -161,7 +162,7 @@ TEST_CASE("a whole build resets the file; a chain with a gap is dropped") {
   write_steps(store, 2);
   std::string log;
   store.reset(origin, "serial changed at start", log);
-  CHECK(log.find("journal for jt.test. dropped: serial changed at start") != std::string::npos);
+  CHECK(log.find("event=journal_dropped zone=jt.test. reason=\"serial changed at start") != std::string::npos);
   CHECK_FALSE(fs::exists(store.path_of(origin)));
 
   std::shared_ptr<const control::journal> j;
@@ -192,6 +193,6 @@ TEST_CASE("a journal that cannot be written is logged once per zone") {
   store.append(origin, *j->back(), *j, log);
   j = control::journal_with(j, make_step(2));
   store.append(origin, *j->back(), *j, log);
-  CHECK(log.find("journal for jt.test. not saved") != std::string::npos);
-  CHECK(log.find("not saved") == log.rfind("not saved"));
+  CHECK(log.find("event=journal_not_saved zone=jt.test. ") != std::string::npos);
+  CHECK(log.find("journal_not_saved") == log.rfind("journal_not_saved"));
 }

@@ -221,7 +221,7 @@ TEST_CASE("the serial moves only when answers change, and never back") {
   f.write(zone_text(100, "192.0.2.2"));  // an edit that forgot the serial
   REQUIRE(f.reload());
   CHECK(f.serial() == 103);
-  CHECK(f.log.find("answers changed, serial 103") != std::string::npos);
+  CHECK(f.log.find("event=zone_changed zone=rt.test. serial=103\n") != std::string::npos);
   f.write(zone_text(500, "192.0.2.2"));  // the file's serial jumps ahead: it wins
   REQUIRE(f.reload());
   CHECK(f.serial() == 500);
@@ -300,7 +300,7 @@ TEST_CASE("published() logs reloads with their number and generation, nothing ot
   CHECK(rt.published().empty());  // a rebuild without reload
   rt.request_reload();
   REQUIRE(rt.build(log).snap);
-  CHECK(rt.published() == "sipdnsd: reloaded, serving 1 zones (reload 1, generation 3)");
+  CHECK(rt.published().ends_with(" level=info event=reloaded zones=1 reload=1 generation=3\n"));
 }
 
 TEST_CASE("a state directory: drains and served serials survive a restart, serials never go back") {
@@ -367,7 +367,7 @@ TEST_CASE("the journal survives a restart only when the serial and answers did n
     f.owns_dir = false;
     CHECK(f.serial() == 102);
     CHECK(journal_size(f.rt) == 2);
-    CHECK(f.log.find("journal for rt.test.: 2 steps resumed, IXFR from serial 100") !=
+    CHECK(f.log.find("event=journal_resumed zone=rt.test. steps=2 ixfr_from=100") !=
           std::string::npos);
     // Drained while stopped (no build): the next start serves other answers.
     CHECK(f.rt.drain("lab1.rt.test", true).starts_with("ok:"));
@@ -377,7 +377,7 @@ TEST_CASE("the journal survives a restart only when the serial and answers did n
     f.owns_dir = true;
     CHECK(f.serial() == 103);
     CHECK(journal_size(f.rt) == 0);
-    CHECK(f.log.find("journal for rt.test. dropped: serial changed at start") !=
+    CHECK(f.log.find("event=journal_dropped zone=rt.test. reason=\"serial changed at start") !=
           std::string::npos);
     CHECK_FALSE(fs::exists(file));
     CHECK(f.rt.drain("lab1.rt.test", false).starts_with("ok:"));

@@ -181,7 +181,7 @@ TEST_CASE("the usage text lists every flag, and every flag it lists parses") {
     }
     CHECK_MESSAGE(ok, err);
   }
-  CHECK(flags == 27);
+  CHECK(flags == 28);
   std::string err;
   daemon::options o;
   CHECK_FALSE(parse({"--not-in-usage"}, o, err));
@@ -212,6 +212,16 @@ TEST_CASE("--user: resolved when read; an unknown user or root is a usage error"
   daemon::options root;
   CHECK_FALSE(parse({"--user", "root"}, root, err));
   CHECK(err == "--user: \"root\" is root (uid 0): name an unprivileged user");
+}
+
+TEST_CASE("--query-log takes a file; off by default") {
+  daemon::options o;
+  std::string err;
+  CHECK(o.query_log.empty());
+  REQUIRE(parse({"--query-log", "/var/log/sipdns/queries.log"}, o, err));
+  CHECK(o.query_log == "/var/log/sipdns/queries.log");
+  daemon::options e;
+  CHECK_FALSE(parse({"--query-log", ""}, e, err));
 }
 
 TEST_CASE("--allow-transfer: prefixes, keys, repeatable; a bad one names the flag") {
