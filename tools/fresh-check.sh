@@ -2,13 +2,16 @@
 # Proves the README's two commands on a bare Debian 12 root: bootstraps one with debootstrap
 # (minbase) from this machine's apt sources, copies the committed tree in (git archive HEAD),
 # runs the test command (`bash .ci/run`) inside it, then the run command for a few seconds and
-# asks it with dig. Prints PASS/FAIL and the time of each stage; exits 0 only if all passed.
+# asks it with dig, then docker/Dockerfile's steps in fresh copies of the same base
+# (tools/docker-steps.sh). Prints PASS/FAIL and the time of each stage; exits 0 only if all
+# passed.
 #
-#   tools/fresh-check.sh [--keep] [--rebuild-base] [--run-only]
+#   tools/fresh-check.sh [--keep] [--rebuild-base] [--run-only] [--no-docker]
 #
 #   --keep          leave the root in /var/tmp for a look afterwards (its path is printed)
 #   --rebuild-base  bootstrap the base again instead of using the cached one
 #   --run-only      skip .ci/run: only the run command and dig (minutes, not tens of them)
+#   --no-docker     skip docker/Dockerfile's steps (a few minutes: two stages, one build)
 #
 # The bootstrapped base is cached as a tarball in FRESH_CACHE (default
 # /var/cache/sipdns-fresh-check); each run unpacks a new copy. Services cannot start inside
@@ -18,13 +21,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-KEEP=0 REBUILD=0 RUN_ONLY=0
+KEEP=0 REBUILD=0 RUN_ONLY=0 NO_DOCKER=0
 for arg in "$@"; do
   case $arg in
     --keep) KEEP=1 ;;
     --rebuild-base) REBUILD=1 ;;
     --run-only) RUN_ONLY=1 ;;
-    *) sed -n '2,16s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+    --no-docker) NO_DOCKER=1 ;;
+    *) sed -n '2,19s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
   esac
 done
 ((EUID == 0)) || { echo "fresh-check: run as root (debootstrap, chroot and mount need it)" >&2; exit 2; }
@@ -146,6 +150,19 @@ else
   fi
   kill "$RUN_PID" 2>/dev/null && wait "$RUN_PID" 2>/dev/null
   RUN_PID=
+fi
+
+# --- docker/Dockerfile's steps: roots and a network namespace of their own ------------------
+if ((!NO_DOCKER)); then
+  t0=$SECONDS
+  steplog=$ROOT/root/docker-steps.log
+  echo "fresh-check: tools/docker-steps.sh --rev $ARCHIVED (log: $steplog)" >&2
+  if FRESH_CACHE=$CACHE tools/docker-steps.sh --rev "$ARCHIVED" >"$steplog" 2>&1; then
+    stage_done "docker/Dockerfile steps" PASS "$t0"
+  else
+    tail -n 25 "$steplog" >&2
+    stage_done "docker/Dockerfile steps" FAIL "$t0"
+  fi
 fi
 
 report

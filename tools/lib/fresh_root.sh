@@ -5,8 +5,8 @@
 #   SUITE ARCH CACHE BASE   bookworm, dpkg's architecture, the cache directory (FRESH_CACHE,
 #                           default /var/cache/sipdns-fresh-check) and the base tarball in it
 #   debian_mirror           prints the mirror this machine's apt uses for SUITE
-#   ensure_base [--rebuild] bootstraps BASE (debootstrap --variant=minbase) unless it is there;
-#                           sets BASE_BUILT=1 when it did; returns 1 on failure (log on stderr)
+#   ensure_base [--rebuild] bootstraps BASE (debootstrap --variant=minbase) unless it is there
+#                           (or when --rebuild); returns 1 on failure (log on stderr)
 #   new_root DIR            unpacks a fresh copy of BASE into DIR, with this machine's apt
 #                           sources and settings, its resolv.conf, and services kept from
 #                           starting (policy-rc.d), as in a container
@@ -22,7 +22,6 @@ ARCH=$(dpkg --print-architecture)
 CACHE=${FRESH_CACHE:-/var/cache/sipdns-fresh-check}
 BASE=$CACHE/$SUITE-$ARCH-minbase.tar
 MOUNTS=()
-BASE_BUILT=0
 
 # The Debian mirror this machine's apt uses (deb822 .sources or one-line .list), for the main
 # suite: read at run time, never written into the repository.
@@ -54,7 +53,6 @@ ensure_base() {
   if debootstrap --variant=minbase "$SUITE" "$boot" "$mirror" >"$CACHE/debootstrap.log" 2>&1; then
     tar -C "$boot" -cf "$BASE.new" . && mv "$BASE.new" "$BASE"
     rm -rf "$boot"
-    BASE_BUILT=1
     return 0
   fi
   rm -rf "$boot"
