@@ -54,20 +54,20 @@ done
 
 WORK=$(mktemp -d /var/tmp/sipdns-steps.XXXXXX)
 CTX=$WORK/context
-ROOTS=() SERVER_PID= NS_PID=
+ROOTS=() SERVER_PID='' NS_PID=
 declare -A STAGE_ROOT
 cleanup() {
   set +e
   local r ok=1
-  [[ -n $SERVER_PID ]] && kill -KILL "$SERVER_PID" 2>/dev/null
-  [[ -n $NS_PID ]] && kill -KILL "$NS_PID" 2>/dev/null
+  local p
+  for p in $SERVER_PID $NS_PID; do { kill -KILL "$p" && wait "$p"; } 2>/dev/null; done
   for r in "${ROOTS[@]}"; do release_root "$r" || ok=0; done
   if ((KEEP)) || ((!ok)); then echo "docker-steps: kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-die() { echo "docker-steps: $DOCKERFILE:${LINE:-?}: $*" >&2; exit 1; }
+die() { echo "docker-steps: $DOCKERFILE${LINE:+:$LINE}: $*" >&2; exit 1; }
 say() { echo "docker-steps: $*" >&2; }
 
 # ---- the Dockerfile ------------------------------------------------------------------------
@@ -76,7 +76,7 @@ say() { echo "docker-steps: $*" >&2; }
 # comment lines between); INSTR_LINE[i]: the line it starts on.
 INSTR=() INSTR_LINE=()
 parse_dockerfile() {
-  local line cont= n=0 start=0
+  local line cont='' n=0 start=0
   while IFS= read -r line || [[ -n $line ]]; do
     n=$((n + 1))
     [[ $line =~ ^[[:space:]]*# ]] && continue
@@ -134,7 +134,7 @@ inside() {  # ROOT PATH
 # user_spec: chroot's options for USER_NAME (name or name:group, looked up in the stage's
 # /etc/passwd and /etc/group, with its supplementary groups) into SPEC; its home into HOME_DIR.
 user_spec() {
-  local u=${USER_NAME%%:*} g= pw uid gid groups
+  local u=${USER_NAME%%:*} g='' pw uid gid groups
   [[ $USER_NAME == *:* ]] && g=${USER_NAME#*:}
   pw=$(awk -F: -v u="$u" '$1 == u || $3 == u { print; exit }' "$ROOT/etc/passwd")
   [[ -n $pw ]] || die "USER $u: not in the image's /etc/passwd"
@@ -190,7 +190,7 @@ step_run() {
 # COPY [--from=STAGE] SRC... DEST: a directory's contents into DEST, a file into DEST (or into
 # it when DEST ends with / or there are several sources); owned by root, modes kept.
 step_copy() {
-  local from=$CTX src dest s path target
+  local from=$CTX dest s path target
   read -ra WORDS <<<"$1"
   if [[ ${WORDS[0]} == --from=* ]]; then
     from=${STAGE_ROOT[${WORDS[0]#--from=}]:-}
@@ -217,12 +217,13 @@ step_copy() {
 }
 
 step_healthcheck() {
-  local opts=$1
-  [[ $opts == NONE ]] && { HC_W=(); return; }
-  [[ $opts =~ ^(.*[[:space:]])?CMD[[:space:]]+(.*)$ ]] || die "HEALTHCHECK: no CMD"
-  command_words "${BASH_REMATCH[2]}"
+  local re='^((--[a-z-]+=[^[:space:]]+[[:space:]]+)*)CMD[[:space:]]+(.*)$' opts o
+  [[ $1 == NONE ]] && { HC_W=(); return; }
+  [[ $1 =~ $re ]] || die "HEALTHCHECK: options (--name=value), then CMD"
+  opts=${BASH_REMATCH[1]}
+  command_words "${BASH_REMATCH[3]}"
   HC_W=("${WORDS[@]}")
-  for o in ${BASH_REMATCH[1]}; do
+  for o in $opts; do
     case $o in
       --timeout=*) HC_TIMEOUT=$(seconds_of "${o#*=}") ;;
       --interval=* | --start-period=*) seconds_of "${o#*=}" >/dev/null ;;
@@ -316,8 +317,10 @@ run_image() {
   srv_answers || { echo "$OUT" >&2; die "dig _sip._tcp.uctest.local SRV: not both records"; }
   grep SRV <<<"$OUT" | sed 's/^/docker-steps:   /' >&2
   say "dig @127.0.0.1 -p $PORT _sip._tcp.uctest.local SRV (in the namespace): PASS"
-  OUT=$(in_image 10 sipdns status 2>&1) && [[ $OUT == *"zone uctest.local."* ]] ||
-    { echo "$OUT" >&2; die "sipdns status (as docker exec would run it) failed"; }
+  if ! OUT=$(in_image 10 sipdns status 2>&1) || [[ $OUT != *"zone uctest.local."* ]]; then
+    echo "$OUT" >&2
+    die "sipdns status (as docker exec would run it) failed"
+  fi
   say "sipdns status through the control socket: PASS"
   kill -TERM "$SERVER_PID"
   timeout 10 tail --pid="$SERVER_PID" -f /dev/null || kill -KILL "$SERVER_PID"

@@ -63,6 +63,7 @@ ensure_base() {
 new_root() {  # DIR
   local root=$1
   tar -C "$root" -xf "$BASE"
+  chmod 755 "$root"  # the tarball's "." is debootstrap's mktemp directory (0700): not a root's
   # apt as this machine has it (its sources and settings), and name resolution.
   cp -a /etc/apt/sources.list.d /etc/apt/apt.conf.d "$root/etc/apt/"
   find "$root/etc/apt/sources.list.d" -type f ! -name '*.list' ! -name '*.sources' -delete
