@@ -92,7 +92,8 @@ sed -e "s/${SIP_ADDR//./\\.}@[0-9]*/127.0.0.1@$PORT/" \
   -e "s/address: ${SIP_ADDR//./\\.}\$/address: 127.0.0.1/" \
   -e "s/listen: 0\\.0\\.0\\.0@53/listen: 127.0.0.1@$KPORT/" \
   -e "s|\"/run/knot\"|\"$TMP_DIR/knot/run\"|" -e "s|\"/var/lib/knot\"|\"$TMP_DIR/knot/db\"|" \
-  -e "s|\"/etc/knot/keys/|\"$TMP_DIR/keys/|" -e '/^[[:space:]]*user:/d' docker/knot.conf >"$KCONF"
+  -e "s|\"/etc/knot/keys/|\"$TMP_DIR/keys/|" -e '/^[[:space:]]*user:/d' -e '/^[[:space:]]*#/d' \
+  docker/knot.conf >"$KCONF"
 OUT=$(grep -nE '172\.|0\.0\.0\.0|"/(run|var|etc)/' "$KCONF")
 if [[ -n $OUT ]]; then fail "knot.conf still names a container address or path after the rewrite"; finish; fi
 if OUT=$(knotc -c "$KCONF" conf-check 2>&1); then pass "knotc conf-check accepts docker/knot.conf"
