@@ -15,22 +15,24 @@
 # `docker exec` would); SIGTERM must stop the server with status 0. Every mount is in a
 # mount namespace of this script's own and is undone on exit; every process is stopped by PID.
 #
-#   tools/docker-steps.sh [--keep] [--rev REV] [DOCKERFILE]
+#   tools/docker-steps.sh [--keep] [--build-only] [--rev REV] [DOCKERFILE]
 #
 #   DOCKERFILE   default docker/Dockerfile; the build context is the repository root
 #   --rev REV    the commit to build (default HEAD; uncommitted changes are not seen)
+#   --build-only the steps only, no run (docker/Dockerfile.knot: its server needs a primary)
 #   --keep       leave the stages' roots and logs in /var/tmp (the path is printed)
 #
 # Run as root (chroot, mount, unshare). Called by tools/fresh-check.sh as a stage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-KEEP=0 REV=HEAD DOCKERFILE=docker/Dockerfile
+KEEP=0 BUILD_ONLY=0 REV=HEAD DOCKERFILE=docker/Dockerfile
 while (($#)); do
   case $1 in
     --keep) KEEP=1 ;;
+    --build-only) BUILD_ONLY=1 ;;
     --rev) (($# > 1)) || set -- --help; REV=$2; shift ;;
-    -*) sed -n '2,24s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+    -*) sed -n '2,25s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
     *) DOCKERFILE=$1 ;;
   esac
   shift
@@ -40,6 +42,7 @@ done
 if [[ -z ${DOCKER_STEPS_NS:-} ]]; then
   again=(--rev "$REV" "$DOCKERFILE")
   ((KEEP)) && again+=(--keep)
+  ((BUILD_ONLY)) && again+=(--build-only)
   DOCKER_STEPS_NS=1 exec unshare --mount --propagation private -- "$0" "${again[@]}"
 fi
 [[ -f $DOCKERFILE ]] || { echo "docker-steps: no $DOCKERFILE" >&2; exit 2; }
@@ -353,5 +356,9 @@ for i in "${!INSTR[@]}"; do
   say "$(printf '%-4s %.70s' "$LINE" "${INSTR[i]}") ($((SECONDS - t0)) s)"
 done
 LINE=
+if ((BUILD_ONLY)); then
+  say "PASS: $DOCKERFILE built ($((SECONDS / 60))m$((SECONDS % 60))s; not run: --build-only)"
+  exit 0
+fi
 run_image
 say "PASS: $DOCKERFILE built and ran ($((SECONDS / 60))m$((SECONDS % 60))s)"

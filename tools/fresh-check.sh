@@ -2,16 +2,16 @@
 # Proves the README's two commands on a bare Debian 12 root: bootstraps one with debootstrap
 # (minbase) from this machine's apt sources, copies the committed tree in (git archive HEAD),
 # runs the test command (`bash .ci/run`) inside it, then the run command for a few seconds and
-# asks it with dig, then docker/Dockerfile's steps in fresh copies of the same base
-# (tools/docker-steps.sh). Prints PASS/FAIL and the time of each stage; exits 0 only if all
-# passed.
+# asks it with dig, then docker/Dockerfile's steps (and Dockerfile.knot's) in fresh copies of
+# the same base (tools/docker-steps.sh). Prints PASS/FAIL and the time of each stage; exits 0
+# only if all passed.
 #
 #   tools/fresh-check.sh [--keep] [--rebuild-base] [--run-only] [--no-docker]
 #
 #   --keep          leave the root in /var/tmp for a look afterwards (its path is printed)
 #   --rebuild-base  bootstrap the base again instead of using the cached one
 #   --run-only      skip .ci/run: only the run command and dig (minutes, not tens of them)
-#   --no-docker     skip docker/Dockerfile's steps (a few minutes: two stages, one build)
+#   --no-docker     skip docker/Dockerfile's and Dockerfile.knot's steps (minutes: a build)
 #
 # The bootstrapped base is cached as a tarball in FRESH_CACHE (default
 # /var/cache/sipdns-fresh-check); each run unpacks a new copy. Services cannot start inside
@@ -153,16 +153,20 @@ else
 fi
 
 # --- docker/Dockerfile's steps: roots and a network namespace of their own ------------------
-if ((!NO_DOCKER)); then
-  t0=$SECONDS
-  steplog=$ROOT/root/docker-steps.log
-  echo "fresh-check: tools/docker-steps.sh --rev $ARCHIVED (log: $steplog)" >&2
-  if FRESH_CACHE=$CACHE tools/docker-steps.sh --rev "$ARCHIVED" >"$steplog" 2>&1; then
-    stage_done "docker/Dockerfile steps" PASS "$t0"
+# (the image built and run; the compose's Knot image built: its server needs a primary)
+docker_steps() {  # DOCKERFILE [--build-only]
+  local t0=$SECONDS log=$ROOT/root/$(basename "$1").steps.log
+  echo "fresh-check: tools/docker-steps.sh ${2:-} --rev $ARCHIVED $1 (log: $log)" >&2
+  if FRESH_CACHE=$CACHE tools/docker-steps.sh ${2:-} --rev "$ARCHIVED" "$1" >"$log" 2>&1; then
+    stage_done "$1 steps" PASS "$t0"
   else
-    tail -n 25 "$steplog" >&2
-    stage_done "docker/Dockerfile steps" FAIL "$t0"
+    tail -n 25 "$log" >&2
+    stage_done "$1 steps" FAIL "$t0"
   fi
+}
+if ((!NO_DOCKER)); then
+  docker_steps docker/Dockerfile
+  docker_steps docker/Dockerfile.knot --build-only
 fi
 
 report
