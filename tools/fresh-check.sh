@@ -155,7 +155,8 @@ fi
 # --- docker/Dockerfile's steps: roots and a network namespace of their own ------------------
 # (the image built and run; the compose's Knot image built: its server needs a primary)
 docker_steps() {  # DOCKERFILE [--build-only]
-  local t0=$SECONDS log=$ROOT/root/$(basename "$1").steps.log
+  local t0=$SECONDS log
+  log=$ROOT/root/$(basename "$1").steps.log
   echo "fresh-check: tools/docker-steps.sh ${2:-} --rev $ARCHIVED $1 (log: $log)" >&2
   if FRESH_CACHE=$CACHE tools/docker-steps.sh ${2:-} --rev "$ARCHIVED" "$1" >"$log" 2>&1; then
     stage_done "$1 steps" PASS "$t0"

@@ -60,7 +60,7 @@ else fail "docker/Dockerfile no longer copies docker/sipdnsd.toml to /etc/sipdns
 
 # ---- the key, as the xfr-key service makes it ------------------------------------------------
 mkdir -p "$TMP_DIR/keys" "$TMP_DIR/knot/run" "$TMP_DIR/knot/db" "$TMP_DIR/state"
-OUT=$(SIPDNS_OWNER= KNOT_OWNER= bash docker/xfr-keygen.sh "$TMP_DIR/keys" 2>&1)
+OUT=$(SIPDNS_OWNER='' KNOT_OWNER='' bash docker/xfr-keygen.sh "$TMP_DIR/keys" 2>&1)
 a=$(sed -n 's/.*secret "\(.*\)";.*/\1/p' "$TMP_DIR/keys/xfr.key" 2>/dev/null)
 b=$(sed -n 's/^[[:space:]]*secret:[[:space:]]*//p' "$TMP_DIR/keys/xfr-key.conf" 2>/dev/null)
 if [[ -n $a && $a == "$b" ]]; then pass "xfr-keygen.sh wrote one secret in both servers' formats"
