@@ -2,13 +2,16 @@
 # Proves the README's two commands on a bare Debian 12 root: bootstraps one with debootstrap
 # (minbase) from this machine's apt sources, copies the committed tree in (git archive HEAD),
 # runs the test command (`bash .ci/run`) inside it, then the run command for a few seconds and
-# asks it with dig. Prints PASS/FAIL and the time of each stage; exits 0 only if all passed.
+# asks it with dig, then docker/Dockerfile's steps (and Dockerfile.knot's) in fresh copies of
+# the same base (tools/docker-steps.sh). Prints PASS/FAIL and the time of each stage; exits 0
+# only if all passed.
 #
-#   tools/fresh-check.sh [--keep] [--rebuild-base] [--run-only]
+#   tools/fresh-check.sh [--keep] [--rebuild-base] [--run-only] [--no-docker]
 #
 #   --keep          leave the root in /var/tmp for a look afterwards (its path is printed)
 #   --rebuild-base  bootstrap the base again instead of using the cached one
 #   --run-only      skip .ci/run: only the run command and dig (minutes, not tens of them)
+#   --no-docker     skip docker/Dockerfile's and Dockerfile.knot's steps (minutes: a build)
 #
 # The bootstrapped base is cached as a tarball in FRESH_CACHE (default
 # /var/cache/sipdns-fresh-check); each run unpacks a new copy. Services cannot start inside
@@ -18,25 +21,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-KEEP=0 REBUILD=0 RUN_ONLY=0
+KEEP=0 REBUILD=0 RUN_ONLY=0 NO_DOCKER=0
 for arg in "$@"; do
   case $arg in
     --keep) KEEP=1 ;;
     --rebuild-base) REBUILD=1 ;;
     --run-only) RUN_ONLY=1 ;;
-    *) sed -n '2,16s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+    --no-docker) NO_DOCKER=1 ;;
+    *) sed -n '2,19s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
   esac
 done
 ((EUID == 0)) || { echo "fresh-check: run as root (debootstrap, chroot and mount need it)" >&2; exit 2; }
 
-SUITE=bookworm
-ARCH=$(dpkg --print-architecture)
-CACHE=${FRESH_CACHE:-/var/cache/sipdns-fresh-check}
-BASE=$CACHE/$SUITE-$ARCH-minbase.tar
 RUN_PORT=5353  # the README's run command listens there
 
 source tools/lib/packages.sh
+source tools/lib/fresh_root.sh  # SUITE, ARCH, CACHE, BASE; the base and fresh copies of it
 PACKAGES_WHO=fresh-check install_group host
+FRESH_WHO=fresh-check
 
 declare -A RESULT TIME
 STAGES=()
@@ -58,40 +60,12 @@ report() {
   [[ $all == PASS ]]
 }
 
-# The Debian mirror this machine's apt uses (deb822 .sources or one-line .list), for the main
-# suite: read at run time, never written into the repository.
-debian_mirror() {
-  local f
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [[ -f $f ]] || continue
-    awk -v suite="$SUITE" '
-      /^[ \t]*$/ { if (uri != "" && ok) { print uri; exit } uri = ""; ok = 0; next }
-      /^URIs:/ { uri = $2 }
-      /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == suite) ok = 1 }
-      END { if (uri != "" && ok) print uri }' "$f"
-  done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [[ -f $f ]] || continue
-    awk -v suite="$SUITE" '$1 == "deb" { for (i = 2; i < NF; i++) if ($i ~ /^[a-z]+:\/\//) {
-      if ($(i + 1) == suite) print $i; break } }' "$f"
-  done
-}
-
 # --- the base: bootstrapped once, then cached ---------------------------------------------
 t0=$SECONDS
 if ((REBUILD)) || [[ ! -f $BASE ]]; then
-  mirror=$(debian_mirror | head -n 1)
-  [[ -n $mirror ]] || { echo "fresh-check: no '$SUITE' source found in /etc/apt" >&2; exit 1; }
-  mkdir -p "$CACHE"
-  boot=$(mktemp -d /var/tmp/sipdns-bootstrap.XXXXXX)
-  echo "fresh-check: debootstrap --variant=minbase $SUITE from this machine's mirror" >&2
-  if debootstrap --variant=minbase "$SUITE" "$boot" "$mirror" >"$CACHE/debootstrap.log" 2>&1; then
-    tar -C "$boot" -cf "$BASE.new" . && mv "$BASE.new" "$BASE"
-    rm -rf "$boot"
+  if ensure_base --rebuild; then  # (the branch has decided: missing or asked for)
     stage_done "bootstrap base" PASS "$t0"
   else
-    rm -rf "$boot"
-    tail -n 20 "$CACHE/debootstrap.log" >&2
     stage_done "bootstrap base" FAIL "$t0"
     report || exit 1
   fi
@@ -101,53 +75,24 @@ fi
 
 # --- a fresh copy, set up as a container would be ---------------------------------------------
 ROOT=$(mktemp -d /var/tmp/sipdns-fresh.XXXXXX)
-MOUNTS=()
 RUN_PID=
 cleanup() {
   set +e
-  local p
   [[ -n $RUN_PID ]] && kill "$RUN_PID" 2>/dev/null
-  # Anything still running inside the root (a test peer a failed test left) goes, by PID.
-  for p in /proc/[0-9]*; do
-    [[ $(readlink "$p/root" 2>/dev/null) == "$ROOT" ]] && kill -9 "${p#/proc/}" 2>/dev/null
-  done
-  for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
-    umount "${MOUNTS[i]}" 2>/dev/null || umount -l "${MOUNTS[i]}" 2>/dev/null || true
-  done
-  if ((KEEP)); then
-    echo "fresh-check: kept $ROOT" >&2
-  elif ! grep -q " $ROOT/" /proc/mounts; then
-    rm -rf "$ROOT"
-  fi
+  if release_root "$ROOT" && ((!KEEP)); then rm -rf "$ROOT"
+  elif ((KEEP)); then echo "fresh-check: kept $ROOT" >&2; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 t0=$SECONDS
-tar -C "$ROOT" -xf "$BASE"
-# The tarball's top entry carries mktemp's 0700: a container's / is 0755, and with 0700 no
-# unprivileged process (sipdnsd after --user, its tests' children) could resolve any path.
-chmod 755 "$ROOT"
-# apt as this machine has it (its sources and settings), and name resolution.
-cp -a /etc/apt/sources.list.d /etc/apt/apt.conf.d "$ROOT/etc/apt/"
-find "$ROOT/etc/apt/sources.list.d" -type f ! -name '*.list' ! -name '*.sources' -delete
-[[ -f /etc/apt/sources.list ]] && cp /etc/apt/sources.list "$ROOT/etc/apt/" ||
-  rm -f "$ROOT/etc/apt/sources.list"
-cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
-# Service start-up blocked, as in a container (invoke-rc.d asks this; 101 = not allowed).
-printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"
-chmod 755 "$ROOT/usr/sbin/policy-rc.d"
-mount_in() {  # TYPE-or---bind SOURCE TARGET
-  mkdir -p "$ROOT$3"
-  if [[ $1 == --bind ]]; then mount --bind "$2" "$ROOT$3"; else mount -t "$1" "$2" "$ROOT$3"; fi
-  MOUNTS+=("$ROOT$3")
-}
-mount_in proc proc /proc
-mount_in sysfs sysfs /sys
-mount_in --bind /dev /dev
-mount_in --bind /dev/pts /dev/pts
-mount_in tmpfs tmpfs /dev/shm
-mount_in tmpfs tmpfs /run
+new_root "$ROOT"
+mount_in "$ROOT" proc proc /proc
+mount_in "$ROOT" sysfs sysfs /sys
+mount_in "$ROOT" --bind /dev /dev
+mount_in "$ROOT" --bind /dev/pts /dev/pts
+mount_in "$ROOT" tmpfs tmpfs /dev/shm
+mount_in "$ROOT" tmpfs tmpfs /run
 # The committed tree only: what a clean checkout holds.
 mkdir -p "$ROOT/root/sipdns"
 ARCHIVED=$(git rev-parse --short HEAD)  # what is checked, even if HEAD moves meanwhile
@@ -205,6 +150,24 @@ else
   fi
   kill "$RUN_PID" 2>/dev/null && wait "$RUN_PID" 2>/dev/null
   RUN_PID=
+fi
+
+# --- docker/Dockerfile's steps: roots and a network namespace of their own ------------------
+# (the image built and run; the compose's Knot image built: its server needs a primary)
+docker_steps() {  # DOCKERFILE [--build-only]
+  local t0=$SECONDS log
+  log=$ROOT/root/$(basename "$1").steps.log
+  echo "fresh-check: tools/docker-steps.sh ${2:-} --rev $ARCHIVED $1 (log: $log)" >&2
+  if FRESH_CACHE=$CACHE tools/docker-steps.sh ${2:-} --rev "$ARCHIVED" "$1" >"$log" 2>&1; then
+    stage_done "$1 steps" PASS "$t0"
+  else
+    tail -n 25 "$log" >&2
+    stage_done "$1 steps" FAIL "$t0"
+  fi
+}
+if ((!NO_DOCKER)); then
+  docker_steps docker/Dockerfile
+  docker_steps docker/Dockerfile.knot --build-only
 fi
 
 report
