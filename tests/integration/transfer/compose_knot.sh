@@ -150,7 +150,7 @@ knot_follows() {
   [[ -n $now && $now != "$before" && $(serial "$KPORT" uctest.local) == "$now" ]] &&
     [[ $(dig @127.0.0.1 -p "$KPORT" +norec +time=1 +tries=1 +short habibexpc2.uctest.local A) == 10.48.53.129 ]]
 }
-if poll_until 10000 knot_follows && log_has "IXFR of uctest.local. to 127.0.0.1#"; then
+if poll_until 10000 knot_follows && log_has "event=transfer kind=IXFR zone=uctest.local. client=127.0.0.1#"; then
   pass "after a reload Knot follows sipdnsd's NOTIFY by IXFR within 10 s (${POLL_MS} ms)"
 else
   OUT=$(grep -i 'uctest.local' "$TMP_DIR/knotd.log" | tail -n 10; grep 'uctest.local' "$SERVER_LOG" | tail -n 5)
