@@ -26,7 +26,7 @@ int export_zones(const std::vector<std::string>& paths) {
     for (const auto& r : z.records) {
       if (r.type == wire::rr_type::soa) continue;
       const std::string* from = origins.of(r);
-      if (from != shown) {
+      if (from != shown && !(from && shown && *from == *shown)) {
         std::printf("; from %s\n", from ? from->c_str() : "[zone] records");
         shown = from;
       }

@@ -90,17 +90,22 @@ void split_tier(const std::vector<srv_rr>& tier, const wire::name& owner, const 
 // A single target is a cluster only as the backup of one that has several peers at the same
 // SRV owner (Cisco's guide, Appendix 2: a higher priority number for the backup).
 void keep_clusters(std::vector<candidate>& all, const renderer& names, candidate_list& out) {
-  for (candidate& c : all) {
-    bool backup = std::any_of(all.begin(), all.end(), [&](const candidate& p) {
-      return p.srv_owner == c.srv_owner && p.hosts.size() >= 2 && p.priority < c.priority;
-    });
-    if (c.hosts.size() >= 2 || backup)
+  std::vector<bool> keep(all.size());
+  for (size_t i = 0; i < all.size(); ++i)
+    keep[i] = all[i].hosts.size() >= 2 ||
+              std::any_of(all.begin(), all.end(), [&](const candidate& p) {
+                return p.srv_owner == all[i].srv_owner && p.hosts.size() >= 2 &&
+                       p.priority < all[i].priority;
+              });
+  for (size_t i = 0; i < all.size(); ++i) {
+    candidate& c = all[i];
+    if (keep[i]) {
       out.candidates.push_back(std::move(c));
-    else
-      out.notes.push_back("SRV at " + shown(c.srv_owner, names) + " priority " +
-                          std::to_string(c.priority) + ": one target (" +
-                          shown(c.hosts[0], names) +
-                          ") and no cluster of several peers before it: kept as records");
+      continue;
+    }
+    out.notes.push_back("SRV at " + shown(c.srv_owner, names) + " priority " +
+                        std::to_string(c.priority) + ": one target (" + shown(c.hosts[0], names) +
+                        ") and no cluster of several peers before it: kept as records");
   }
 }
 

@@ -35,11 +35,11 @@ struct built {
   zone::zone z;
   std::map<uint32_t, std::string> text;
   std::vector<bool> in_ns;
-  std::vector<std::string> notes;
+  std::vector<std::pair<uint32_t, std::string>> notes;  // (line, what): lossy normalisations
   std::string error;
 };
 
-void normalise(built& b, const std::string& path) {
+void normalise(built& b) {
   std::map<uint32_t, uint32_t> ttl_of;
   for (const zone::record& r : b.z.records) ttl_of[r.where.line] = r.ttl;
   zone::zone_set set;
@@ -50,12 +50,11 @@ void normalise(built& b, const std::string& path) {
   for (auto [line, ttl] : ttl_of) {
     auto it = left.find(line);
     if (it == left.end())
-      b.notes.push_back(at(path, line, "warning: the same record again: left out"));
+      b.notes.push_back({line, "the same record again: left out"});
     else if (it->second != ttl)
-      b.notes.push_back(at(path, line, "warning: TTL " + std::to_string(ttl) +
-                                           " differs from its RRset's; sipdns serves the "
-                                           "smallest, " + std::to_string(it->second) +
-                                           " (RFC 2181 5.2)"));
+      b.notes.push_back({line, "TTL " + std::to_string(ttl) +
+                                   " differs from its RRset's; sipdns serves the smallest, " +
+                                   std::to_string(it->second) + " (RFC 2181 5.2)"});
   }
 }
 
@@ -88,7 +87,7 @@ built build(const master_file& f, const renderer& names) {
     z.records.push_back(std::move(r.rec));
   }
   if (!b.error.empty()) return b;
-  normalise(b, f.path);
+  normalise(b);
   for (const zone::record& r : z.records)
     b.in_ns.push_back(r.type == wire::rr_type::ns && r.owner == z.origin &&
                       r.ttl == z.default_ttl && names.name(r.rdata).has_value());
@@ -172,13 +171,14 @@ int import_zone(const std::vector<std::string>& args) {
   if (!b.error.empty()) return std::fprintf(stderr, "%s\n", b.error.c_str()), 1;
   recognition found = recognise(b.z, names);
   import_plan plan{f.path, &b.z, b.text, b.in_ns, &found, {}};
-  for (const std::string& n : f.notes) plan.notes.push_back(n.substr(n.find(": ") + 2));
-  for (const std::string& n : b.notes) plan.notes.push_back(n.substr(f.path.size() + 1));
+  plan.notes = f.notes;
+  for (const auto& [line, n] : b.notes) plan.notes.push_back("line " + std::to_string(line) + ": " + n);
   toml_text t = write_toml(plan, names);
   if (std::string e = self_check(t, b.z, f.path); !e.empty())
     return std::fputs(e.c_str(), stderr), 1;
-  for (const std::string& n : f.notes) std::fprintf(stderr, "%s\n", n.c_str());
-  for (const std::string& n : b.notes) std::fprintf(stderr, "%s\n", n.c_str());
+  for (const std::string& n : f.notes) std::fprintf(stderr, "%s: note: %s\n", f.path.c_str(), n.c_str());
+  for (const auto& [line, n] : b.notes)
+    std::fprintf(stderr, "%s\n", at(f.path, line, "warning: " + n).c_str());
   std::fputs(t.text.c_str(), stdout);
   return 0;
 }

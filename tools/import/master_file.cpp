@@ -2,6 +2,8 @@
 // (the second with the SOA minimum as default TTL, as BIND does), Windows export quirks first.
 #include "import/master_file.hpp"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -21,7 +23,21 @@ using rdf_ptr = wire::c_ptr<ldns_rdf, ldns_rdf_deep_free>;
 using file_ptr = wire::c_ptr<FILE, std::fclose>;
 
 std::string at(const std::string& path, uint32_t line, const std::string& what) {
-  return path + ":" + std::to_string(line) + ": " + what;
+  return line ? path + ":" + std::to_string(line) + ": " + what : path + ": " + what;
+}
+
+// Line `n` of `text` (1-based), blanks trimmed, shortened: quoted in error messages.
+std::string line_text(const std::string& text, uint32_t n) {
+  size_t start = 0;
+  for (uint32_t i = 1; i < n && start != std::string::npos; ++i) {
+    start = text.find('\n', start);
+    if (start != std::string::npos) ++start;
+  }
+  if (start == std::string::npos) return {};
+  std::string l = text.substr(start, text.find('\n', start) - start);
+  l.erase(0, l.find_first_not_of(" \t"));
+  while (!l.empty() && (l.back() == '\r' || l.back() == ' ' || l.back() == '\t')) l.pop_back();
+  return l.size() > 80 ? l.substr(0, 77) + "..." : l;
 }
 
 // Windows DNS writes "[AGE:3712321]" (the scavenging time stamp of a dynamic record) between
@@ -114,7 +130,8 @@ pass_result parse(const std::string& path, std::string& text, ldns_rdf* origin_i
       out.error = at(path, start, "error: $INCLUDE is not supported: import the included file "
                                   "on its own, or paste it in");
     else
-      out.error = at(path, start, std::string("error: ") + ldns_get_errorstr_by_id(st));
+      out.error = at(path, start, std::string("error: ") + ldns_get_errorstr_by_id(st) + ": \"" +
+                                      line_text(text, start) + "\"");
     break;
   }
   rdf_ptr free_origin(origin_raw), free_prev(prev);
@@ -147,6 +164,10 @@ bool below_sentinel(const ldns_rr* rr) {
 
 // The SOA (exactly one), its owner the origin; every owner absolute; class IN.
 std::string check_records(master_file& f, const std::optional<std::string>& want) {
+  if (std::none_of(f.rrs.begin(), f.rrs.end(), [](const master_rr& r) {
+        return ldns_rr_get_type(r.rr.get()) == LDNS_RR_TYPE_SOA;
+      }))
+    return at(f.path, 0, "error: not a zone: no SOA record");
   std::optional<size_t> soa;
   for (size_t i = 0; i < f.rrs.size(); ++i) {
     const ldns_rr* rr = f.rrs[i].rr.get();
@@ -161,7 +182,6 @@ std::string check_records(master_file& f, const std::optional<std::string>& want
                                          std::to_string(f.rrs[*soa].line) + ")");
     soa = i;
   }
-  if (!soa) return at(f.path, 0, "error: not a zone: no SOA record");
   f.soa = *soa;
   f.origin = wire::name_lowered(rdf_wire(ldns_rr_owner(f.rrs[*soa].rr.get())));
   if (want) {
@@ -178,6 +198,9 @@ std::string check_records(master_file& f, const std::optional<std::string>& want
 }  // namespace
 
 read_result read_master_file(const std::string& path, const std::optional<std::string>& origin) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    return {std::nullopt, path + ": error: cannot read: not a regular file"};
   std::ifstream in(path, std::ios::binary);
   if (!in) return {std::nullopt, path + ": error: cannot read: " + std::strerror(errno)};
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -185,8 +208,8 @@ read_result read_master_file(const std::string& path, const std::optional<std::s
   master_file f;
   f.path = path;
   if (size_t n = blank_aging(text))
-    f.notes.push_back(path + ": note: " + std::to_string(n) +
-                      " Windows aging stamps ([AGE:...]) ignored: sipdns has no scavenging");
+    f.notes.push_back(std::to_string(n) + " Windows aging stamp" + (n == 1 ? "" : "s") +
+                      " ([AGE:...]) ignored: sipdns does not scavenge records");
   std::optional<std::string> start = origin ? origin : windows_origin(text);
   rdf_ptr start_rdf(ldns_dname_new_frm_str(sentinel));
   if (start) {

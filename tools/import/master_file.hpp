@@ -26,7 +26,7 @@ struct master_file {
   wire::name origin;  // lower-cased: the SOA's owner
   size_t soa = 0;     // index of the SOA in `rrs`
   std::vector<master_rr> rrs;
-  std::vector<std::string> notes;  // "path:line: warning: ..." for what was read leniently
+  std::vector<std::string> notes;  // what was read leniently, for the TOML and stderr
 };
 
 struct read_result {

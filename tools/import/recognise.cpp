@@ -165,6 +165,19 @@ std::string describe(const zone::cluster& c, const candidate& k, const renderer&
   return s;
 }
 
+// Why a cluster that offers SIP does not derive the NAPTR records at its SRV owner.
+void naptr_note(const zone::zone& z, const zone_index& idx, const zone::cluster& c,
+                const renderer& names, std::vector<std::string>& notes) {
+  const std::vector<size_t>* set = idx.set(c.srv_owner, wire::rr_type::naptr);
+  bool sip = std::any_of(c.services.begin(), c.services.end(),
+                         [](zone::service s) { return zone::info(s).naptr_service; });
+  if (c.naptr || !sip || !set) return;
+  notes.push_back("NAPTR at " + shown(c.srv_owner, names) + " (lines " + line_list(*set, z) +
+                  "): not what a cluster derives (order 10/12/14, preference 100, flags \"s\", "
+                  "no regexp, TTL " + std::to_string(c.srv_ttl) +
+                  " as its SRV records): kept as records");
+}
+
 }  // namespace
 
 std::string line_list(const std::vector<size_t>& indexes, const zone::zone& z) {
@@ -205,6 +218,7 @@ recognition recognise(const zone::zone& z, const renderer& names) {
         if (!c->name.empty()) taken.insert(c->name);
         for (size_t i : replaced) out.replaced[i] = true;
         out.clusters.push_back({*c, replaced, describe(*c, k, names)});
+        naptr_note(z, idx, *c, names, out.notes);
         why.clear();
         break;
       }
@@ -215,6 +229,11 @@ recognition recognise(const zone::zone& z, const renderer& names) {
                           std::to_string(k.priority) + " (lines " + line_list(k.srv, z) +
                           "): not a cluster: " + why);
   }
+  // Two clusters at one SRV owner may note the same NAPTR set: say it once.
+  std::vector<std::string> once;
+  for (std::string& n : out.notes)
+    if (std::find(once.begin(), once.end(), n) == once.end()) once.push_back(std::move(n));
+  out.notes = std::move(once);
   return out;
 }
 

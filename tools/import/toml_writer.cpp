@@ -156,7 +156,10 @@ toml_text write_toml(const import_plan& p, const renderer& names) {
   o.comment("Imported by `sipdns import` from " + p.source + " (zone " +
             wire::name_to_text(z.origin) + ").");
   size_t n = p.found->clusters.size();
-  o.comment(std::to_string(z.records.size()) + " records: " + std::to_string(replaced) +
+  if (n == 0)
+    o.comment(std::to_string(z.records.size()) + " records, all in [zone]: no cluster recognised.");
+  else
+    o.comment(std::to_string(z.records.size()) + " records: " + std::to_string(replaced) +
             " derived by the " + (n == 1 ? "[[cluster]]" : std::to_string(n) + " [[cluster]] tables") +
             " below, " + std::to_string(z.records.size() - replaced) + " in [zone].");
   if (!p.found->notes.empty()) o.comment("Not made clusters:");
