@@ -26,7 +26,10 @@ declare -A ALLOWED=(
   [control]="health health/probe compile compile/snapshot log xfr uv zone wire"
   [daemon]="control health http log net rrl compile compile/snapshot xfr uv zone wire"
   [main]="daemon control health http log net rrl answer compile compile/snapshot xfr uv zone wire"
-  [tools]="compile compile/snapshot zone wire"
+  [tools]="compile compile/snapshot export import zone wire"
+  # The sipdns commands with a folder of their own under tools/ (each a CMake library).
+  [export]="zone wire"
+  [import]="export zone wire"
 )
 
 # The module of a path relative to server/ (longest match: health/probe before health).
@@ -62,6 +65,17 @@ for f in $(find server -name '*.cpp' -o -name '*.hpp' | sort); do
   check_file "$f" "$self"
 done
 for f in tools/*.cpp; do check_file "$f" tools; done
+# tools/<command>/: the folder is the module.
+for f in $(find tools -mindepth 2 -name '*.cpp' -o -mindepth 2 -name '*.hpp' | sort); do
+  self=${f#tools/}
+  self=${self%%/*}
+  if [[ -z ${ALLOWED[$self]+set} ]]; then
+    echo "$f: module '$self' is not in tools/check_layers.sh's list" >&2
+    bad=1
+    continue
+  fi
+  check_file "$f" "$self"
+done
 
 ((bad == 0)) && echo "layers: every #include follows the module list"
 exit $bad

@@ -12,14 +12,10 @@
 #include <vector>
 
 #include "compile/build.hpp"
-#include "wire/c_ptr.hpp"
-#include "wire/constants.hpp"
-#include "wire/name.hpp"
+#include "export/export.hpp"
+#include "import/import.hpp"
 #include "zone/derive.hpp"
 #include "zone/loader.hpp"
-
-// After the standard headers: ldns defines bool/true/false as macros when it thinks C lacks them.
-#include <ldns/ldns.h>
 
 namespace {
 
@@ -34,6 +30,10 @@ void usage(FILE* to) {
       "                   exit 0 when they would load, 1 otherwise\n"
       "  export PATH...   print every zone, clusters expanded, as RFC 1035 zone files\n"
       "                   (what a BIND/NSD/Knot secondary or a migration needs)\n"
+      "  import FILE      read an RFC 1035 zone file (BIND, NSD, Knot, Windows DNS export),\n"
+      "                   print it as a TOML zone, SRV/NAPTR/A sets as [[cluster]] where\n"
+      "                   that is lossless\n"
+      "    --origin NAME  the zone's origin, when the file has no $ORIGIN before its SOA\n"
       "  status           health of every probed peer, the drained ones, reload counters,\n"
       "                   the snapshot generation, zones, what each cluster answers now,\n"
       "                   recent transitions and secondaries\n"
@@ -75,41 +75,6 @@ int check(const std::vector<std::string>& paths) {
   size_t records = 0;
   for (const auto& z : expanded) records += z.records.size();
   std::printf("ok: %zu zones, %zu records\n", zones->zones.size(), records);
-  return 0;
-}
-
-// One record as presentation text, through ldns so that the output is what other servers read.
-std::string to_text(const zone::record& r) {
-  std::string wire = r.owner;
-  uint8_t fixed[10];
-  wire::put16(fixed, r.type);
-  wire::put16(fixed + 2, wire::rr_class::in);
-  wire::put32(fixed + 4, r.ttl);
-  wire::put16(fixed + 8, uint16_t(r.rdata.size()));
-  wire.append(reinterpret_cast<const char*>(fixed), sizeof fixed);
-  wire.append(r.rdata);
-  ldns_rr* rr = nullptr;
-  size_t pos = 0;
-  if (ldns_wire2rr(&rr, reinterpret_cast<const uint8_t*>(wire.data()), wire.size(), &pos,
-                   LDNS_SECTION_ANSWER) != LDNS_STATUS_OK)
-    return "; unprintable record";
-  wire::c_ptr<ldns_rr, ldns_rr_free> owned(rr);
-  wire::c_string text(ldns_rr2str(rr));
-  std::string out(text.get());
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  return out;
-}
-
-int export_zones(const std::vector<std::string>& paths) {
-  auto zones = load(paths);
-  if (!zones) return 1;
-  for (const auto& z : zone::derive(*zones)) {
-    std::printf("; zone %s\n", wire::name_to_text(z.origin).c_str());
-    std::printf("%s\n", to_text(z.soa).c_str());
-    for (const auto& r : z.records)
-      if (r.type != wire::rr_type::soa) std::printf("%s\n", to_text(r).c_str());
-    std::printf("\n");
-  }
   return 0;
 }
 
@@ -196,7 +161,8 @@ int main(int argc, char** argv) {
     return control(path, line);
   }
   if (cmd == "check") return check(args);
-  if (cmd == "export") return export_zones(args);
+  if (cmd == "export") return tools::export_zones(args);
+  if (cmd == "import") return tools::import_zone(args);
   std::fprintf(stderr, "sipdns: unknown command \"%s\"\n", cmd.c_str());
   usage(stderr);
   return 2;
