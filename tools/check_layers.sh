@@ -26,7 +26,8 @@ declare -A ALLOWED=(
   [control]="health health/probe compile compile/snapshot log xfr uv zone wire"
   [daemon]="control health http log net rrl compile compile/snapshot xfr uv zone wire"
   [main]="daemon control health http log net rrl answer compile compile/snapshot xfr uv zone wire"
-  [tools]="compile compile/snapshot zone wire"
+  [lint]="compile compile/snapshot zone wire"
+  [tools]="lint compile compile/snapshot zone wire"
 )
 
 # The module of a path relative to server/ (longest match: health/probe before health).
@@ -62,6 +63,8 @@ for f in $(find server -name '*.cpp' -o -name '*.hpp' | sort); do
   check_file "$f" "$self"
 done
 for f in tools/*.cpp; do check_file "$f" tools; done
+# tools/lint (`sipdns check`): includes itself as "lint/...".
+for f in tools/lint/*.cpp tools/lint/*.hpp; do check_file "$f" lint; done
 
 ((bad == 0)) && echo "layers: every #include follows the module list"
 exit $bad

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "compile/build.hpp"
+#include "lint/check.hpp"
 #include "wire/c_ptr.hpp"
 #include "wire/constants.hpp"
 #include "wire/name.hpp"
@@ -30,8 +30,11 @@ void usage(FILE* to) {
       "usage: sipdns <command> [options]\n"
       "\n"
       "commands:\n"
-      "  check  PATH...   load zone files or directories, print every diagnostic;\n"
-      "                   exit 0 when they would load, 1 otherwise\n"
+      "  check  PATH...   load zone files or directories, print every diagnostic and what\n"
+      "                   the lint rules find; exit 0 when they would load, 1 otherwise\n"
+      "    --format F     text (default) or json: an array of {file, line, column,\n"
+      "                   severity, id, message, hint}\n"
+      "    --strict       exit 2 when a warning is found\n"
       "  export PATH...   print every zone, clusters expanded, as RFC 1035 zone files\n"
       "                   (what a BIND/NSD/Knot secondary or a migration needs)\n"
       "  status           health of every probed peer, the drained ones, reload counters,\n"
@@ -55,27 +58,6 @@ std::optional<zone::zone_set> load(const std::vector<std::string>& paths) {
   zone::load_result r = zone::load(paths);
   for (const auto& d : r.diagnostics) std::fprintf(stderr, "%s\n", zone::format(d).c_str());
   return std::move(r.zones);
-}
-
-int check(const std::vector<std::string>& paths) {
-  auto zones = load(paths);
-  if (!zones) return 1;
-  // Compile as the server would: some limits (an answer too big for one message) only show
-  // when answers are built, and "check says ok" must mean "the server will load it".
-  std::vector<zone::expanded_zone> expanded = zone::derive(*zones);
-  try {
-    compile::build(expanded);
-  } catch (const compile::build_error& e) {
-    std::fprintf(stderr, "%s\n", zone::format(e.diagnostic).c_str());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 1;
-  }
-  size_t records = 0;
-  for (const auto& z : expanded) records += z.records.size();
-  std::printf("ok: %zu zones, %zu records\n", zones->zones.size(), records);
-  return 0;
 }
 
 // One record as presentation text, through ldns so that the output is what other servers read.
@@ -195,7 +177,7 @@ int main(int argc, char** argv) {
     }
     return control(path, line);
   }
-  if (cmd == "check") return check(args);
+  if (cmd == "check") return lint::check_command(args);
   if (cmd == "export") return export_zones(args);
   std::fprintf(stderr, "sipdns: unknown command \"%s\"\n", cmd.c_str());
   usage(stderr);
