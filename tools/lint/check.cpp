@@ -135,8 +135,9 @@ int check_command(const std::vector<std::string>& args) {
   for (const auto& f : out.findings) print_text(f);
   if (status == 1) return status;
   std::string summary = "ok: " + plural(out.zones, "zone") + ", " + plural(out.records, "record");
-  if (count[1] || count[2])
-    summary += " (" + plural(count[1], "warning") + ", " + plural(count[2], "info") + ")";
+  std::string counts = count[1] ? plural(count[1], "warning") : "";
+  if (count[2]) counts += (counts.empty() ? "" : ", ") + plural(count[2], "info");
+  if (!counts.empty()) summary += " (" + counts + ")";
   if (status == 2) summary = "failed (--strict): " + plural(count[1], "warning");
   std::printf("%s\n", summary.c_str());
   return status;
