@@ -60,6 +60,13 @@ assert_eq "$rc" 0 "bundled zones: sipdns check --strict zones/"
 OUT=$("$SIPDNS" check --format json zones/)
 assert_not_contains "$OUT" '"severity": "warning"' "bundled zones: no warning in JSON"
 
+# The README's example session is what sipdns prints (stderr, then the ok line).
+cmd=$(grep -m1 '^\$ sipdns check tests/data/lint/' README.md)
+want=$(awk -v cmd="$cmd" '$0 == cmd { on = 1; next } on && /^```/ { exit } on' README.md)
+read -ra words <<<"${cmd#\$ sipdns }"
+OUT=$({ "$SIPDNS" "${words[@]}" 2>&1 >&3 | cat; } 3>"$TMP_DIR/ok"; cat "$TMP_DIR/ok")
+assert_eq "$OUT" "$want" "README's lint session: ${cmd#\$ }"
+
 # Usage errors: exit 2, said on stderr.
 OUT=$("$SIPDNS" check --format yaml zones/ 2>&1); rc=$?
 assert_eq "$rc" 2 "--format yaml: usage error"
