@@ -5,17 +5,14 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <optional>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "compile/build.hpp"
 #include "export/export.hpp"
 #include "import/import.hpp"
-#include "zone/derive.hpp"
-#include "zone/loader.hpp"
+#include "lint/check.hpp"
 
 namespace {
 
@@ -26,8 +23,11 @@ void usage(FILE* to) {
       "usage: sipdns <command> [options]\n"
       "\n"
       "commands:\n"
-      "  check  PATH...   load zone files or directories, print every diagnostic;\n"
-      "                   exit 0 when they would load, 1 otherwise\n"
+      "  check  PATH...   load zone files or directories, print every diagnostic and what\n"
+      "                   the lint rules find; exit 0 when they would load, 1 otherwise\n"
+      "    --format F     text (default) or json: an array of {file, line, column,\n"
+      "                   severity, id, message, hint}\n"
+      "    --strict       exit 2 when a warning is found\n"
       "  export PATH...   print every zone, clusters expanded, as RFC 1035 zone files\n"
       "                   (what a BIND/NSD/Knot secondary or a migration needs)\n"
       "  import FILE      read an RFC 1035 zone file (BIND, NSD, Knot, Windows DNS export),\n"
@@ -48,34 +48,6 @@ void usage(FILE* to) {
       "status, drain, undrain and reload talk to a running sipdnsd through its control socket:\n"
       "  --control PATH   the path given to sipdnsd --control (default /run/sipdnsd.sock)\n",
       to);
-}
-
-// Loads and prints diagnostics; returns the zone set or nullopt on errors.
-std::optional<zone::zone_set> load(const std::vector<std::string>& paths) {
-  zone::load_result r = zone::load(paths);
-  for (const auto& d : r.diagnostics) std::fprintf(stderr, "%s\n", zone::format(d).c_str());
-  return std::move(r.zones);
-}
-
-int check(const std::vector<std::string>& paths) {
-  auto zones = load(paths);
-  if (!zones) return 1;
-  // Compile as the server would: some limits (an answer too big for one message) only show
-  // when answers are built, and "check says ok" must mean "the server will load it".
-  std::vector<zone::expanded_zone> expanded = zone::derive(*zones);
-  try {
-    compile::build(expanded);
-  } catch (const compile::build_error& e) {
-    std::fprintf(stderr, "%s\n", zone::format(e.diagnostic).c_str());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 1;
-  }
-  size_t records = 0;
-  for (const auto& z : expanded) records += z.records.size();
-  std::printf("ok: %zu zones, %zu records\n", zones->zones.size(), records);
-  return 0;
 }
 
 // Closes the control socket on every return path.
@@ -160,7 +132,7 @@ int main(int argc, char** argv) {
     }
     return control(path, line);
   }
-  if (cmd == "check") return check(args);
+  if (cmd == "check") return lint::check_command(args);
   if (cmd == "export") return tools::export_zones(args);
   if (cmd == "import") return tools::import_zone(args);
   std::fprintf(stderr, "sipdns: unknown command \"%s\"\n", cmd.c_str());

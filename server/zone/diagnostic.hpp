@@ -13,6 +13,9 @@ struct diagnostic {
   source_pos where;
   severity level = severity::error;
   std::string message;
+  // The lint rule this finding belongs to ("SD101"), for the few rules the loader checks
+  // itself; `sipdns check` prints its id and fix hint. Null for everything else.
+  const char* rule = nullptr;
 };
 
 std::string format(const diagnostic& d);

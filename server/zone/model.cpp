@@ -118,6 +118,12 @@ uint32_t detection_seconds(const health_config& h) {
   return uint32_t(std::max<uint64_t>(1, (ms + 999) / 1000));
 }
 
+bool waived(const std::vector<lint_waiver>& list, std::string_view rule) {
+  for (const lint_waiver& w : list)
+    if (w.rule == rule) return true;
+  return false;
+}
+
 uint32_t cluster::health_ttl() const {
   if (fixed_ttl) return *fixed_ttl;
   return health ? detection_seconds(*health) : round_robin_ttl;

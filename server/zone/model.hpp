@@ -76,6 +76,15 @@ struct service_info {
 const service_info& info(service s);
 std::optional<service> service_from_key(std::string_view key);
 
+// One rule id of a `lint_ignore` list ("SD105"), where it was written: `sipdns check` (and
+// the loader, for the rules it checks itself) stays silent about that rule in the zone or
+// cluster holding the list. Only warnings and infos can be silenced, never an error.
+struct lint_waiver {
+  std::string rule;
+  source_pos where;
+};
+bool waived(const std::vector<lint_waiver>& list, std::string_view rule);
+
 struct peer {
   wire::name host;  // absolute FQDN
   std::optional<std::array<uint8_t, 4>> ipv4;
@@ -148,6 +157,7 @@ struct cluster {
   uint32_t health_ttl() const;
   std::vector<peer> peers;
   std::optional<health_config> health;  // unset: never probed, every peer always served
+  std::vector<lint_waiver> lint_ignore;
   source_pos where;
   uint16_t port_of(const peer& p, service s) const;
 };
@@ -160,6 +170,7 @@ struct zone {
   record soa;                   // the apex SOA (also present in `records`)
   std::vector<record> records;  // explicit records incl. SOA and apex NS
   std::vector<cluster> clusters;
+  std::vector<lint_waiver> lint_ignore;  // for the whole zone, its clusters included
 };
 
 struct zone_set {

@@ -16,6 +16,7 @@ void reader::read_cluster(const toml::table& t, size_t index) {
   std::string label = std::string(1, '#').append(std::to_string(index));
   scope s{"", "[[cluster]]"};
   check_keys(t, ts);
+  c.lint_ignore = lint_ignore(t, ts, s);  // first: the warnings below honour it
   read_cluster_name(t, c, label, s);
   read_services(t, c, s);
   c.srv_owner = zone_.origin;
@@ -47,7 +48,7 @@ void reader::read_cluster(const toml::table& t, size_t index) {
   }
   warn_unequal(c, label, pw_at);
   if (rr_ttl_at && c.round_robin_ttl > 60 && !c.health)
-    report(pos(*rr_ttl_at), severity::warning,
+    report_rule(c, pos(*rr_ttl_at), "SD109",
            "round_robin_ttl " + std::to_string(c.round_robin_ttl) +
                " is above 60; Cisco's deployment guide advises 1 minute or less for "
                "round-robin DNS, so that clients move off a failed peer quickly");
@@ -251,7 +252,7 @@ void reader::warn_unequal(const cluster& c, const std::string& label,
   auto differs = [&](const char* what, auto member, auto where) {
     for (size_t i = 1; i < c.peers.size(); ++i) {
       if (c.peers[i].*member == c.peers[0].*member) continue;
-      report(at[i].*where, severity::warning,
+      report_rule(c, at[i].*where, "SD101",
              "cluster " + label + ": peer " + quoted(wire::name_to_text(c.peers[i].host)) +
                  " has " + what + " " + std::to_string(c.peers[i].*member) + ", peer " +
                  quoted(wire::name_to_text(c.peers[0].host)) + " has " +

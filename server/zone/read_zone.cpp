@@ -18,6 +18,7 @@ bool reader::read_zone(const toml::table& zt) {
   read_soa(zt, s);
   read_ns(zt, s);
   read_records(zt, s);
+  zone_.lint_ignore = lint_ignore(zt, zone_schema, s);
   return true;
 }
 

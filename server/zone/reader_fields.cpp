@@ -135,6 +135,26 @@ const toml::array* reader::string_array(const toml::table& t, const field& f, co
   return ok ? arr : nullptr;
 }
 
+// `lint_ignore = ["SD105"]`: rule ids have one shape, so a typo is an error here; whether the
+// id names a rule is for `sipdns check` to say (the server does not know the rule list).
+std::vector<lint_waiver> reader::lint_ignore(const toml::table& t, const table_schema& ts,
+                                             const scope& s) {
+  std::vector<lint_waiver> out;
+  const toml::array* arr = string_array(t, ts["lint_ignore"], s);
+  if (!arr) return out;
+  for (const auto& e : *arr) {
+    const std::string& id = e.as_string()->get();
+    bool shape = id.size() == 5 && id.starts_with("SD") &&
+                 std::all_of(id.begin() + 2, id.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!shape)
+      error(e, s.prefix + "lint_ignore: " + quoted(id) + " is not a rule id (SD and three digits, "
+                              "as `sipdns check` prints them)");
+    else
+      out.push_back({id, pos(e)});
+  }
+  return out;
+}
+
 // A name value relative to the origin; reports and returns empty on error.
 wire::name reader::name_value(const toml::node& n, std::string_view what, const scope& s,
                               bool host_like) {

@@ -81,6 +81,11 @@ class reader {
   void report(source_pos where, severity level, std::string message) {
     diags_.push_back({std::move(where), level, std::move(message)});
   }
+  // A warning of lint rule `rule`, unless the zone or cluster `c` silences it (lint_ignore).
+  void report_rule(const cluster& c, source_pos where, const char* rule, std::string message) {
+    if (waived(zone_.lint_ignore, rule) || waived(c.lint_ignore, rule)) return;
+    diags_.push_back({std::move(where), severity::warning, std::move(message), rule});
+  }
   void error(const toml::node& n, std::string message) {
     report(pos(n), severity::error, std::move(message));
   }
@@ -98,6 +103,8 @@ class reader {
   std::optional<bool> boolean(const toml::table& t, const field& f, const scope& s,
                               const toml::node** at);
   const toml::array* string_array(const toml::table& t, const field& f, const scope& s);
+  std::vector<lint_waiver> lint_ignore(const toml::table& t, const table_schema& ts,
+                                       const scope& s);
   wire::name name_value(const toml::node& n, std::string_view what, const scope& s,
                         bool host_like = true);
   bool inside_zone(const toml::node& n, const wire::name& name, std::string_view what,

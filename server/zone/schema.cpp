@@ -13,7 +13,7 @@ constexpr field top_fields[] = {{"zone", vt::table}, {"cluster", vt::table_array
 constexpr field zone_fields[] = {
     {"origin", vt::string},     {"ttl", vt::integer, 0, max_ttl},
     {"soa", vt::table},         {"ns", vt::string_array},
-    {"records", vt::string_array},
+    {"records", vt::string_array}, {"lint_ignore", vt::string_array},
 };
 
 // RFC 1035 section 3.3.13.
@@ -40,6 +40,7 @@ constexpr field cluster_fields[] = {
     {"weight", vt::integer, 0, max_u16},
     {"peers", vt::table_array},
     {"health", vt::table},
+    {"lint_ignore", vt::string_array},
 };
 
 constexpr field peer_fields[] = {

@@ -111,8 +111,8 @@ class checker {
   }
 
  private:
-  void error(const source_pos& where, std::string message) {
-    diags_.push_back({where, severity::error, std::move(message)});
+  void error(const source_pos& where, std::string message, const char* rule = nullptr) {
+    diags_.push_back({where, severity::error, std::move(message), rule});
   }
 
   void drop_duplicate_origins() {
@@ -193,13 +193,17 @@ class checker {
     // Below a delegation the child zone answers, except for NS targets, which need glue.
     if (r.type != wire::rr_type::ns && idx.delegated(target, expanded_[*zi].origin)) return;
     std::string what = type_name(r.type) + " target " + quoted_name(target);
+    bool srv = r.type == wire::rr_type::srv;  // lint rules SD103/SD104 are about SRV
     if (idx.has(target, wire::rr_type::cname))
-      error(r.where, what +
-                         " is an alias (CNAME); RFC 2782 and RFC 2181 10.3 require a name "
-                         "with A/AAAA records");
+      error(r.where,
+            what +
+                " is an alias (CNAME); RFC 2782 and RFC 2181 10.3 require a name "
+                "with A/AAAA records",
+            srv ? "SD103" : nullptr);
     else if (!idx.has_address(target))
       error(r.where,
-            what + " has no A or AAAA record in zone " + quoted_name(expanded_[*zi].origin));
+            what + " has no A or AAAA record in zone " + quoted_name(expanded_[*zi].origin),
+            srv ? "SD104" : nullptr);
   }
 
   // Derived SRV records point at the peer's host, so the host needs an address.
@@ -208,11 +212,15 @@ class checker {
     if (!zi) return;
     const zone_index& idx = index_[*zi];
     if (idx.has(p.host, wire::rr_type::cname)) {
-      error(p.where, "peer " + quoted_name(p.host) +
-                         " is an alias (CNAME); SRV targets must not be (RFC 2782)");
+      error(p.where,
+            "peer " + quoted_name(p.host) +
+                " is an alias (CNAME); SRV targets must not be (RFC 2782)",
+            "SD103");
     } else if (!idx.has_address(p.host)) {
-      error(p.where, "peer " + quoted_name(p.host) + " has no ipv4/ipv6 and zone " +
-                         quoted_name(expanded_[*zi].origin) + " has no A or AAAA record for it");
+      error(p.where,
+            "peer " + quoted_name(p.host) + " has no ipv4/ipv6 and zone " +
+                quoted_name(expanded_[*zi].origin) + " has no A or AAAA record for it",
+            "SD104");
     }
   }
 
