@@ -26,7 +26,9 @@ declare -A ALLOWED=(
   [control]="health health/probe compile compile/snapshot log xfr uv zone wire"
   [daemon]="control health http log net rrl compile compile/snapshot xfr uv zone wire"
   [main]="daemon control health http log net rrl answer compile compile/snapshot xfr uv zone wire"
-  [tools]="compile compile/snapshot zone wire"
+  [tools]="compile compile/snapshot zone wire resolve"
+  # tools/resolve/ (`sipdns resolve`): DNS through ldns, no zone or server module.
+  [resolve]="wire"
 )
 
 # The module of a path relative to server/ (longest match: health/probe before health).
@@ -62,6 +64,7 @@ for f in $(find server -name '*.cpp' -o -name '*.hpp' | sort); do
   check_file "$f" "$self"
 done
 for f in tools/*.cpp; do check_file "$f" tools; done
+for f in $(find tools/resolve -name '*.cpp' -o -name '*.hpp' | sort); do check_file "$f" resolve; done
 
 ((bad == 0)) && echo "layers: every #include follows the module list"
 exit $bad

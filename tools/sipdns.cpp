@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "compile/build.hpp"
+#include "resolve/command.hpp"
 #include "wire/c_ptr.hpp"
 #include "wire/constants.hpp"
 #include "wire/name.hpp"
@@ -43,6 +44,15 @@ void usage(FILE* to) {
       "    --service S    only out of service S's SRV (and the round-robin), e.g. sip+udp\n"
       "  undrain HOST     put it back (with --service S: what drain --service S took out)\n"
       "  reload           reload the zone files (like SIGHUP)\n"
+      "  resolve TARGET   what a SIP endpoint does with DNS (RFC 3263, RFC 2782): the targets\n"
+      "                   it tries in order and the records behind each; TARGET is a domain,\n"
+      "                   sip:user@domain[;transport=udp|tcp|tls], sips:... or sip:host:port\n"
+      "    --server A:P   the DNS server to ask (default: /etc/resolv.conf's)\n"
+      "    --transport T  the endpoint supports only T: udp, tcp or tls\n"
+      "    --repeat N     N runs (1..100000): how often each target comes first\n"
+      "    --seed N       the random source's seed (same seed, same order)\n"
+      "    --format F     text (default) or json\n"
+      "    --h323         H.323 instead: SRV _h323cs._tcp and _h323ls._udp\n"
       "  --version        print the version\n"
       "\n"
       "status, drain, undrain and reload talk to a running sipdnsd through its control socket:\n"
@@ -196,6 +206,7 @@ int main(int argc, char** argv) {
     return control(path, line);
   }
   if (cmd == "check") return check(args);
+  if (cmd == "resolve") return resolve::run_command(args);
   if (cmd == "export") return export_zones(args);
   std::fprintf(stderr, "sipdns: unknown command \"%s\"\n", cmd.c_str());
   usage(stderr);
