@@ -52,14 +52,19 @@ void add_run(distribution& d, const resolution& r) {
     if (it == d.rows.end()) it = d.rows.insert(d.rows.end(), {h.service, h.proto, h.address, h.port});
     if (i == 0) ++it->first;
     // A target listed twice in one run (two SRV records to one host) counts once.
-    if (std::find(seen.begin(), seen.end(), &*it) == seen.end()) ++it->listed, seen.push_back(&*it);
+    if (std::find(seen.begin(), seen.end(), &*it) != seen.end()) continue;
+    ++it->listed;
+    it->position_sum += i + 1;
+    seen.push_back(&*it);
   }
 }
 
 void sort_rows(distribution& d) {
   std::sort(d.rows.begin(), d.rows.end(), [](const tally_row& a, const tally_row& b) {
-    return std::tie(b.first, a.proto, a.address, a.port, a.service) <
-           std::tie(a.first, b.proto, b.address, b.port, b.service);
+    if (a.first != b.first) return a.first > b.first;
+    if (a.mean_position() != b.mean_position()) return a.mean_position() < b.mean_position();
+    return std::tie(a.proto, a.address, a.port, a.service) <
+           std::tie(b.proto, b.address, b.port, b.service);
   });
 }
 
@@ -128,13 +133,13 @@ void print_distribution_text(FILE* to, const report_context& ctx, const distribu
   if (d.empty_runs) std::fprintf(to, "runs with no target: %zu\n\n", d.empty_runs);
   size_t width = 7;
   for (const auto& t : d.rows) width = std::max(width, t.address.size());
-  std::fprintf(to, "  first  %-8s  %-9s  %-*s  %5s  %s\n", "runs", "transport", int(width),
-               "address", "port", "listed");
+  std::fprintf(to, "  %6s  %7s  %8s  %-10s  %-*s  %5s  %s\n", "first%", "first", "mean pos",
+               "service", int(width), "address", "port", "listed in");
   for (const auto& t : d.rows) {
     double share = d.runs ? 100.0 * double(t.first) / double(d.runs) : 0;
-    std::fprintf(to, "  %5.1f%%  %-8zu  %-9s  %-*s  %5u  %zu\n", share, t.first,
-                 (tname(t.proto) + " " + t.service).c_str(), int(width), t.address.c_str(),
-                 unsigned(t.port), t.listed);
+    std::fprintf(to, "  %5.1f%%  %7zu  %8.2f  %-10s  %-*s  %5u  %zu\n", share, t.first,
+                 t.mean_position(), (t.service + "/" + tname(t.proto)).c_str(), int(width),
+                 t.address.c_str(), unsigned(t.port), t.listed);
   }
 }
 
@@ -147,9 +152,10 @@ void print_distribution_json(FILE* to, const report_context& ctx, const distribu
     double share = d.runs ? double(t.first) / double(d.runs) : 0;
     std::fprintf(to,
                  "%s{\"transport\":\"%s\",\"service\":%s,\"address\":%s,\"port\":%u,"
-                 "\"first\":%zu,\"first_share\":%.4f,\"listed\":%zu}",
+                 "\"first\":%zu,\"first_share\":%.4f,\"listed\":%zu,\"mean_position\":%.3f}",
                  i ? "," : "", tname(t.proto).c_str(), json_string(t.service).c_str(),
-                 json_string(t.address).c_str(), unsigned(t.port), t.first, share, t.listed);
+                 json_string(t.address).c_str(), unsigned(t.port), t.first, share, t.listed,
+                 t.mean_position());
   }
   std::fputs("]}\n", to);
 }

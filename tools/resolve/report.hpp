@@ -11,19 +11,22 @@
 
 namespace sipdns::resolve {
 
-// How often one target came first over the runs, and in how many runs it was listed at all.
+// How often one target came first over the runs, in how many runs it was listed at all, and
+// where in the list on average (rotation and weights show as a mean position between ranks).
 struct tally_row {
   std::string service;
   transport proto = transport::udp;
   std::string address;
   uint16_t port = 0;
   size_t first = 0, listed = 0;
+  size_t position_sum = 0;  // 1-based position of its first listing, summed over the runs
+  double mean_position() const { return listed ? double(position_sum) / double(listed) : 0; }
 };
 
 struct distribution {
   size_t runs = 0;
   size_t empty_runs = 0;  // runs that gave no target at all
-  std::vector<tally_row> rows;  // after sort_rows: most often first, ties by target
+  std::vector<tally_row> rows;  // after sort_rows: most often first, then by mean position
 };
 
 void add_run(distribution& d, const resolution& r);

@@ -28,9 +28,11 @@ TEST_CASE("the tally counts first choices and lists, most often first") {
   CHECK(d.rows[0].listed == 3);
   CHECK(d.rows[1].first == 1);
   CHECK(d.rows[1].listed == 3);
+  CHECK(d.rows[0].mean_position() == doctest::Approx(4.0 / 3));  // positions 1, 2, 1
+  CHECK(d.rows[1].mean_position() == doctest::Approx(5.0 / 3));
 }
 
-TEST_CASE("rows with equal counts are ordered by transport, address and port") {
+TEST_CASE("rows with equal first counts are ordered by mean position") {
   distribution d;
   resolution r;
   r.hops.push_back({"sip", transport::udp, "b", 5060, {}});
@@ -39,8 +41,8 @@ TEST_CASE("rows with equal counts are ordered by transport, address and port") {
   add_run(d, r);
   sort_rows(d);
   CHECK(d.rows[0].proto == transport::udp);  // first: 1
-  CHECK(d.rows[1].proto == transport::tcp);  // then tcp before tls, all first = 0
-  CHECK(d.rows[2].proto == transport::tls);
+  CHECK(d.rows[1].proto == transport::tls);  // first 0, position 2
+  CHECK(d.rows[2].proto == transport::tcp);  // first 0, position 3
 }
 
 TEST_CASE("JSON strings escape quotes, backslashes and control characters") {
