@@ -89,15 +89,18 @@ void print_text(FILE* to, const report_context& ctx, const resolution& r) {
                  h.address.c_str(), unsigned(h.port), h.service.c_str());
     for (const auto& v : h.chain) std::fprintf(to, "       %s\n", record_line(v).c_str());
   }
-  std::fprintf(to, "\nseed %llu: --seed %llu gives this order again\n",
-               static_cast<unsigned long long>(ctx.seed),
-               static_cast<unsigned long long>(ctx.seed));
+  if (r.random_order)
+    std::fprintf(to, "\nrandom order (RFC 2782 weights): --seed %llu gives this one again\n",
+                 static_cast<unsigned long long>(ctx.seed));
 }
 
 void print_json(FILE* to, const report_context& ctx, const resolution& r) {
-  std::fprintf(to, "{\"target\":%s,\"seed\":%llu,\"plan\":%s,\"queries\":[",
-               json_string(ctx.target_text).c_str(), static_cast<unsigned long long>(ctx.seed),
-               json_string(r.plan).c_str());
+  std::fprintf(to, "{\"target\":%s,", json_string(ctx.target_text).c_str());
+  // The seed only matters, and is only shown, when draws decided part of the order.
+  if (r.random_order)
+    std::fprintf(to, "\"seed\":%llu,", static_cast<unsigned long long>(ctx.seed));
+  std::fprintf(to, "\"random_order\":%s,\"plan\":%s,\"queries\":[",
+               r.random_order ? "true" : "false", json_string(r.plan).c_str());
   for (size_t i = 0; i < r.queries.size(); ++i) {
     const auto& q = r.queries[i];
     std::fprintf(to, "%s{\"type\":%s,\"name\":%s,\"status\":\"%s\",\"records\":%zu", i ? "," : "",

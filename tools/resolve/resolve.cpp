@@ -121,6 +121,10 @@ bool chain::via_srv(const std::string& name, const service_def& svc,
     note(name + " SRV target \".\": the service is not offered there (RFC 2782)");
     return true;
   }
+  // Only records sharing a priority are ordered by draws.
+  for (size_t i = 0; i < set.records.size(); ++i)
+    for (size_t j = i + 1; j < set.records.size(); ++j)
+      if (set.records[i].priority == set.records[j].priority) out_.random_order = true;
   for (const auto& r : order_srv(std::move(set.records), rnd_)) {
     std::vector<via> p = prefix;
     p.push_back(srv_via(r));

@@ -64,6 +64,7 @@ struct resolution {
   std::vector<query_step> queries;
   std::vector<hop> hops;
   std::vector<std::string> notes;   // records skipped and why
+  bool random_order = false;         // RFC 2782 draws decided part of the order
 };
 
 struct endpoint_options {

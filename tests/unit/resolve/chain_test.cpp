@@ -106,6 +106,10 @@ TEST_CASE("NAPTR -> SRV -> A/AAAA, by NAPTR order and SRV priority") {
   CHECK(r.hops[1].chain[2].type == "AAAA");
   CHECK(r.hops[0].service == "sips");
   CHECK(r.hops[3].service == "sip");
+  CHECK(!r.random_order);  // every priority holds one record: no draw decides anything
+  fake_dns two = sipurash();
+  two.srv_add("_sip._tcp.tcptest.sipurash.com.", 1, 10, 5060, "srv2.sipurash.com.");
+  CHECK(run(two, "sipurash.com").random_order);
 }
 
 TEST_CASE("sips: keeps only SIPS NAPTR records; --transport keeps only its own") {
