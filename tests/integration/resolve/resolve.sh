@@ -59,6 +59,27 @@ while read -r name args; do
   done
 done <"$HERE/cases.txt"
 
+# ---- the README's sessions: "$ sipdns resolve ..." in a ``` block, its output up to the fence
+# (port 5353 replaced by sipdnsd's; the command split on blanks, never given to a shell) -------
+mkdir -p "$TMP_DIR/readme"
+awk -v dir="$TMP_DIR/readme" '
+  /^```/ { if (cur) close(cur ".out"); cur = ""; next }
+  /^\$ sipdns resolve / { n++; cur = dir "/" n; print substr($0, 3) > (cur ".cmd"); close(cur ".cmd")
+                          printf "" > (cur ".out"); next }
+  cur { print >> (cur ".out") }' README.md
+sessions=0
+for cmd in "$TMP_DIR"/readme/*.cmd; do
+  [[ -f $cmd ]] || continue
+  read -ra argv <"$cmd"
+  argv=("${argv[@]/#127.0.0.1:5353/127.0.0.1:$PORT}")
+  OUT=$(diff <(timeout 60 "${SIPDNS}" "${argv[@]:1}" 2>&1) "${cmd%.cmd}.out" 2>&1)
+  if [[ -z $OUT ]]; then pass "README session: ${argv[*]:0:3} ..."
+  else fail "README session '$(cat "$cmd")' prints something else now"; fi
+  sessions=$((sessions + 1))
+done
+((sessions >= 2)) && pass "README has $sessions sipdns resolve sessions" ||
+  { OUT=; fail "README has $sessions sipdns resolve sessions, want 2 or more"; }
+
 # ---- distributions over many runs ----------------------------------------------------------
 # share JSON ADDRESS: first-choice share of ADDRESS in a --repeat --format json output.
 share() {
