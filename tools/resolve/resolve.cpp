@@ -204,7 +204,7 @@ std::string_view status_name(status s) {
   return "?";
 }
 
-// long: one branch per case of RFC 3263 section 4.1, kept side by side so they read as the RFC.
+// One branch per case of RFC 3263 section 4.1, side by side so that they read as the RFC does.
 resolution resolve(const target& t, const endpoint_options& o, dns_lookup& dns,
                    random_source& rnd) {
   resolution out;
@@ -215,8 +215,12 @@ resolution resolve(const target& t, const endpoint_options& o, dns_lookup& dns,
   if (proto && o.only && *proto != *o.only)
     c.note("--transport " + std::string(transport_name(*o.only)) + " ignored: the URI says " +
            std::string(transport_name(*proto)));
-  if (!proto && (t.port || t.numeric)) proto = sips ? transport::tls : o.only.value_or(transport::udp);
-  std::string service = t.kind == scheme::h323 ? "h323cs" : sips ? "sips" : "sip";
+  // RFC 3263 section 4.1: a port or an address without a transport means UDP (TLS for sips:).
+  if (!proto && (t.port || t.numeric))
+    proto = sips ? transport::tls : o.only.value_or(transport::udp);
+  std::string service = t.kind == scheme::h323              ? "h323cs"
+                        : sips || proto == transport::tls ? "sips"
+                                                          : "sip";
   if (t.kind == scheme::h323) {
     if (t.port || t.numeric) proto = transport::tcp;
   } else if (sips && o.only && *o.only != transport::tls && !t.uri_transport) {
