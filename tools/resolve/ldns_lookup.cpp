@@ -96,12 +96,17 @@ answer ask(ldns_resolver* res, const std::string& name, ldns_rr_type type) {
     a.error = "bad name " + name;
     return a;
   }
+  // ldns marks a server that missed one answer unreachable for good; each question is a new
+  // try, as an endpoint's next lookup would be.
+  for (size_t i = 0; i < ldns_resolver_nameserver_count(res); ++i)
+    ldns_resolver_set_nameserver_rtt(res, i, LDNS_RESOLV_RTT_MIN);
   ldns_pkt* raw = nullptr;
   ldns_status st = ldns_resolver_send(&raw, res, qname.get(), type, LDNS_RR_CLASS_IN, LDNS_RD);
   a.pkt.reset(raw);
   ldns_pkt_rcode rc = a.pkt ? ldns_pkt_get_rcode(a.pkt.get()) : LDNS_RCODE_SERVFAIL;
   if (st != LDNS_STATUS_OK || !a.pkt) {
-    a.error = ldns_get_errorstr_by_id(st);
+    a.error = st == LDNS_STATUS_NETWORK_ERR ? "no answer (timeout or network error)"
+                                            : ldns_get_errorstr_by_id(st);
     return a;
   }
   if (rc == LDNS_RCODE_NXDOMAIN) {

@@ -101,14 +101,19 @@ const rrset<addr_rr>& chain::addresses(const std::string& name, bool v6) {
 void chain::via_address(const std::string& name, const std::string& service, transport proto,
                         uint16_t port, const std::vector<via>& prefix) {
   size_t before = out_.hops.size();
+  bool failed = false;
   for (bool v6 : {false, true}) {
-    for (const auto& a : addresses(name, v6).records) {
+    const rrset<addr_rr>& set = addresses(name, v6);
+    failed = failed || set.result == status::failed;
+    for (const auto& a : set.records) {
       hop h{service, proto, a.address, port, prefix};
       h.chain.push_back({a.owner, a.ttl, v6 ? "AAAA" : "A", a.address});
       out_.hops.push_back(std::move(h));
     }
   }
-  if (out_.hops.size() == before) note(name + " has no A or AAAA record: nothing to try there");
+  if (out_.hops.size() == before)
+    note(name + (failed ? " A/AAAA lookup failed: nothing to try there"
+                        : " has no A or AAAA record: nothing to try there"));
 }
 
 bool chain::via_srv(const std::string& name, const service_def& svc,

@@ -127,6 +127,15 @@ OUT=$(timeout 10 "$SIPDNS" resolve uctest.local --server example.net 2>&1)
 assert_eq "$?" 1 "--server with a host name: exit status"
 assert_contains "$OUT" "--server takes an IP address"
 
+# A server that never answers (a free port): each question fails after its bounded tries, said
+# per question, and there is no target (exit 1).
+quiet_port=$(pick_port) || exit 1
+OUT=$(timeout 30 "$SIPDNS" resolve "sip:pbx.test:5060" --server "127.0.0.1:$quiet_port" 2>&1)
+assert_eq "$?" 1 "no answer from the server: exit status"
+assert_contains "$OUT" "A pbx.test. failed: no answer (timeout or network error)" \
+  "the failed question is named"
+assert_contains "$OUT" "AAAA pbx.test. failed: no answer" "the next question is asked anyway"
+
 stop_ref "$NSD_PID" nsd
 NSD_PID=
 stop_ref "$KNOTD_PID" knotd

@@ -219,6 +219,18 @@ TEST_CASE("an SRV target without an address is noted; a failed question is recor
   CHECK(noted);
 }
 
+TEST_CASE("failed address questions are told apart from missing addresses") {
+  fake_dns d;
+  d.v4["pbx.test."] = {status::failed, {}, "no answer (timeout or network error)"};
+  resolution r = run(d, "sip:pbx.test:5060");
+  CHECK(r.hops.empty());
+  REQUIRE(r.notes.size() == 1);
+  CHECK(r.notes[0] == "pbx.test. A/AAAA lookup failed: nothing to try there");
+  fake_dns e;
+  CHECK(run(e, "sip:pbx.test:5060").notes.at(0) ==
+        "pbx.test. has no A or AAAA record: nothing to try there");
+}
+
 TEST_CASE("H.323: _h323cs._tcp and _h323ls._udp, then the domain on 1720") {
   fake_dns d;
   d.srv_add("_h323cs._tcp.example.com.", 1, 1, 1720, "expe1.example.com.");
