@@ -26,11 +26,13 @@ declare -A ALLOWED=(
   [control]="health health/probe compile compile/snapshot log xfr uv zone wire"
   [daemon]="control health http log net rrl compile compile/snapshot xfr uv zone wire"
   [main]="daemon control health http log net rrl answer compile compile/snapshot xfr uv zone wire"
-  [tools]="lint compile compile/snapshot export import zone wire"
+  [tools]="lint resolve compile compile/snapshot export import zone wire"
   # The sipdns commands with a folder of their own under tools/ (each a CMake library).
   [export]="zone wire"
   [import]="export zone wire"
   [lint]="compile compile/snapshot zone wire"
+  # tools/resolve/ (`sipdns resolve`): DNS through ldns, no zone or server module.
+  [resolve]="wire"
 )
 
 # The module of a path relative to server/ (longest match: health/probe before health).

@@ -13,6 +13,7 @@
 #include "export/export.hpp"
 #include "import/import.hpp"
 #include "lint/check.hpp"
+#include "resolve/command.hpp"
 
 namespace {
 
@@ -43,6 +44,15 @@ void usage(FILE* to) {
       "    --service S    only out of service S's SRV (and the round-robin), e.g. sip+udp\n"
       "  undrain HOST     put it back (with --service S: what drain --service S took out)\n"
       "  reload           reload the zone files (like SIGHUP)\n"
+      "  resolve TARGET   what a SIP endpoint does with DNS (RFC 3263, RFC 2782): the targets\n"
+      "                   it tries in order and the records behind each; TARGET is a domain,\n"
+      "                   sip:user@domain[;transport=udp|tcp|tls], sips:... or sip:host:port\n"
+      "    --server A:P   the DNS server to ask (default: /etc/resolv.conf's)\n"
+      "    --transport T  the endpoint supports only T: udp, tcp or tls\n"
+      "    --repeat N     N runs (1..100000): how often each target comes first\n"
+      "    --seed N       the random source's seed (same seed, same order)\n"
+      "    --format F     text (default) or json\n"
+      "    --h323         H.323 instead: SRV _h323cs._tcp and _h323ls._udp\n"
       "  --version        print the version\n"
       "\n"
       "status, drain, undrain and reload talk to a running sipdnsd through its control socket:\n"
@@ -135,6 +145,7 @@ int main(int argc, char** argv) {
   if (cmd == "check") return lint::check_command(args);
   if (cmd == "export") return tools::export_zones(args);
   if (cmd == "import") return tools::import_zone(args);
+  if (cmd == "resolve") return resolve::run_command(args);
   std::fprintf(stderr, "sipdns: unknown command \"%s\"\n", cmd.c_str());
   usage(stderr);
   return 2;
