@@ -133,18 +133,19 @@ std::set<std::string> runtime::current_drains() const {
   return drained_;
 }
 
-std::shared_ptr<const zone::zone_set> runtime::input_set(bool from_files,
-                                                         std::vector<zone::expanded_zone>& loaded,
-                                                         std::string& log) {
+std::shared_ptr<const zone::zone_set> runtime::input_set(
+    bool from_files, std::vector<zone::expanded_zone>& loaded,
+    std::shared_ptr<zone::zone_set>& lender, std::string& log) {
   if (!from_files) {
     std::lock_guard lock(mu_);
     return zones_;
   }
-  zone::load_result result = zone::load(paths_);
+  zone::load_result result = zone::load(paths_, true);
   for (const auto& d : result.diagnostics) log += zone::format(d) + "\n";
   if (!result.zones || zone::has_errors(result.diagnostics)) return nullptr;
   loaded = std::move(result.expanded);
-  return std::make_shared<const zone::zone_set>(std::move(*result.zones));
+  lender = std::make_shared<zone::zone_set>(std::move(*result.zones));
+  return lender;
 }
 
 built runtime::build(std::string& log) {
@@ -167,7 +168,10 @@ built runtime::build(std::string& log) {
 built runtime::build_whole(bool from_files, bool reload, std::string& log) {
   const auto t0 = clock::now();
   std::vector<zone::expanded_zone> loaded;  // what load() derived with every peer usable
-  std::shared_ptr<const zone::zone_set> set = input_set(from_files, loaded, log);
+  // A loaded set lends its records to `loaded` (zone/derive.hpp) until they are compiled:
+  // a big zone is held once at the peak. Nothing but this build sees it before give_back.
+  std::shared_ptr<zone::zone_set> lender;
+  std::shared_ptr<const zone::zone_set> set = input_set(from_files, loaded, lender, log);
   if (!set) return {};
   serving sv(*set);
   const health_view view = current_view(sv, !from_files);
@@ -181,20 +185,17 @@ built runtime::build_whole(bool from_files, bool reload, std::string& log) {
     const auto t1 = clock::now();
     const zone::peer_filter usable = sv.usable(view), withheld = sv.withheld(drained);
     if (from_files) plain = std::make_shared<const std::vector<bool>>(plain_zones(*set, loaded));
-    // Straight after a load with nothing down or drained, load()'s own derive is the answer.
-    zones = from_files && !zone::filters_any(*set, usable, withheld)
-                ? std::move(loaded)
-                : zone::derive(*set, usable, withheld);
-    loaded.clear();
+    zones = to_serve(*set, std::move(loaded), lender.get(), usable, withheld);
     bump_serials(zones, served, log);
     const auto t2 = clock::now();
     snap = compile::build(zones);
     const auto t3 = clock::now();
+    if (lender) zone::give_back(*lender, zones);  // the plan and later builds read the set
     planned = true;
     incremental_.reset(set, snap, usable, withheld);
     if (from_files) {
       size_t records = 0;
-      for (const auto& z : zones) records += z.records.size();
+      for (const auto& z : zones) records += z.records.size() + z.returned;
       records_loaded_ = records;
       log_loaded(zones.size(), records, {t0, t1, t2, t3, clock::now()}, log);
       if (!incremental_.plan().whole_builds_because.empty())
@@ -217,11 +218,22 @@ built runtime::build_whole(bool from_files, bool reload, std::string& log) {
   applied_view_ = view;
   applied_drains_ = drained;
   plain_ = std::move(plain);
-  start_journals(zones, served_, served, log);  // before keep_source: diffs the old version
+  start_journals(*set, zones, served_, served, log);  // before keep_source: diffs the old one
   note_whole(*set, zones, from_files);
   commit(from_files ? set : nullptr, reload, std::move(zones), std::move(served), std::move(sv));
   keep_source(set, view, drained);
   return {std::move(snap), true, {}};
+}
+
+std::vector<zone::expanded_zone> runtime::to_serve(const zone::zone_set& set,
+                                                  std::vector<zone::expanded_zone> loaded,
+                                                  zone::zone_set* lender,
+                                                  const zone::peer_filter& usable,
+                                                  const zone::peer_filter& withheld) {
+  // Straight after a load with nothing down or drained, load()'s own derive is the answer.
+  if (lender && !zone::filters_any(set, usable, withheld)) return loaded;
+  if (lender) zone::give_back(*lender, loaded);  // derive reads the set's records
+  return zone::derive(set, usable, withheld);
 }
 
 // A health change or a drain: only the groups of the clusters it touches are re-derived.

@@ -48,6 +48,9 @@ class runtime {
   // prober checks and serials.
   built build(std::string& log);
   void request_reload() { files_dirty_ = true; }
+  // Off when no one may transfer (no IXFR can be asked): a whole build then computes no
+  // difference from the version before, which on a big zone costs as much as the build.
+  void keep_change_journals(bool on) { change_journals_ = on; }
   // Called on the loop thread once the snapshot build() returned last is in service. Counts
   // the generation (and the reload, if that build was one); returns the line to log for a
   // reload (`... event=reloaded zones=N reload=R generation=G`, with its newline), empty
@@ -95,18 +98,33 @@ class runtime {
   static void bump_serials(std::vector<zone::expanded_zone>& zones, served_map& served,
                            std::string& log);
   // The zone set to build from: the files (loaded into `loaded` too) or the current set.
+  // A set read from the files is also in `lender`, its records lent to `loaded`.
   std::shared_ptr<const zone::zone_set> input_set(bool from_files,
                                                   std::vector<zone::expanded_zone>& loaded,
+                                                  std::shared_ptr<zone::zone_set>& lender,
                                                   std::string& log);
   built build_whole(bool from_files, bool reload, std::string& log);
+  // What a whole build compiles: `loaded` (load()'s derive, lent by `lender`) when nothing is
+  // filtered, else derive(set, usable, withheld) once `lender` has its records back.
+  static std::vector<zone::expanded_zone> to_serve(const zone::zone_set& set,
+                                                   std::vector<zone::expanded_zone> loaded,
+                                                   zone::zone_set* lender,
+                                                   const zone::peer_filter& usable,
+                                                   const zone::peer_filter& withheld);
   built build_changes(std::string& log);
   // A whole build: each zone's journal goes on with one step from the serial `saved` to the
   // one `now` (the records that differ between the version served before and `zones`), or
   // starts afresh when that is too big; at start-up a zone served at the serial and answers
   // `saved` before the restart resumes its file (control/journal_store.hpp). Call before
   // keep_source. In runtime_journals.cpp, as is record_step.
-  void start_journals(const std::vector<zone::expanded_zone>& zones, const served_map& saved,
-                      const served_map& now, std::string& log);
+  // `zones` may hold only the records `set` does not (zone::give_back).
+  void start_journals(const zone::zone_set& set, const std::vector<zone::expanded_zone>& zones,
+                      const served_map& saved, const served_map& now, std::string& log);
+  // The records that differ between a zone's version `before` (a whole derive) and `now` (its
+  // zone `z` in the set and expansion just built), or null when there are too many.
+  static std::shared_ptr<xfr::ixfr_step> step_between(
+      const std::vector<zone::expanded_zone>& before, const zone::zone& z,
+      const zone::expanded_zone& now);
   // One build's change `c` of a zone (serial `from` -> from + 1), into its journal and file.
   void record_step(const zone_change& c, const wire::name& origin, uint32_t from,
                    std::string& log);
@@ -162,6 +180,7 @@ class runtime {
   std::shared_ptr<const std::vector<bool>> plain_;         // likewise (transfer_source.hpp)
   served_facts facts_next_;      // published by keep_source
   journal_store journal_files_;  // their files in the state directory
+  bool change_journals_ = true;
   bool journals_started_ = false;  // a whole build ran: later ones never resume files
   incremental incremental_;
   uint64_t prober_config_ = 0;      // what configure() returned for serving_'s checks

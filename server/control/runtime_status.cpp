@@ -126,7 +126,7 @@ void runtime::note_whole(const zone::zone_set& set, const std::vector<zone::expa
                          bool from_files) {
   served_facts f;
   f.loaded_ms = from_files || !facts_next_.loaded_ms ? wall_clock_ms() : facts_next_.loaded_ms;
-  for (const zone::expanded_zone& z : zones) f.records.push_back(z.records.size());
+  for (const zone::expanded_zone& z : zones) f.records.push_back(z.records.size() + z.returned);
   f.answers.resize(set.zones.size());
   std::map<wire::name, std::vector<std::pair<size_t, size_t>>> wanted;  // fallback only
   for (size_t z = 0; z < set.zones.size(); ++z) {
@@ -145,10 +145,15 @@ void runtime::note_whole(const zone::zone_set& set, const std::vector<zone::expa
   }
   if (!wanted.empty()) {
     std::map<std::pair<size_t, size_t>, std::vector<zone::record>> found;
-    for (const zone::expanded_zone& z : zones)
-      for (const zone::record& r : z.records)
-        if (auto it = wanted.find(r.owner); it != wanted.end() && answers_at(r, {r.owner}))
-          for (auto zc : it->second) found[zc].push_back(r);
+    auto look = [&](const zone::record& r) {
+      if (auto it = wanted.find(r.owner); it != wanted.end() && answers_at(r, {r.owner}))
+        for (auto zc : it->second) found[zc].push_back(r);
+    };
+    for (size_t z = 0; z < zones.size(); ++z) {
+      if (zones[z].returned)  // the explicit records are the set's again (zone::give_back)
+        for (const zone::record& r : set.zones[z].records) look(r);
+      for (const zone::record& r : zones[z].records) look(r);
+    }
     for (auto& [zc, recs] : found)
       f.answers[zc.first][zc.second] =
           std::make_shared<const std::vector<zone::record>>(std::move(recs));

@@ -31,11 +31,15 @@ std::vector<bool> plain_zones(const zone::zone_set& set,
     return a.type == b.type && a.ttl == b.ttl && a.owner == b.owner && a.rdata == b.rdata;
   };
   for (size_t z = 0; z < plain.size(); ++z) {
+    const zone::expanded_zone& e = unfiltered[z];
     const auto& file = set.zones[z].records;
-    const auto& served = unfiltered[z].records;
-    plain[z] = unfiltered[z].origin == set.zones[z].origin && unfiltered[z].empty_names.empty() &&
-               file.size() == served.size() &&
-               std::equal(file.begin(), file.end(), served.begin(), same);
+    const auto& served = e.records;
+    // Lent records (zone/derive.hpp) are the file's: plain unless something was added or a
+    // TTL lowered.
+    const bool equal = e.lent ? served.size() == e.lent && e.lent_ttls.empty()
+                              : file.size() == served.size() &&
+                                    std::equal(file.begin(), file.end(), served.begin(), same);
+    plain[z] = e.origin == set.zones[z].origin && e.empty_names.empty() && equal;
   }
   return plain;
 }

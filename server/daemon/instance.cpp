@@ -76,6 +76,7 @@ int instance::run() {
   if (!prober_.error().empty())
     log::warning("no_health_checks").kv("error", prober_.error()).write();
   if (!open_query_log() || !open_wakeups()) return 1;
+  runtime_.keep_change_journals(!opts_.allow_transfer.empty());
   if (std::string e; !runtime_.restore(e))
     log::warning("state_not_used").kv("error", e).write();
   std::string log;

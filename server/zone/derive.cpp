@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -60,13 +61,24 @@ struct mark {
 // and its backup) form one RRset, so the all-down policy can only be judged after all of them.
 class builder {
  public:
-  builder(const zone_set& set, const peer_filter& usable, const peer_filter& withheld)
+  // `lend`: the set's records move into the result (derive_lending), else they are copied.
+  builder(const zone_set& set, const peer_filter& usable, const peer_filter& withheld,
+          zone_set* lend = nullptr)
       : set_(set), usable_(usable), withheld_(withheld) {
-    for (const auto& z : set.zones) {
-      out_.push_back({z.origin, z.soa, z.records, {}, {}});
-      marks_.emplace_back(z.records.size());
+    for (size_t zi = 0; zi < set.zones.size(); ++zi) {
+      const zone& z = set.zones[zi];
       for (const auto& r : z.records)
         if (r.type == wire::rr_type::ptr) explicit_ptr_.insert(r.owner);
+      marks_.emplace_back(z.records.size());
+      expanded_zone& e = out_.emplace_back();
+      e.origin = z.origin;
+      e.soa = z.soa;
+      if (!lend) {
+        e.records = z.records;
+        continue;
+      }
+      e.records = std::move(lend->zones[zi].records);
+      e.lent = e.records.size();
     }
   }
 
@@ -229,6 +241,9 @@ class builder {
     std::unordered_map<uint32_t, std::pair<size_t, size_t>> multi;
     auto rr_bytes = [](const record& r) { return 2 + 10 + r.rdata.size(); };  // owner: pointer
     auto rdata_hash = [&](const record& r) { return hash_bytes(r.rdata, hash_bytes(r.owner, r.type)); };
+    // The TTLs of lent records as the set has them (normalise lowers some).
+    std::vector<uint32_t> had(z.lent);
+    for (size_t i = 0; i < z.lent; ++i) had[i] = recs[i].ttl;
     size_t kept = 0;
     // Set hashes are computed and their slots prefetched a few records ahead (not moved yet).
     auto set_hash = [&](size_t i) {
@@ -253,12 +268,21 @@ class builder {
         bytes += rr_bytes(r);
       }
       set_of[kept] = first;
+      // Explicit records are distinct (the reader merged duplicates): only derived ones,
+      // after every lent record, are ever dropped, so lent records keep their places.
+      if (kept != i && i < z.lent) throw std::logic_error("derive: a lent record was merged");
       if (kept != i) recs[kept] = std::move(recs[i]);
       recs[first].ttl = std::min(recs[first].ttl, recs[kept].ttl);
       ++kept;
     });
     recs.resize(kept);
-    for (size_t k = 0; k < kept; ++k) recs[k].ttl = recs[set_of[k]].ttl;
+    for (size_t k = 0; k < kept; ++k) {
+      // recs[k] for a set's first record already holds the minimum: its own TTL is lost
+      // there, so lent records keep theirs in `had` (kept below `lent` never moved).
+      uint32_t ttl = recs[set_of[k]].ttl;
+      if (k < z.lent && had[k] != ttl) z.lent_ttls.emplace_back(uint32_t(k), had[k]);
+      recs[k].ttl = ttl;
+    }
     for (const auto& [first, set] : multi) {
       // Header (12), question (owner, type, class) and our OPT record (11, RFC 6891) share
       // the message with the answer.
@@ -310,6 +334,49 @@ bool filters_any(const zone_set& set, const peer_filter& usable, const peer_filt
 std::vector<expanded_zone> derive(const zone_set& set, const peer_filter& usable,
                                   const peer_filter& withheld) {
   return builder(set, usable, withheld).run();
+}
+
+std::vector<expanded_zone> derive_lending(zone_set& set) {
+  return builder(set, {}, {}, &set).run();
+}
+
+namespace {
+// The lent records of `e` as the set had them: TTLs and the SOA serial (bump_serials).
+void undo_changes(const zone& z, expanded_zone& e) {
+  for (auto [i, ttl] : e.lent_ttls) {
+    e.served_ttls.emplace_back(i, e.records[i].ttl);
+    e.records[i].ttl = ttl;
+  }
+  for (size_t i = 0; i < e.lent; ++i)
+    if (e.records[i].type == wire::rr_type::soa && e.records[i].owner == z.origin)
+      e.records[i].rdata = z.soa.rdata;
+  e.lent_ttls.clear();
+}
+}  // namespace
+
+void give_back(zone_set& set, std::vector<expanded_zone>& zones) {
+  for (size_t zi = 0; zi < zones.size() && zi < set.zones.size(); ++zi) {
+    expanded_zone& e = zones[zi];
+    if (!e.lent) continue;
+    undo_changes(set.zones[zi], e);
+    std::vector<record> rest(std::make_move_iterator(e.records.begin() + long(e.lent)),
+                             std::make_move_iterator(e.records.end()));
+    e.records.resize(e.lent);
+    set.zones[zi].records = std::exchange(e.records, std::move(rest));
+    e.returned = std::exchange(e.lent, 0);
+  }
+}
+
+void copy_back(zone_set& set, std::vector<expanded_zone>& zones) {
+  for (size_t zi = 0; zi < zones.size() && zi < set.zones.size(); ++zi) {
+    expanded_zone& e = zones[zi];
+    if (!e.lent) continue;
+    std::vector<record>& to = set.zones[zi].records;
+    to.assign(e.records.begin(), e.records.begin() + long(e.lent));
+    for (auto [i, ttl] : e.lent_ttls) to[i].ttl = ttl;
+    e.lent_ttls.clear();
+    e.lent = 0;
+  }
 }
 
 }  // namespace sipdns::zone

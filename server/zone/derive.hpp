@@ -42,6 +42,15 @@ struct expanded_zone {
     size_t first = 0, records = 0, bytes = 0;
   };
   std::vector<oversized_rrset> oversized;
+  // Lending (derive_lending): records[0, lent) are the zone_set's own explicit records, moved
+  // here instead of copied, until give_back(); lent_ttls lists those whose TTL the RRset
+  // minimum lowered here, with the TTL they had in the set (index, ttl).
+  size_t lent = 0;
+  std::vector<std::pair<uint32_t, uint32_t>> lent_ttls;
+  // After give_back(): the first `returned` records went back to the set, `records` holds
+  // the rest, and served_ttls lists the returned ones served with another TTL (index, ttl).
+  size_t returned = 0;
+  std::vector<std::pair<uint32_t, uint32_t>> served_ttls;
 };
 
 // Explicit records first, then derived ones in declaration order; identical (owner, type, rdata)
@@ -51,6 +60,16 @@ struct expanded_zone {
 // policy never adds it back: an explicit drain always wins over failing open.
 std::vector<expanded_zone> derive(const zone_set& set, const peer_filter& usable = {},
                                   const peer_filter& withheld = {});
+
+// derive(set) for a load's one build, without copying the explicit records: they move into
+// the result, leaving the set's zones without records until give_back() (a million records
+// are held once, not twice, and cost no second million allocations).
+std::vector<expanded_zone> derive_lending(zone_set& set);
+// Moves lent records back into `set` as they were (TTLs, the SOA's serial); each zone of
+// `zones` keeps only its other records, with `returned` saying how many went back.
+void give_back(zone_set& set, std::vector<expanded_zone>& zones);
+// Copies lent records back into `set` as they were; `zones` stays whole (lent becomes 0).
+void copy_back(zone_set& set, std::vector<expanded_zone>& zones);
 
 // False when `usable` keeps and `withheld` spares every peer of every cluster for every
 // service and for round-robin: then derive(set, usable, withheld) equals derive(set).

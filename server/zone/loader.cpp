@@ -38,7 +38,7 @@ std::vector<std::string> expand(const std::string& path, std::vector<diagnostic>
 
 }  // namespace
 
-load_result load(const std::vector<std::string>& paths) {
+load_result load(const std::vector<std::string>& paths, bool lend) {
   load_result result;
   try {
     zone_set set;
@@ -46,7 +46,7 @@ load_result load(const std::vector<std::string>& paths) {
       for (const auto& file : expand(p, result.diagnostics))
         if (auto z = detail::read_zone_file(file, result.diagnostics))
           set.zones.push_back(std::move(*z));
-    std::vector<expanded_zone> expanded = detail::validate_set(set, result.diagnostics);
+    std::vector<expanded_zone> expanded = detail::validate_set(set, result.diagnostics, lend);
     if (!has_errors(result.diagnostics)) {
       result.zones = std::move(set);
       result.expanded = std::move(expanded);

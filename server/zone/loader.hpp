@@ -19,6 +19,9 @@ struct load_result {
 };
 
 // Never throws. Reports every problem it can find in one pass.
-load_result load(const std::vector<std::string>& paths);
+// `lend`: the zones' explicit records are not copied into `expanded` but lent to it
+// (zone/derive.hpp): `zones` has no records until zone::give_back(*zones, expanded). For the
+// server's builds, where a big zone would otherwise be held twice at the peak.
+load_result load(const std::vector<std::string>& paths, bool lend = false);
 
 }  // namespace sipdns::zone

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <set>
+#include <span>
 
 #include "wire/constants.hpp"
 #include "zone/derive.hpp"
@@ -84,25 +85,26 @@ std::string_view target_of(const record& r) {
 
 class checker {
  public:
-  checker(zone_set& set, std::vector<diagnostic>& diags) : set_(set), diags_(diags) {}
+  checker(zone_set& set, std::vector<diagnostic>& diags, bool lend)
+      : set_(set), diags_(diags), lend_(lend) {}
 
   std::vector<expanded_zone> run() {
     drop_duplicate_origins();
     check_peer_placement();
-    expanded_ = derive(set_);
+    expanded_ = lend_ ? derive_lending(set_) : derive(set_);
     // Every name check_target and check_peer_address will ask about.
     std::vector<std::string_view> asked;
-    for (const auto& z : set_.zones) {
-      for (const auto& r : z.records)
+    for (size_t zi = 0; zi < set_.zones.size(); ++zi) {
+      for (const auto& r : explicit_records(zi))
         if (std::string_view t = target_of(r); !t.empty()) asked.push_back(t);
-      for (const auto& c : z.clusters)
+      for (const auto& c : set_.zones[zi].clusters)
         for (const auto& p : c.peers) asked.push_back(p.host);
     }
     for (const auto& z : expanded_) check_rrset_sizes(z);
     for (const auto& z : expanded_) index_.emplace_back(z, asked);
     for (size_t zi = 0; zi < expanded_.size(); ++zi) check_cnames(zi);
-    for (const auto& z : set_.zones)
-      for (const auto& r : z.records) check_target(r);
+    for (size_t zi = 0; zi < set_.zones.size(); ++zi)
+      for (const auto& r : explicit_records(zi)) check_target(r);
     for (const auto& z : set_.zones)
       for (const auto& c : z.clusters)
         for (const auto& p : c.peers) check_peer_address(p);
@@ -111,6 +113,13 @@ class checker {
   }
 
  private:
+  // A zone's explicit records: the set's own, or while lent the first ones of its expansion.
+  std::span<const record> explicit_records(size_t zi) const {
+    const expanded_zone& e = expanded_[zi];
+    if (e.lent) return {e.records.data(), e.lent};
+    return set_.zones[zi].records;
+  }
+
   void error(const source_pos& where, std::string message, const char* rule = nullptr) {
     diags_.push_back({where, severity::error, std::move(message), rule});
   }
@@ -226,14 +235,16 @@ class checker {
 
   zone_set& set_;
   std::vector<diagnostic>& diags_;
+  const bool lend_;
   std::vector<expanded_zone> expanded_;
   std::vector<zone_index> index_;
 };
 
 }  // namespace
 
-std::vector<expanded_zone> validate_set(zone_set& set, std::vector<diagnostic>& diags) {
-  return checker(set, diags).run();
+std::vector<expanded_zone> validate_set(zone_set& set, std::vector<diagnostic>& diags,
+                                        bool lend) {
+  return checker(set, diags, lend).run();
 }
 
 }  // namespace sipdns::zone::detail

@@ -90,3 +90,54 @@ records = ["11 PTR other.ttl.test."]
   CHECK(rrset(zones, "12.0.0.127.in-addr.arpa.", LDNS_RR_TYPE_PTR) ==
         V{"12.0.0.127.in-addr.arpa.\t900\tIN\tPTR\tp2.ttl.test."});
 }
+
+// The server's loads lend the explicit records to the expansion instead of copying them: the
+// expansion must equal a copying load's, and give_back must leave the set as it was read,
+// whatever the expansion changed (RRset TTLs lowered by derived records, the SOA serial).
+TEST_CASE("a lending load expands like a copying one, and give_back restores the set") {
+  test::temp_zone f("lend", R"([zone]
+origin = "lend.test"
+ttl = 600
+soa = { mname = "ns1", rname = "hostmaster", serial = 7 }
+ns = ["ns1"]
+records = ["ns1 A 127.0.0.1", "c 900 A 127.0.0.9", "x 300 A 127.0.0.2", "x 60 A 127.0.0.3"]
+
+[[cluster]]
+name = "c"
+services = ["sip+udp"]
+round_robin_ttl = 30
+peers = [{ host = "p1", ipv4 = "127.0.0.11" }, { host = "p2", ipv4 = "127.0.0.12" }]
+)");
+  zone::load_result copied = zone::load({f.path.string()});
+  zone::load_result lent = zone::load({f.path.string()}, true);
+  REQUIRE(copied.zones);
+  REQUIRE(lent.zones);
+  auto texts = [](const std::vector<zone::record>& recs, size_t from = 0) {
+    std::vector<std::string> out;
+    for (size_t i = from; i < recs.size(); ++i) out.push_back(test::text_of(recs[i]));
+    return out;
+  };
+  REQUIRE(lent.expanded.size() == 1);
+  zone::expanded_zone& e = lent.expanded[0];
+  CHECK(lent.zones->zones[0].records.empty());  // lent, not copied
+  CHECK(e.lent == copied.zones->zones[0].records.size());
+  CHECK(texts(e.records) == texts(copied.expanded[0].records));
+  // "c 900 A" joins the round-robin RRset at 30 s, "x 300 A" its RRset at 60 s: two lent
+  // records with a lowered TTL, each with the TTL the set has.
+  REQUIRE(e.lent_ttls.size() == 2);
+  CHECK(test::text_of(e.records[e.lent_ttls[0].first]) == "c.lend.test.\t30\tIN\tA\t127.0.0.9");
+  CHECK(e.lent_ttls[0].second == 900);
+  CHECK(test::text_of(e.records[e.lent_ttls[1].first]) == "x.lend.test.\t60\tIN\tA\t127.0.0.2");
+  CHECK(e.lent_ttls[1].second == 300);
+  // What a server build does to the SOA before compiling: a new serial.
+  e.records[0].rdata[e.records[0].rdata.size() - 20] ^= 0x55;
+  const size_t derived = e.records.size() - e.lent;
+  zone::give_back(*lent.zones, lent.expanded);
+  CHECK(texts(lent.zones->zones[0].records) == texts(copied.zones->zones[0].records));
+  CHECK(e.returned == copied.zones->zones[0].records.size());
+  CHECK(e.records.size() == derived);  // only the derived records stay
+  CHECK(texts(e.records) == texts(copied.expanded[0].records, e.returned));
+  REQUIRE(e.served_ttls.size() == 2);
+  CHECK(e.served_ttls[0].second == 30);
+  CHECK(e.served_ttls[1].second == 60);
+}
