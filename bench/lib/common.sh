@@ -52,7 +52,8 @@ machine_json() {
   local f w thp=() mem
   machine_info
   for f in enabled defrag; do
-    w=$(sed -n 's/.*\[\(.*\)\].*/\1/p' "/sys/kernel/mm/transparent_hugepage/$f" 2>/dev/null)
+    w=$(sed -n 's/.*\[\(.*\)\].*/\1/p' "/sys/kernel/mm/transparent_hugepage/$f" 2>/dev/null) ||
+      w=
     if [[ -n $w ]]; then thp+=("$(json_str "$w")"); else thp+=(null); fi
   done
   mem=$(awk '$1 == "MemTotal:" { print int($2 / 1024) }' /proc/meminfo)
