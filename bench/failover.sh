@@ -112,7 +112,7 @@ cat >"$JSON" <<JSON
 {
   "benchmark": "failover",
   "date": "$date",
-  "machine": { "nproc": $cores, "cpu": "${cpu//\"/}" },
+  "machine": $(machine_json),
   "zone": "zones/lab.test.toml",
   "probe": "sip-options, interval_ms 1000, timeout_ms 400, fall 2, rise 2 (defaults)",
   "peer": "Kamailio (tests/peers/kamailio), killed with SIGKILL",

@@ -35,6 +35,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import ports  # noqa: E402  (bench/lib/ports.py)
+import machine  # noqa: E402  (bench/lib/machine.py)
 
 SIPDNSD = os.environ.get("SIPDNSD", "build/server/sipdnsd")
 RECORDS = int(os.environ.get("RECORDS", "1000000"))
@@ -385,6 +386,7 @@ def main():
                 if " event=bug " in f.read():
                     sys.exit("health_scale: %s logged a bug line; see %s" % (s.name, s.log))
         print(json.dumps({k: v for k, v in out.items()}, indent=1))
+        out["machine"] = machine.machine()
         os.makedirs(os.path.dirname(JSON_OUT), exist_ok=True)
         with open(JSON_OUT, "w") as f:
             json.dump(out, f, indent=1)

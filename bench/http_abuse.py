@@ -27,6 +27,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import ports  # noqa: E402
+import machine  # noqa: E402  (bench/lib/machine.py)
 
 SIPDNSD = os.environ.get("SIPDNSD", "build/server/sipdnsd")
 QPS = int(os.environ.get("QPS", "20000"))
@@ -186,6 +187,7 @@ def main():
            "http_statuses": http, "phases": runs}
     print("latency %.4f ms quiet, %.4f ms abused: x%.3f (target <= 1.10); lost %s; HTTP %s" %
           (lat["quiet"], lat["abused"], out["latency_ratio"], out["lost"], http))
+    out["machine"] = machine.machine()
     os.makedirs(os.path.dirname(JSON_OUT), exist_ok=True)
     with open(JSON_OUT, "w") as f:
         json.dump(out, f, indent=1)

@@ -32,6 +32,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import ports  # noqa: E402  (bench/lib/ports.py)
+import machine  # noqa: E402  (bench/lib/machine.py)
 
 SIPDNSD = os.environ.get("SIPDNSD", "build/server/sipdnsd")
 SIPDNS = os.environ.get("SIPDNS", "build/tools/sipdns")
@@ -257,6 +258,7 @@ def main():
         print("dns: %d qps, %d s each, %d checks" % (QPS, DNS_SECONDS, DNS_CHECKS))
         out["dns"] = dns_latency(workdir, ps, qfile)
         print(json.dumps(out, indent=1))
+        out["machine"] = machine.machine()
         os.makedirs(os.path.dirname(JSON_OUT), exist_ok=True)
         with open(JSON_OUT, "w") as f:
             json.dump(out, f, indent=1)

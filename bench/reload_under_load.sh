@@ -316,7 +316,7 @@ cat >"$JSON" <<JSON
 {
   "benchmark": "reload_under_load",
   "date": "$date",
-  "machine": { "nproc": $cores, "cpu": $(json_str "$cpu") },
+  "machine": $(machine_json),
   "commit": "$commit",
   "duration_s_per_phase": $DURATION,
   "rate_qps": $RATE,

@@ -141,7 +141,7 @@ cat >"$JSON" <<JSON
 {
  "benchmark": "secondaries",
  "date": "$date", "commit": "$commit",
- "machine": { "nproc": $cores, "cpu": "${cpu//\"/}" },
+ "machine": $(machine_json),
  "zone": "zones/lab.test.toml (default SIP OPTIONS timings)",
  "secondaries": "NSD (xfrd-reload-timeout 0), Knot, BIND; TSIG hmac-sha256; NOTIFY from sipdnsd",
  "servers": {$json_servers

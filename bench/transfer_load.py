@@ -24,6 +24,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import ports  # noqa: E402
+import machine  # noqa: E402  (bench/lib/machine.py)
 
 SIPDNSD = os.environ.get("SIPDNSD", "build/server/sipdnsd")
 RECORDS = int(os.environ.get("RECORDS", "1000000"))
@@ -212,6 +213,7 @@ def main():
     for r in runs:
         print("%s: latency x%.2f while transferring, AXFR median %s s, peak RSS %.0f MB" %
               (r["server"], r["latency_ratio"], r["axfr_median_s"], r["peak_rss_mb"]))
+    out["machine"] = machine.machine()
     os.makedirs(os.path.dirname(JSON_OUT), exist_ok=True)
     with open(JSON_OUT, "w") as f:
         json.dump(out, f, indent=1)

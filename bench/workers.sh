@@ -102,7 +102,7 @@ cat >"$JSON" <<EOF
 {
   "benchmark": "workers",
   "date": "$date",
-  "machine": { "nproc": $cores, "cpu": $(json_str "$cpu") },
+  "machine": $(machine_json),
   "commit": "$commit",
   "load": "dnsperf -c $CLIENTS -T 1 -q 200, $DURATION s, SIP mix of bench/lib/perf_data.sh, no pinning",
   "workers_1": { "qps": ${QPS[1]}, "cpu_us_per_query": ${CPU[1]}, "loop_cpu_shares": [${SHARES[1]}] },

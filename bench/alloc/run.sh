@@ -163,7 +163,7 @@ cat >"$JSON" <<JSON
 {
   "benchmark": "alloc",
   "date": "$date",
-  "machine": { "nproc": $cores, "cpu": "${cpu//\"/}" },
+  "machine": $(machine_json),
   "commit": "$commit",
   "zones": "zones/ without lab.test.toml",
   "counter": "bench/alloc/alloc_count.c (LD_PRELOAD): malloc + calloc + realloc + aligned allocations, all threads",

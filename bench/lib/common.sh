@@ -1,5 +1,4 @@
-# Helpers shared by the bench scripts (bench/alloc/run.sh, bench/bigzone.sh,
-# bench/reload_under_load.sh, bench/failover.sh, bench/perf.sh). Sourced; defines functions
+# Helpers shared by the bench scripts (bench/*.sh, bench/alloc/run.sh). Sourced; defines functions
 # only. Messages start with BENCH_NAME (set it before use). Only 127.0.0.1 is ever used; every
 # process is stopped by PID. Ports, timing, the watchdog, stop_pid and start_sipdnsd are the
 # tests' own (tests/support/harness.sh).
@@ -44,3 +43,23 @@ machine_info() {
 
 # json_str STRING: STRING as a JSON string (backslashes and double quotes escaped).
 json_str() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
+
+# machine_json [KEY JSON]...: the machine as a JSON object, for the "machine" field of every
+# result file (figures from two machines are not comparable): nproc and cpu (the keys older
+# readers know), kernel, the transparent huge page settings (the bracketed word; null where
+# the kernel has none) and total memory; then each KEY with its JSON value as given.
+machine_json() {
+  local f w thp=() mem
+  machine_info
+  for f in enabled defrag; do
+    w=$(sed -n 's/.*\[\(.*\)\].*/\1/p' "/sys/kernel/mm/transparent_hugepage/$f" 2>/dev/null) ||
+      w=
+    if [[ -n $w ]]; then thp+=("$(json_str "$w")"); else thp+=(null); fi
+  done
+  mem=$(awk '$1 == "MemTotal:" { print int($2 / 1024) }' /proc/meminfo)
+  printf '{ "nproc": %s, "cpu": %s, "kernel": %s, ' "$cores" "$(json_str "$cpu")" \
+    "$(json_str "$(uname -r)")"
+  printf '"thp": { "enabled": %s, "defrag": %s }, "mem_total_mb": %s' "${thp[@]}" "${mem:-null}"
+  while (($# >= 2)); do printf ', "%s": %s' "$1" "$2"; shift 2; done
+  printf ' }'
+}

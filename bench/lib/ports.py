@@ -1,4 +1,4 @@
-"""Ports for the Python benches (bench/health_scale.py, bench/prober_scale.py)."""
+"""Ports for the Python benches (bench/*.py)."""
 import random
 import socket
 
