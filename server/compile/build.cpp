@@ -3,6 +3,7 @@
 #include "compile/build.hpp"
 
 #include <exception>
+#include <memory>
 #include <stdexcept>
 #include <thread>
 
@@ -37,21 +38,6 @@ void encode_parts(part& first, part& second, size_t mid, size_t count) {
   }
   if (helper.joinable()) helper.join();
   if (failed) std::rethrow_exception(failed);
-}
-
-// The parts' pools go into vectors of their exact final size, allocated after the parts
-// (so no doubling slack stays resident, and the parts' memory is freed whole).
-void merge(part& first, part& second, snapshot& s) {
-  const snapshot &a = first.out, &b = second.out;
-  s.bytes.reserve(a.bytes.size() + b.bytes.size());
-  s.fixups.reserve(a.fixups.size() + b.fixups.size());
-  s.cuts.reserve(a.cuts.size() + b.cuts.size());
-  s.names.reserve(a.names.size() + b.names.size());
-  s.bodies.reserve(a.bodies.size() + b.bodies.size());
-  s.types.reserve(a.types.size() + b.types.size());
-  s.nodes.reserve(a.nodes.size() + b.nodes.size());
-  first.merge_into(s);
-  second.merge_into(s);
 }
 
 }  // namespace
@@ -99,13 +85,17 @@ void link_wildcards(snapshot& s) {
 std::shared_ptr<snapshot> build(const std::vector<zone::expanded_zone>& zones) {
   // fixup::to::serial names its zone in 16 bits.
   if (zones.size() > UINT16_MAX) throw std::runtime_error("more than 65535 zones");
-  names n(zones);
-  size_t count = n.owners().size();
+  auto n = std::make_unique<names>(zones);
+  size_t count = n->owners().size();
   bool two = count >= parallel_from && std::thread::hardware_concurrency() > 1;
-  part first(n), second(n);
+  part first(*n), second(*n);
   encode_parts(first, second, two ? count / 2 : count, count);
-  auto snap = std::make_shared<snapshot>();
-  merge(first, second, *snap);
+  // The peak of a big build: the owner table goes before the parts are joined (the parts
+  // never read it again), the first part's pools become the snapshot's as they are
+  // (compile/pool.hpp: grown in place), and the second's are freed one by one as copied.
+  n.reset();
+  auto snap = std::make_shared<snapshot>(std::move(first.out));
+  second.merge_into(*snap);
   index_nodes(*snap);
   link_wildcards(*snap);
   snap->serials = serials_of(zones);

@@ -43,7 +43,7 @@ uint32_t part::add_body(const encoder& e, body b, size_t additional_start) {
   s.bytes += bytes;
   b.fixups = uint32_t(s.fixups.size());
   b.fixup_count = uint16_t(e.fixups().size());
-  s.fixups.insert(s.fixups.end(), e.fixups().begin(), e.fixups().end());
+  s.fixups.append(e.fixups().data(), e.fixups().size());
   b.cuts = uint32_t(s.cuts.size());
   size_t pos = additional_start;
   s.cuts.push_back(uint16_t(pos));
@@ -265,7 +265,7 @@ void part::add_chain_types(node& nd, const owner_data& o) {
       auto known = s.types.begin() + nd.types;
       if (std::find_if(known, s.types.end(), [&](auto& p) { return p.first == r->type; }) ==
           s.types.end())
-        s.types.emplace_back(r->type, answer_body(name, r->type, &o));
+        s.types.push_back({r->type, answer_body(name, r->type, &o)});
     }
   nd.nodata = answer_body(name, 0, &o);
 }
@@ -287,7 +287,7 @@ node part::encode_node(const owner_data& o, uint32_t nodata) {
     nd.nodata = nd.any = nd.referral;
     // RFC 4035 3.1.4.1: DS belongs to the parent side of a cut, which answers it with
     // authority (the DS RRset, or NODATA with the parent's SOA), as NSD and Knot do.
-    if (cut == name) s.types.emplace_back(rt::ds, answer_body(name, rt::ds, &o));
+    if (cut == name) s.types.push_back({rt::ds, answer_body(name, rt::ds, &o)});
   } else {
     bool any_type = false;
     for (const record* r : n_.records_of(o)) {
@@ -295,7 +295,7 @@ node part::encode_node(const owner_data& o, uint32_t nodata) {
       if (std::find_if(known, s.types.end(), [&](auto& p) { return p.first == r->type; }) !=
           s.types.end())
         continue;
-      s.types.emplace_back(r->type, answer_body(name, r->type, &o));
+      s.types.push_back({r->type, answer_body(name, r->type, &o)});
       any_type = true;
     }
     nd.nodata = nodata;
@@ -320,7 +320,12 @@ void part::encode(size_t begin, size_t end, bool with_zones) {
   }
 }
 
-void append_pools(snapshot& s, const snapshot& from) {
+namespace {
+
+// Appends `from`'s pools to `s`, shifting every offset; `done(pool)` is called on each of
+// `from`'s pools once it has been copied (a merged part frees it there, before the next).
+template <class Snapshot, class Done>
+void append_each(snapshot& s, Snapshot& from, Done&& done) {
   auto base32 = [](size_t n) {
     if (n > UINT32_MAX) throw std::runtime_error("snapshot exceeds 4 GiB");
     return uint32_t(n);
@@ -328,24 +333,40 @@ void append_pools(snapshot& s, const snapshot& from) {
   uint32_t bytes = base32(s.bytes.size()), fixups = base32(s.fixups.size()),
            cuts = base32(s.cuts.size()), bodies = base32(s.bodies.size()),
            types = base32(s.types.size()), names = base32(s.names.size());
-  s.bytes += from.bytes;
-  s.fixups.insert(s.fixups.end(), from.fixups.begin(), from.fixups.end());
-  s.cuts.insert(s.cuts.end(), from.cuts.begin(), from.cuts.end());
-  s.names += from.names;
+  auto copy = [&](auto& to, auto& pool) {
+    to.append(pool.data(), pool.size());
+    done(pool);
+  };
+  copy(s.bytes, from.bytes);
+  copy(s.fixups, from.fixups);
+  copy(s.cuts, from.cuts);
+  copy(s.names, from.names);
+  s.bodies.reserve(s.bodies.size() + from.bodies.size());
   for (body b : from.bodies) {
     b.bytes += bytes, b.fixups += fixups, b.cuts += cuts;
     s.bodies.push_back(b);
   }
-  for (auto [t, b] : from.types) s.types.emplace_back(t, b + bodies);
+  done(from.bodies);
+  s.types.reserve(s.types.size() + from.types.size());
+  for (auto [t, b] : from.types) s.types.push_back({t, b + bodies});
+  done(from.types);
+  s.nodes.reserve(s.nodes.size() + from.nodes.size());
   for (node nd : from.nodes) {
     nd.name += names, nd.types += types;  // `wildcard` is set after merging
     nd.nodata += bodies, nd.any += bodies, nd.referral += bodies;
     s.nodes.push_back(nd);
   }
+  done(from.nodes);
   for (zone_info z : from.zones) {
     z.nxdomain += bodies;
     s.zones.push_back(std::move(z));
   }
+}
+
+}  // namespace
+
+void append_pools(snapshot& s, const snapshot& from) {
+  append_each(s, from, [](const auto&) {});
 }
 
 void part::encode_some(const std::vector<const owner_data*>& owners) {
@@ -354,7 +375,7 @@ void part::encode_some(const std::vector<const owner_data*>& owners) {
 }
 
 void part::merge_into(snapshot& s) {
-  append_pools(s, out);
+  append_each(s, out, [](auto& pool) { pool.free(); });
   out = snapshot{};
 }
 

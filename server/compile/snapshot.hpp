@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "compile/pool.hpp"
 #include "wire/name.hpp"
 
 namespace sipdns::compile {
@@ -82,6 +83,12 @@ struct node {
   bool delegated = false;            // at or below a zone cut: answer with `referral`
 };
 
+// One type present at a node and the body that answers it.
+struct type_entry {
+  uint16_t first = 0;   // qtype
+  uint32_t second = 0;  // body
+};
+
 struct zone_info {
   wire::name origin;
   uint32_t nxdomain = 0;             // body: SOA in AUTHORITY, rcode NXDOMAIN
@@ -109,16 +116,16 @@ class snapshot {
   uint16_t cut(const body& b, size_t k) const { return cuts[b.cuts + k]; }
 
   std::vector<zone_info> zones;
-  std::vector<node> nodes;
-  std::vector<body> bodies;
-  std::string bytes;                 // every body's encoded RRs
-  std::vector<fixup> fixups;
-  std::vector<uint16_t> cuts;
-  std::string names;                 // every node's name
-  std::vector<std::pair<uint16_t, uint32_t>> types;  // (qtype, body) per node
+  pool<node> nodes;
+  pool<body> bodies;
+  pool<char> bytes;                  // every body's encoded RRs
+  pool<fixup> fixups;
+  pool<uint16_t> cuts;
+  pool<char> names;                  // every node's name
+  pool<type_entry> types;            // (qtype, body) per node
 
   // Open-addressing hash table over `nodes` (index + 1; 0 = empty); size is a power of two.
-  std::vector<uint32_t> table;
+  pool<uint32_t> table;
 
   snapshot_ptr base;                 // an overlay's whole snapshot, or null
   std::vector<uint32_t> serials;     // SOA serial per zone (index into root().zones)

@@ -1,0 +1,126 @@
+// The snapshot's pools: growable arrays of trivially copyable T.
+//
+// Design: a big pool lives in a mapping of its own that grows with mremap, so growing never
+// copies what was written nor faults its pages in a second time (a std::vector doubling a
+// 100 MB pool writes it twice and touches three times its size), and the slack beyond size()
+// is address space that is never written, so never resident. A snapshot of a million names
+// is built with no copy of its pools but the one merge of a second encoder's share
+// (compile/build.cpp). Small pools (an overlay's few nodes) use malloc.
+#pragma once
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+namespace sipdns::compile {
+
+template <class T>
+class pool {
+  static_assert(std::is_trivially_copyable_v<T>);
+
+ public:
+  pool() = default;
+  pool(const pool& o) { append(o.data(), o.size()); }
+  pool(pool&& o) noexcept { swap(o); }
+  pool& operator=(pool o) noexcept {
+    swap(o);
+    return *this;
+  }
+  ~pool() { release(); }
+  void swap(pool& o) noexcept {
+    std::swap(p_, o.p_);
+    std::swap(size_, o.size_);
+    std::swap(cap_, o.cap_);
+    std::swap(mapped_, o.mapped_);
+  }
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  T* data() { return p_; }
+  const T* data() const { return p_; }
+  T& operator[](size_t i) { return p_[i]; }
+  const T& operator[](size_t i) const { return p_[i]; }
+  T* begin() { return p_; }
+  T* end() { return p_ + size_; }
+  const T* begin() const { return p_; }
+  const T* end() const { return p_ + size_; }
+  T& back() { return p_[size_ - 1]; }
+
+  void reserve(size_t n) {
+    if (n > cap_) grow_to(n);
+  }
+  void push_back(const T& v) {
+    if (size_ == cap_) grow_to(size_ + 1);
+    p_[size_++] = v;
+  }
+  template <class... Args>
+  T& emplace_back(Args&&... args) {
+    if (size_ == cap_) grow_to(size_ + 1);
+    p_[size_] = T{std::forward<Args>(args)...};
+    return p_[size_++];
+  }
+  void append(const T* from, size_t n) {
+    if (n == 0) return;
+    if (size_ + n > cap_) grow_to(size_ + n);
+    std::memcpy(p_ + size_, from, n * sizeof(T));
+    size_ += n;
+  }
+  template <class U = T, class = std::enable_if_t<std::is_same_v<U, char>>>
+  pool& operator+=(std::string_view s) {
+    append(s.data(), s.size());
+    return *this;
+  }
+  void assign(size_t n, const T& v) {
+    size_ = 0;
+    reserve(n);
+    std::fill_n(p_, n, v);
+    size_ = n;
+  }
+  // Gives the memory back now (a merged part's pool), not when the pool goes.
+  void free() { pool().swap(*this); }
+
+ private:
+  static constexpr size_t mapped_from = size_t(1) << 20;  // bytes; below: malloc
+  static constexpr size_t map_unit = size_t(2) << 20;     // a huge page: no partial one
+  static size_t map_size(size_t bytes) { return (bytes + map_unit - 1) / map_unit * map_unit; }
+
+  void grow_to(size_t n) {
+    const size_t cap = std::max({n, cap_ * 2, size_t(16)});
+    const size_t bytes = cap * sizeof(T);
+    void* p = nullptr;
+    if (bytes < mapped_from) {
+      p = std::realloc(p_, bytes);
+      if (!p) throw std::bad_alloc();
+    } else if (!mapped_) {
+      p = ::mmap(nullptr, map_size(bytes), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                 -1, 0);
+      if (p == MAP_FAILED) throw std::bad_alloc();
+      if (size_) std::memcpy(p, p_, size_ * sizeof(T));
+      std::free(p_);
+      mapped_ = true;
+    } else {
+      p = ::mremap(p_, map_size(cap_ * sizeof(T)), map_size(bytes), MREMAP_MAYMOVE);
+      if (p == MAP_FAILED) throw std::bad_alloc();
+    }
+    p_ = static_cast<T*>(p);
+    cap_ = mapped_ ? map_size(bytes) / sizeof(T) : cap;
+  }
+  void release() {
+    if (mapped_) ::munmap(p_, map_size(cap_ * sizeof(T)));
+    else std::free(p_);
+    p_ = nullptr;
+    size_ = cap_ = 0;
+    mapped_ = false;
+  }
+
+  T* p_ = nullptr;
+  size_t size_ = 0, cap_ = 0;
+  bool mapped_ = false;
+};
+
+}  // namespace sipdns::compile
