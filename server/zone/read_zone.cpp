@@ -56,11 +56,17 @@ void reader::read_ns(const toml::table& zt, const scope& s) {
   }
 }
 
+namespace {
+// Room left for what derive adds to a zone's records when a load lends them to it
+// (zone/derive.hpp): a million-record vector that has to grow there is copied whole.
+size_t with_derive_room(size_t records) { return records + records / 16 + 4096; }
+}  // namespace
+
 void reader::read_records(const toml::table& zt, const scope& s) {
   if (scan_) return read_scanned(scan_->records);
   const toml::array* recs = string_array(zt, zone_schema["records"], s);
   if (!recs) return;
-  zone_.records.reserve(zone_.records.size() + recs->size());
+  zone_.records.reserve(with_derive_room(zone_.records.size() + recs->size()));
   for (const auto& e : *recs) {
     const std::string& text = e.as_string()->get();
     parsed_record r = parse_record(text, zone_.origin, zone_.default_ttl);
@@ -75,7 +81,7 @@ void reader::read_records(const toml::table& zt, const scope& s) {
 
 // The same for the strings the scanner read: same parse, same messages, same positions.
 void reader::read_scanned(const std::vector<scanned_record>& recs) {
-  zone_.records.reserve(zone_.records.size() + recs.size());
+  zone_.records.reserve(with_derive_room(zone_.records.size() + recs.size()));
   for (const scanned_record& e : recs) {
     parsed_record r = parse_record(e.text, zone_.origin, zone_.default_ttl);
     source_pos at{at_file_, e.line, e.column};
