@@ -2,6 +2,8 @@
 // hash index and the wildcard links (RFC 1034 4.3.2, RFC 4592).
 #include "compile/build.hpp"
 
+#include <unistd.h>
+
 #include <exception>
 #include <memory>
 #include <stdexcept>
@@ -89,7 +91,9 @@ std::shared_ptr<snapshot> build(const std::vector<zone::expanded_zone>& zones) {
   size_t count = n->owners().size();
   bool two = count >= parallel_from && std::thread::hardware_concurrency() > 1;
   part first(*n), second(*n);
-  encode_parts(first, second, two ? count / 2 : count, count);
+  // The first part's nodes end on a page boundary, so the second's can be moved behind them.
+  const size_t per_page = size_t(::sysconf(_SC_PAGESIZE)) / sizeof(node);
+  encode_parts(first, second, two ? count / 2 / per_page * per_page : count, count);
   // The peak of a big build: the owner table goes before the parts are joined (the parts
   // never read it again), the first part's pools become the snapshot's as they are
   // (compile/pool.hpp: grown in place), and the second's are freed one by one as copied.

@@ -322,51 +322,42 @@ void part::encode(size_t begin, size_t end, bool with_zones) {
 
 namespace {
 
-// Appends `from`'s pools to `s`, shifting every offset; `done(pool)` is called on each of
-// `from`'s pools once it has been copied (a merged part frees it there, before the next).
-template <class Snapshot, class Done>
-void append_each(snapshot& s, Snapshot& from, Done&& done) {
-  auto base32 = [](size_t n) {
+// Where a part's pools land in the snapshot they join: what each offset in them shifts by.
+struct offsets {
+  uint32_t bytes, fixups, cuts, bodies, types, names;
+  explicit offsets(const snapshot& s)
+      : bytes(base32(s.bytes.size())), fixups(base32(s.fixups.size())),
+        cuts(base32(s.cuts.size())), bodies(base32(s.bodies.size())),
+        types(base32(s.types.size())), names(base32(s.names.size())) {}
+  static uint32_t base32(size_t n) {
     if (n > UINT32_MAX) throw std::runtime_error("snapshot exceeds 4 GiB");
     return uint32_t(n);
-  };
-  uint32_t bytes = base32(s.bytes.size()), fixups = base32(s.fixups.size()),
-           cuts = base32(s.cuts.size()), bodies = base32(s.bodies.size()),
-           types = base32(s.types.size()), names = base32(s.names.size());
-  auto copy = [&](auto& to, auto& pool) {
-    to.append(pool.data(), pool.size());
-    done(pool);
-  };
-  copy(s.bytes, from.bytes);
-  copy(s.fixups, from.fixups);
-  copy(s.cuts, from.cuts);
-  copy(s.names, from.names);
-  s.bodies.reserve(s.bodies.size() + from.bodies.size());
-  for (body b : from.bodies) {
-    b.bytes += bytes, b.fixups += fixups, b.cuts += cuts;
-    s.bodies.push_back(b);
   }
-  done(from.bodies);
-  s.types.reserve(s.types.size() + from.types.size());
-  for (auto [t, b] : from.types) s.types.push_back({t, b + bodies});
-  done(from.types);
-  s.nodes.reserve(s.nodes.size() + from.nodes.size());
-  for (node nd : from.nodes) {
+  void shift(body& b) const { b.bytes += bytes, b.fixups += fixups, b.cuts += cuts; }
+  void shift(type_entry& t) const { t.second += bodies; }
+  void shift(node& nd) const {
     nd.name += names, nd.types += types;  // `wildcard` is set after merging
     nd.nodata += bodies, nd.any += bodies, nd.referral += bodies;
-    s.nodes.push_back(nd);
   }
-  done(from.nodes);
-  for (zone_info z : from.zones) {
-    z.nxdomain += bodies;
-    s.zones.push_back(std::move(z));
-  }
-}
+  void shift(zone_info& z) const { z.nxdomain += bodies; }
+};
 
 }  // namespace
 
 void append_pools(snapshot& s, const snapshot& from) {
-  append_each(s, from, [](const auto&) {});
+  const offsets at(s);
+  s.bytes.append(from.bytes.data(), from.bytes.size());
+  s.fixups.append(from.fixups.data(), from.fixups.size());
+  s.cuts.append(from.cuts.data(), from.cuts.size());
+  s.names.append(from.names.data(), from.names.size());
+  auto shifted = [&](auto& to, const auto& pool) {
+    to.reserve(to.size() + pool.size());
+    for (auto e : pool) at.shift(e), to.push_back(e);
+  };
+  shifted(s.bodies, from.bodies);
+  shifted(s.types, from.types);
+  shifted(s.nodes, from.nodes);
+  for (zone_info z : from.zones) at.shift(z), s.zones.push_back(std::move(z));
 }
 
 void part::encode_some(const std::vector<const owner_data*>& owners) {
@@ -375,7 +366,26 @@ void part::encode_some(const std::vector<const owner_data*>& owners) {
 }
 
 void part::merge_into(snapshot& s) {
-  append_each(s, out, [](auto& pool) { pool.free(); });
+  // The pools only offsets index end on a page boundary (filler no offset names), and so do
+  // the nodes (compile/build.cpp splits the owners so): the part's pages then move behind the
+  // snapshot's instead of being copied (compile/pool.hpp), once its offsets are shifted.
+  s.bytes.pad_to_page('\0');
+  s.names.pad_to_page('\0');
+  s.cuts.pad_to_page(0);
+  s.bodies.pad_to_page(body{});
+  s.types.pad_to_page(type_entry{});
+  const offsets at(s);
+  for (body& b : out.bodies) at.shift(b);
+  for (type_entry& t : out.types) at.shift(t);
+  for (node& nd : out.nodes) at.shift(nd);
+  for (zone_info& z : out.zones) at.shift(z), s.zones.push_back(std::move(z));
+  s.bytes.splice(out.bytes);
+  s.fixups.splice(out.fixups);
+  s.cuts.splice(out.cuts);
+  s.names.splice(out.names);
+  s.bodies.splice(out.bodies);
+  s.types.splice(out.types);
+  s.nodes.splice(out.nodes);
   out = snapshot{};
 }
 

@@ -8,6 +8,7 @@
 // (compile/build.cpp). Small pools (an overlay's few nodes) use malloc.
 #pragma once
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -84,10 +85,50 @@ class pool {
   // Gives the memory back now (a merged part's pool), not when the pool goes.
   void free() { pool().swap(*this); }
 
+  // Fills up to a whole page with `filler`, for a pool whose entries only offsets name (never
+  // iterated), so that splice() can move another pool's pages behind it.
+  void pad_to_page(const T& filler) {
+    if (!mapped_ || page() % sizeof(T) != 0) return;
+    const size_t per_page = page() / sizeof(T);
+    const size_t n = (size_ + per_page - 1) / per_page * per_page;
+    while (size_ < n) push_back(filler);
+  }
+  // Appends `tail`'s entries and empties it. When both are mapped and this pool ends on a page
+  // boundary, tail's pages are moved behind this pool's with mremap: nothing is copied, no
+  // page is faulted in again. Otherwise a copy.
+  void splice(pool& tail) {
+    const size_t at = size_ * sizeof(T);
+    if (mapped_ && tail.mapped_ && at % page() == 0 && move_behind(tail, at)) return;
+    append(tail.data(), tail.size());
+    tail.free();
+  }
+
  private:
   static constexpr size_t mapped_from = size_t(1) << 20;  // bytes; below: malloc
   static constexpr size_t map_unit = size_t(2) << 20;     // a huge page: no partial one
   static size_t map_size(size_t bytes) { return (bytes + map_unit - 1) / map_unit * map_unit; }
+
+  static size_t page() {
+    static const size_t size = size_t(::sysconf(_SC_PAGESIZE));
+    return size;
+  }
+
+  bool move_behind(pool& tail, size_t at) {
+    const size_t tail_map = map_size(tail.cap_ * sizeof(T)), whole = map_size(at + tail_map);
+    void* p = ::mremap(p_, map_size(cap_ * sizeof(T)), whole, MREMAP_MAYMOVE);
+    if (p == MAP_FAILED) return false;
+    p_ = static_cast<T*>(p);
+    cap_ = whole / sizeof(T);
+    // MREMAP_FIXED replaces what is there: pages of ours never written.
+    void* dest = static_cast<char*>(p) + at;
+    if (::mremap(tail.p_, tail_map, tail_map, MREMAP_MAYMOVE | MREMAP_FIXED, dest) == MAP_FAILED)
+      return false;
+    size_ += tail.size_;
+    tail.p_ = nullptr;  // its mapping is ours now
+    tail.size_ = tail.cap_ = 0;
+    tail.mapped_ = false;
+    return true;
+  }
 
   void grow_to(size_t n) {
     const size_t cap = std::max({n, cap_ * 2, size_t(16)});
