@@ -63,6 +63,8 @@ BENCH_NAME=perf.sh
 source bench/lib/common.sh
 source bench/lib/perf_data.sh
 source bench/lib/perf_servers.sh
+source bench/lib/proc.sh
+declare -A PINNED  # per server: threads it had pinned off SERVER_CPU, moved back
 
 # --- packages -----------------------------------------------------------------------------
 # The build and bench groups of tools/packages.txt (every server compared, dnsperf); their
@@ -245,6 +247,14 @@ start_server() {
     stop_server
     return 1
   fi
+  # Every thread on the server's CPU, also those a server pinned elsewhere itself (Knot's UDP
+  # worker goes to a CPU of its choice: measured there, it shared dnsperf's core).
+  local pinned
+  if ! pinned=$(pin_threads "$SERVER_CPU" $(session_pids "$SERVER_PID")); then
+    log "$s: cannot keep its threads on CPU $SERVER_CPU"; stop_server; return 1
+  fi
+  [[ $pinned == "moved 0" ]] || log "$s: $pinned of its threads back to CPU $SERVER_CPU"
+  PINNED[$s]=${pinned#moved }
   sleep 0.5
 }
 
@@ -450,6 +460,7 @@ mkdir -p "$(dirname "$JSON")"
     printf '%s    "%s": { "version": %s, "measured": %s, "command": %s,\n' "$sep" "$s" \
       "$(json_str "${VERSION[$s]}")" "$( ((OK[$s])) && echo true || echo false)" "$(json_str "$(cat "$TMP/$s/cmdline" 2>/dev/null)")"
     printf '      "answers": %s,\n' "$(json_str "$(paste -sd';' "$TMP/shape.$s" 2>/dev/null)")"
+    printf '      "threads_moved_to_server_cpu": %s,\n' "${PINNED[$s]:-0}"
     printf '      "udp": %s,\n      "tcp": %s,\n      "fixed_rate": %s }' \
       "$(json_mode "$s" udp)" "$(json_mode "$s" tcp)" "$(json_mode "$s" rate)"
     sep=$',\n'

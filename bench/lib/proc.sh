@@ -1,5 +1,6 @@
-# Process-tree figures from /proc for the bench scripts (bench/bigzone.sh). Sourced; defines
-# functions only. A server may fork (NSD does), so every figure is summed over its tree.
+# Process figures and CPU pinning from /proc for the bench scripts (bench/bigzone.sh,
+# bench/perf.sh). Sourced; defines functions only. A server may fork (NSD does), so figures
+# are summed over its tree.
 
 # tree_pids PID: PID and all its descendants.
 tree_pids() {
@@ -33,4 +34,23 @@ tree_cpu() {
   for p in $(tree_pids "$1"); do sed 's/.*) //' "/proc/$p/stat" 2>/dev/null; done |
     awk -v hz="$(getconf CLK_TCK)" '{ f += $8 + $9; u += $12 + $14; s += $13 + $15 }
       END { printf "%d %d %d\n", u * 1000 / hz, s * 1000 / hz, f }'
+}
+
+# pin_threads CPU PID...: every thread of these processes allowed on CPU only, whatever
+# affinity a server gave its own threads (Knot pins each UDP worker to a CPU of its choice,
+# which put its worker on the client's CPU). Prints "moved N" for the threads that were
+# elsewhere, then fails if any thread is still allowed beyond CPU.
+pin_threads() {
+  local cpu=$1 p t moved=0 bad=0
+  shift
+  for p in "$@"; do
+    for t in /proc/"$p"/task/*; do
+      t=${t##*/}
+      [[ $(taskset -pc "$t" 2>/dev/null | sed 's/.*: //') == "$cpu" ]] && continue
+      taskset -pc "$cpu" "$t" >/dev/null 2>&1 && moved=$((moved + 1))
+      [[ $(taskset -pc "$t" 2>/dev/null | sed 's/.*: //') == "$cpu" ]] || bad=$((bad + 1))
+    done
+  done
+  echo "moved $moved"
+  ((bad == 0))
 }
