@@ -19,7 +19,7 @@ struct line_reader {
     const void* nl = std::memchr(doc.data() + pos, '\n', doc.size() - pos);
     size_t end = nl ? size_t(static_cast<const char*>(nl) - doc.data()) : doc.size();
     line = doc.substr(pos, end - pos);
-    pos = end + 1;
+    pos = nl ? end + 1 : end;  // a last line without '\n' must not leave pos past the end
     return true;
   }
 };

@@ -66,6 +66,8 @@ TEST_CASE("records scanner: plain arrays, errors and look-alikes read the same b
       std::string(head) + "records = [\n  \"h1 A 192.0.2.1\",\n  \"h1 A 192.0.2.1\",\n  \"@ NS ns1\",\n]\n",
       std::string(head) + "records = [\n  \"h1 A 192.0.2.1\",\n  \"h2 A 192.0.2.2\",\n",
       std::string(head) + "records = [\n  \"h1 A 192.0.2.1\",\n  oops\n]\n",
+      std::string(head) + "records = [\n  \"h1 A 192.0.2.1\",\n]",  // no last '\n'
+      std::string(head) + "records = [",  // found by fuzzing: once read past the end
   };
   for (size_t i = 0; i < docs.size(); ++i) {
     test::temp_zone f("scan-" + std::to_string(i), docs[i]);
@@ -88,6 +90,7 @@ TEST_CASE("records scanner: takes plain arrays, declines the rest") {
   CHECK_FALSE(zone::detail::scan_records(plain, 3));  // fewer than asked for
   for (const char* odd : {"records = [\n  \"a\\\"b\",\n]\n", "records = [\n  'lit',\n]\n",
                           "records = [\n  \"a\", \"b\",\n]\n", "records = [\n  \"a\",\n",
-                          "records = [ \"a\",\n]\n", "records = [\n  \"a\" # c\n]\n"})
+                          "records = [ \"a\",\n]\n", "records = [\n  \"a\" # c\n]\n",
+                          "records = ["})
     CHECK_FALSE(zone::detail::scan_records(odd, 1));
 }
