@@ -367,16 +367,4 @@ void give_back(zone_set& set, std::vector<expanded_zone>& zones) {
   }
 }
 
-void copy_back(zone_set& set, std::vector<expanded_zone>& zones) {
-  for (size_t zi = 0; zi < zones.size() && zi < set.zones.size(); ++zi) {
-    expanded_zone& e = zones[zi];
-    if (!e.lent) continue;
-    std::vector<record>& to = set.zones[zi].records;
-    to.assign(e.records.begin(), e.records.begin() + long(e.lent));
-    for (auto [i, ttl] : e.lent_ttls) to[i].ttl = ttl;
-    e.lent_ttls.clear();
-    e.lent = 0;
-  }
-}
-
 }  // namespace sipdns::zone

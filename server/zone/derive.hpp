@@ -68,8 +68,6 @@ std::vector<expanded_zone> derive_lending(zone_set& set);
 // Moves lent records back into `set` as they were (TTLs, the SOA's serial); each zone of
 // `zones` keeps only its other records, with `returned` saying how many went back.
 void give_back(zone_set& set, std::vector<expanded_zone>& zones);
-// Copies lent records back into `set` as they were; `zones` stays whole (lent becomes 0).
-void copy_back(zone_set& set, std::vector<expanded_zone>& zones);
 
 // False when `usable` keeps and `withheld` spares every peer of every cluster for every
 // service and for round-robin: then derive(set, usable, withheld) equals derive(set).
