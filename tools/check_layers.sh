@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 # read path (answer, net) sees the snapshot, never the builder or the zone model.
 declare -A ALLOWED=(
   [log]=""
+  [json]=""
   [wire]=""
   [uv]="log"
   [zone]="wire"
@@ -23,16 +24,16 @@ declare -A ALLOWED=(
   [http]="net uv wire"
   [health/probe]="uv wire"
   [health]="health/probe log uv zone wire"
-  [control]="health health/probe compile compile/snapshot log xfr uv zone wire"
+  [control]="health health/probe compile compile/snapshot json log xfr uv zone wire"
   [daemon]="control health http log net rrl compile compile/snapshot xfr uv zone wire"
   [main]="daemon control health http log net rrl answer compile compile/snapshot xfr uv zone wire"
   [tools]="lint resolve compile compile/snapshot export import zone wire"
   # The sipdns commands with a folder of their own under tools/ (each a CMake library).
   [export]="zone wire"
   [import]="export zone wire"
-  [lint]="compile compile/snapshot zone wire"
-  # tools/resolve/ (`sipdns resolve`): DNS through ldns, no zone or server module.
-  [resolve]="wire"
+  [lint]="compile compile/snapshot json zone wire"
+  # tools/resolve/ (`sipdns resolve`): DNS through ldns, no zone or server module but JSON text.
+  [resolve]="json wire"
 )
 
 # The module of a path relative to server/ (longest match: health/probe before health).

@@ -1,24 +1,24 @@
 // The status as one JSON object; the shape is documented in README.md ("sipdns status").
-#include "control/json.hpp"
+#include "json/json.hpp"
 #include "control/status.hpp"
 
 namespace sipdns::control {
 namespace {
 
 // A time as ISO 8601 UTC, or null when never.
-void time_field(json_writer& w, std::string_view key, int64_t ms) {
+void time_field(json::writer& w, std::string_view key, int64_t ms) {
   w.key(key);
   if (ms > 0) w.value(iso8601(ms));
   else w.null();
 }
 
-void strings(json_writer& w, std::string_view key, const std::vector<std::string>& v) {
+void strings(json::writer& w, std::string_view key, const std::vector<std::string>& v) {
   w.key(key).begin_array();
   for (const std::string& s : v) w.value(s);
   w.end_array();
 }
 
-void write_service(json_writer& w, const status::service_state& v) {
+void write_service(json::writer& w, const status::service_state& v) {
   w.begin_object().field("service", v.service).field("state", v.state);
   time_field(w, "since", v.since_ms);
   w.key("probe");
@@ -38,7 +38,7 @@ void write_service(json_writer& w, const status::service_state& v) {
   w.end_object();
 }
 
-void write_cluster(json_writer& w, const status::cluster_info& c) {
+void write_cluster(json::writer& w, const status::cluster_info& c) {
   w.begin_object().field("zone", c.zone).key("name");
   if (c.name.empty()) w.null();
   else w.value(c.name);
@@ -60,7 +60,7 @@ void write_cluster(json_writer& w, const status::cluster_info& c) {
   w.end_array().end_object();
 }
 
-void write_zones(json_writer& w, const status& s) {
+void write_zones(json::writer& w, const status& s) {
   w.key("zones").begin_array();
   for (const status::zone_info& z : s.zones) {
     w.begin_object().field("origin", z.origin).field("serial", z.serial)
@@ -71,7 +71,7 @@ void write_zones(json_writer& w, const status& s) {
   w.end_array();
 }
 
-void write_checks(json_writer& w, const status& s) {
+void write_checks(json::writer& w, const status& s) {
   w.key("checks").begin_array();
   for (const status::check_info& c : s.checks) {
     w.begin_object().field("label", c.label).field("probe", c.probe).field("state", c.state)
@@ -83,7 +83,7 @@ void write_checks(json_writer& w, const status& s) {
   strings(w, "drains", s.drains);
 }
 
-void write_transitions(json_writer& w, const status& s) {
+void write_transitions(json::writer& w, const status& s) {
   w.key("transitions").begin_array();
   for (const status::transition& t : s.transitions) {
     w.begin_object();
@@ -94,7 +94,7 @@ void write_transitions(json_writer& w, const status& s) {
   w.end_array();
 }
 
-void write_secondaries(json_writer& w, const status& s) {
+void write_secondaries(json::writer& w, const status& s) {
   w.key("notifies").begin_array();
   for (const status::notify_info& n : s.notifies) {
     w.begin_object().field("secondary", n.secondary).field("zone", n.zone)
@@ -116,7 +116,7 @@ void write_secondaries(json_writer& w, const status& s) {
 }  // namespace
 
 std::string status_json(const status& s) {
-  json_writer w;
+  json::writer w;
   w.begin_object();
   time_field(w, "time", s.now_ms);
   w.field("generation", s.generation).key("reloads").begin_object()

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "compile/build.hpp"
+#include "json/json.hpp"
 #include "lint/lint.hpp"
 #include "zone/loader.hpp"
 
@@ -82,23 +83,6 @@ void print_text(const finding& f) {
   if (!f.hint.empty()) std::fprintf(stderr, "  hint: %s\n", f.hint.c_str());
 }
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char ch : s) {
-    if (ch == '"' || ch == '\\') {
-      out += '\\';
-      out += char(ch);
-    } else if (ch < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", ch);
-      out += buf;
-    } else {
-      out += char(ch);
-    }
-  }
-  return out + '"';
-}
-
 // One object per line, so that a golden file diffs line by line.
 void print_json(const std::vector<finding>& findings) {
   std::fputs("[", stdout);
@@ -106,9 +90,9 @@ void print_json(const std::vector<finding>& findings) {
     const finding& f = findings[i];
     std::printf("%s\n  {\"file\": %s, \"line\": %u, \"column\": %u, \"severity\": \"%s\", "
                 "\"id\": \"%s\", \"message\": %s, \"hint\": %s}",
-                i ? "," : "", json_string(f.where.file.str()).c_str(), f.where.line,
-                f.where.column, to_text(f.severity), f.id.c_str(), json_string(f.message).c_str(),
-                json_string(f.hint).c_str());
+                i ? "," : "", json::quote(f.where.file.str()).c_str(), f.where.line,
+                f.where.column, to_text(f.severity), f.id.c_str(), json::quote(f.message).c_str(),
+                json::quote(f.hint).c_str());
   }
   std::fputs(findings.empty() ? "]\n" : "\n]\n", stdout);
 }

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "json/json.hpp"
+
 namespace sipdns::resolve {
 
 namespace {
@@ -25,19 +27,6 @@ std::string step_result(const query_step& q) {
 std::string tname(transport t) { return std::string(transport_name(t)); }
 
 }  // namespace
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') out += '\\', out += char(c);
-    else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else out += char(c);
-  }
-  return out + "\"";
-}
 
 void add_run(distribution& d, const resolution& r) {
   ++d.runs;
@@ -95,34 +84,34 @@ void print_text(FILE* to, const report_context& ctx, const resolution& r) {
 }
 
 void print_json(FILE* to, const report_context& ctx, const resolution& r) {
-  std::fprintf(to, "{\"target\":%s,", json_string(ctx.target_text).c_str());
+  std::fprintf(to, "{\"target\":%s,", json::quote(ctx.target_text).c_str());
   // The seed only matters, and is only shown, when draws decided part of the order.
   if (r.random_order)
     std::fprintf(to, "\"seed\":%llu,", static_cast<unsigned long long>(ctx.seed));
   std::fprintf(to, "\"random_order\":%s,\"plan\":%s,\"queries\":[",
-               r.random_order ? "true" : "false", json_string(r.plan).c_str());
+               r.random_order ? "true" : "false", json::quote(r.plan).c_str());
   for (size_t i = 0; i < r.queries.size(); ++i) {
     const auto& q = r.queries[i];
     std::fprintf(to, "%s{\"type\":%s,\"name\":%s,\"status\":\"%s\",\"records\":%zu", i ? "," : "",
-                 json_string(q.type).c_str(), json_string(q.name).c_str(),
+                 json::quote(q.type).c_str(), json::quote(q.name).c_str(),
                  std::string(status_name(q.result)).c_str(), q.records);
-    if (!q.error.empty()) std::fprintf(to, ",\"error\":%s", json_string(q.error).c_str());
+    if (!q.error.empty()) std::fprintf(to, ",\"error\":%s", json::quote(q.error).c_str());
     std::fputs("}", to);
   }
   std::fputs("],\"notes\":[", to);
   for (size_t i = 0; i < r.notes.size(); ++i)
-    std::fprintf(to, "%s%s", i ? "," : "", json_string(r.notes[i]).c_str());
+    std::fprintf(to, "%s%s", i ? "," : "", json::quote(r.notes[i]).c_str());
   std::fputs("],\"targets\":[", to);
   for (size_t i = 0; i < r.hops.size(); ++i) {
     const hop& h = r.hops[i];
     std::fprintf(to, "%s{\"transport\":\"%s\",\"address\":%s,\"port\":%u,\"service\":%s,\"via\":[",
-                 i ? "," : "", tname(h.proto).c_str(), json_string(h.address).c_str(),
-                 unsigned(h.port), json_string(h.service).c_str());
+                 i ? "," : "", tname(h.proto).c_str(), json::quote(h.address).c_str(),
+                 unsigned(h.port), json::quote(h.service).c_str());
     for (size_t j = 0; j < h.chain.size(); ++j) {
       const via& v = h.chain[j];
       std::fprintf(to, "%s{\"name\":%s,\"ttl\":%u,\"type\":%s,\"data\":%s}", j ? "," : "",
-                   json_string(v.owner).c_str(), unsigned(v.ttl), json_string(v.type).c_str(),
-                   json_string(v.data).c_str());
+                   json::quote(v.owner).c_str(), unsigned(v.ttl), json::quote(v.type).c_str(),
+                   json::quote(v.data).c_str());
     }
     std::fputs("]}", to);
   }
@@ -148,7 +137,7 @@ void print_distribution_text(FILE* to, const report_context& ctx, const distribu
 
 void print_distribution_json(FILE* to, const report_context& ctx, const distribution& d) {
   std::fprintf(to, "{\"target\":%s,\"seed\":%llu,\"runs\":%zu,\"empty_runs\":%zu,\"targets\":[",
-               json_string(ctx.target_text).c_str(), static_cast<unsigned long long>(ctx.seed),
+               json::quote(ctx.target_text).c_str(), static_cast<unsigned long long>(ctx.seed),
                d.runs, d.empty_runs);
   for (size_t i = 0; i < d.rows.size(); ++i) {
     const auto& t = d.rows[i];
@@ -156,8 +145,8 @@ void print_distribution_json(FILE* to, const report_context& ctx, const distribu
     std::fprintf(to,
                  "%s{\"transport\":\"%s\",\"service\":%s,\"address\":%s,\"port\":%u,"
                  "\"first\":%zu,\"first_share\":%.4f,\"listed\":%zu,\"mean_position\":%.3f}",
-                 i ? "," : "", tname(t.proto).c_str(), json_string(t.service).c_str(),
-                 json_string(t.address).c_str(), unsigned(t.port), t.first, share, t.listed,
+                 i ? "," : "", tname(t.proto).c_str(), json::quote(t.service).c_str(),
+                 json::quote(t.address).c_str(), unsigned(t.port), t.first, share, t.listed,
                  t.mean_position());
   }
   std::fputs("]}\n", to);

@@ -42,7 +42,4 @@ void print_json(FILE* to, const report_context& ctx, const resolution& r);
 void print_distribution_text(FILE* to, const report_context& ctx, const distribution& d);
 void print_distribution_json(FILE* to, const report_context& ctx, const distribution& d);
 
-// A JSON string literal of s (control characters escaped, other bytes as they are).
-std::string json_string(const std::string& s);
-
 }  // namespace sipdns::resolve

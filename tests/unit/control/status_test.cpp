@@ -1,49 +1,9 @@
-// control/json.hpp and the status renderers: string escaping (RFC 8259 section 7, and bytes
-// that are not UTF-8), commas in nested objects and arrays, and the text and JSON forms of a
-// status built by hand.
+// The status renderers: the text and JSON forms of a status built by hand.
 #include <doctest/doctest.h>
 
-#include "control/json.hpp"
 #include "control/status.hpp"
 
 using namespace sipdns::control;
-
-TEST_CASE("json_quote escapes what RFC 8259 requires and keeps UTF-8") {
-  CHECK(json_quote("") == "\"\"");
-  CHECK(json_quote("plain text") == "\"plain text\"");
-  CHECK(json_quote("a\"b\\c") == "\"a\\\"b\\\\c\"");
-  CHECK(json_quote("\n\r\t\b\f") == "\"\\n\\r\\t\\b\\f\"");
-  CHECK(json_quote(std::string("\x01\x1f\x00", 3)) == "\"\\u0001\\u001f\\u0000\"");
-  CHECK(json_quote("/") == "\"/\"");                         // allowed as is
-  CHECK(json_quote("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x93\x9E") ==
-        "\"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x93\x9E\"");    // 2-, 3- and 4-byte sequences
-}
-
-TEST_CASE("json_quote replaces bytes that are not UTF-8 with U+FFFD") {
-  const std::string fffd = "\xEF\xBF\xBD";
-  CHECK(json_quote("\xFF") == "\"" + fffd + "\"");
-  CHECK(json_quote("a\xC3") == "\"a" + fffd + "\"");             // truncated sequence
-  CHECK(json_quote("\xC0\xAF") == "\"" + fffd + fffd + "\"");    // overlong '/'
-  CHECK(json_quote("\xED\xA0\x80") == "\"" + fffd + fffd + fffd + "\"");  // a surrogate
-  CHECK(json_quote("\xF4\x90\x80\x80") == "\"" + fffd + fffd + fffd + fffd + "\"");  // > U+10FFFF
-}
-
-TEST_CASE("json_writer: commas and nesting") {
-  json_writer w;
-  w.begin_object()
-      .field("a", int64_t(-1))
-      .field("b", uint64_t(18446744073709551615ull))
-      .key("list").begin_array().value("x").begin_object().end_object().begin_array()
-      .end_array().null().value(true).end_array()
-      .key("o").begin_object().field("k\"", "v\n").field("f", false).end_object()
-      .end_object();
-  CHECK(w.str() ==
-        "{\"a\":-1,\"b\":18446744073709551615,\"list\":[\"x\",{},[],null,true],"
-        "\"o\":{\"k\\\"\":\"v\\n\",\"f\":false}}");
-  json_writer empty;
-  empty.begin_array().end_array();
-  CHECK(empty.str() == "[]");
-}
 
 TEST_CASE("iso8601: UTC with milliseconds; 0 is never") {
   CHECK(iso8601(0).empty());

@@ -1,6 +1,11 @@
 // The --repeat tally (first choices, listed counts, order of rows) and JSON strings.
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+
 #include "resolve/report.hpp"
 
 using namespace sipdns::resolve;
@@ -45,8 +50,18 @@ TEST_CASE("rows with equal first counts are ordered by mean position") {
   CHECK(d.rows[2].proto == transport::tcp);  // first 0, position 3
 }
 
-TEST_CASE("JSON strings escape quotes, backslashes and control characters") {
-  CHECK(json_string("a\"b\\c") == "\"a\\\"b\\\\c\"");
-  CHECK(json_string(std::string("x\n\x01", 3)) == "\"x\\u000a\\u0001\"");
-  CHECK(json_string("_sip._tcp.uctest.local.") == "\"_sip._tcp.uctest.local.\"");
+TEST_CASE("JSON output escapes control characters and bytes that are not UTF-8") {
+  resolution r;
+  r.notes.push_back(std::string("x\n\x01 \xFF \"q\""));
+  report_context ctx{"sip:a\\b@uctest.local", 1};
+  char* buf = nullptr;
+  size_t len = 0;
+  FILE* f = open_memstream(&buf, &len);
+  REQUIRE(f != nullptr);
+  print_json(f, ctx, r);
+  std::fclose(f);
+  std::string out(buf, len);
+  std::free(buf);
+  CHECK(out.find("\"target\":\"sip:a\\\\b@uctest.local\"") != std::string::npos);
+  CHECK(out.find("\"x\\n\\u0001 \xEF\xBF\xBD \\\"q\\\"\"") != std::string::npos);
 }

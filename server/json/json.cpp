@@ -1,9 +1,9 @@
 // JSON text: string escaping and the writer's commas.
-#include "control/json.hpp"
+#include "json/json.hpp"
 
 #include <cstdio>
 
-namespace sipdns::control {
+namespace sipdns::json {
 namespace {
 
 // Length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629 section 4: no
@@ -31,7 +31,7 @@ size_t utf8_length(std::string_view s) {
 
 }  // namespace
 
-std::string json_quote(std::string_view text) {
+std::string quote(std::string_view text) {
   std::string out = "\"";
   for (size_t i = 0; i < text.size();) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
@@ -66,7 +66,7 @@ std::string json_quote(std::string_view text) {
   return out += '"';
 }
 
-void json_writer::before_value() {
+void writer::before_value() {
   if (after_key_) {
     after_key_ = false;
     return;
@@ -77,55 +77,55 @@ void json_writer::before_value() {
   }
 }
 
-json_writer& json_writer::open(char c) {
+writer& writer::open(char c) {
   before_value();
   out_ += c;
   first_.push_back(true);
   return *this;
 }
 
-json_writer& json_writer::close(char c) {
+writer& writer::close(char c) {
   out_ += c;
   if (!first_.empty()) first_.pop_back();
   return *this;
 }
 
-json_writer& json_writer::key(std::string_view k) {
+writer& writer::key(std::string_view k) {
   before_value();
-  out_ += json_quote(k);
+  out_ += quote(k);
   out_ += ':';
   after_key_ = true;
   return *this;
 }
 
-json_writer& json_writer::value(std::string_view s) {
+writer& writer::value(std::string_view s) {
   before_value();
-  out_ += json_quote(s);
+  out_ += quote(s);
   return *this;
 }
 
-json_writer& json_writer::value(bool b) {
+writer& writer::value(bool b) {
   before_value();
   out_ += b ? "true" : "false";
   return *this;
 }
 
-json_writer& json_writer::value(int64_t n) {
+writer& writer::value(int64_t n) {
   before_value();
   out_ += std::to_string(n);
   return *this;
 }
 
-json_writer& json_writer::value(uint64_t n) {
+writer& writer::value(uint64_t n) {
   before_value();
   out_ += std::to_string(n);
   return *this;
 }
 
-json_writer& json_writer::null() {
+writer& writer::null() {
   before_value();
   out_ += "null";
   return *this;
 }
 
-}  // namespace sipdns::control
+}  // namespace sipdns::json
