@@ -13,36 +13,68 @@ bool host_char(unsigned char c) {
          c == '_';
 }
 
+// One label of `text` from `pos` up to an unescaped '.' or the end (where `pos` is left).
+// Mailbox names take RFC 1035 5.1 escapes ("john\.doe": a dot inside the label, \DDD: a
+// byte); host-like names take none.
+bool read_label(std::string_view text, size_t& pos, bool host_like, std::string& label,
+                std::string& error) {
+  for (; pos < text.size() && text[pos] != '.'; ++pos) {
+    unsigned char c = static_cast<unsigned char>(text[pos]);
+    if (c == '\\' && !host_like) {
+      auto digit = [&](size_t i) { return i < text.size() && text[i] >= '0' && text[i] <= '9'; };
+      if (digit(pos + 1) && digit(pos + 2) && digit(pos + 3)) {
+        int v = (text[pos + 1] - '0') * 100 + (text[pos + 2] - '0') * 10 + (text[pos + 3] - '0');
+        if (v > 255) {
+          error = "escape \\" + std::string(text.substr(pos + 1, 3)) + " is over 255";
+          return false;
+        }
+        label.push_back(char(v));
+        pos += 3;
+      } else if (pos + 1 < text.size()) {
+        label.push_back(text[++pos]);
+      } else {
+        error = "a backslash ends the name";
+        return false;
+      }
+      continue;
+    }
+    if (host_like ? !host_char(c) : (c <= 0x20 || c >= 0x7F)) {
+      error = "invalid character '" + std::string(1, char(c)) +
+              (host_like ? "' (names use letters, digits, hyphen and underscore)"
+                         : "' (a mailbox name uses printable characters; \\. is a dot in a label)");
+      return false;
+    }
+    label.push_back(char(c));
+  }
+  return true;
+}
+
 }  // namespace
 
 name_result parse_name(std::string_view text, std::string_view origin, bool host_like) {
   if (text.empty()) return {{}, "empty name"};
   if (text == "@") return {std::string(origin), {}};
   if (text == ".") return {std::string(1, '\0'), {}};
-  bool absolute = text.back() == '.';
-  if (absolute) text.remove_suffix(1);
   wire::name out;
-  size_t start = 0;
+  size_t pos = 0;
+  bool absolute = false;
   while (true) {
-    size_t dot = text.find('.', start);
-    std::string_view label = text.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    if (text[pos] == '*' && (pos + 1 == text.size() || text[pos + 1] == '.'))
+      return {{}, "a wildcard (\"*\") may only own records in `records`"};
+    std::string label, error;
+    if (!read_label(text, pos, host_like, label, error)) return {{}, error};
     if (label.empty()) return {{}, "empty label"};
     if (label.size() > wire::max_label)
       return {
           {},
           "a label has " + std::to_string(label.size()) + " characters, at most 63 are allowed"};
-    if (label == "*") return {{}, "a wildcard (\"*\") may only own records in `records`"};
-    for (unsigned char c : label) {
-      bool ok = host_like ? host_char(c) : (c > 0x20 && c < 0x7F);
-      if (!ok)
-        return {{},
-                "invalid character '" + std::string(1, char(c)) +
-                    "' (names use letters, digits, hyphen and underscore)"};
-    }
     out.push_back(char(label.size()));
     out.append(label);
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
+    if (pos == text.size()) break;
+    if (++pos == text.size()) {  // the unescaped dot just passed was the last character
+      absolute = true;
+      break;
+    }
   }
   if (absolute)
     out.push_back('\0');

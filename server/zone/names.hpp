@@ -17,7 +17,8 @@ struct name_result {
 
 // "@" is `origin`, a trailing dot makes the name absolute, anything else is relative to
 // `origin`. Host-like names (RFC 952/1123 plus "_" for SRV owners) allow letters, digits,
-// hyphen and underscore only; mailbox names (SOA rname) allow any printable character.
+// hyphen and underscore only; mailbox names (SOA rname) allow any printable character and
+// RFC 1035 escapes ("first\\.last" keeps the dot in the first label, \\DDD is a byte).
 name_result parse_name(std::string_view text, std::string_view origin, bool host_like = true);
 
 std::optional<std::array<uint8_t, 4>> parse_ipv4(const std::string& text);

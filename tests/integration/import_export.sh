@@ -28,6 +28,7 @@ done
 OUT=$(cat "$DATA/awkward.toml")
 assert_contains "$OUT" 'name = "sip"' "awkward: the round-robin name is the cluster's name"
 assert_contains "$OUT" "unequal weights (20, 80)" "awkward: the weighted pair is explained"
+assert_contains "$OUT" "rname = 'dns\\.admin'" "awkward: an rname with an escaped dot is kept"
 OUT=$("$SIPDNS" import "$DATA/windows.dns" 2>&1 >/dev/null)
 assert_contains "$OUT" "windows.dns: note: 1 Windows aging stamp" "windows: [AGE:] noted on stderr"
 
@@ -106,7 +107,7 @@ mkdir -p "$TMP_DIR/serve"
 cp "$DATA/awkward.toml" "$TMP_DIR/serve/"
 start_server --zones "$TMP_DIR/serve/"
 for q in "_sip._tcp.example.net SRV" "sip.example.net A" "example.net NAPTR" "txt.example.net TXT" \
-         'a\.b.example.net TXT' "sip1.hosts.example.net A"; do
+         'a\.b.example.net TXT' "sip1.hosts.example.net A" "example.net SOA"; do
   read -r name type <<<"$q"
   dig_q "$name" "$type" >/dev/null
   got=$(section ANSWER | awk '{ $2 = ""; print }' | sort)

@@ -72,10 +72,10 @@ built build(const master_file& f, const renderer& names) {
   for (int i : {0, 1}) {
     const ldns_rdf* n = ldns_rr_rdf(soa.rr.get(), size_t(i));
     wire::name w = wire::name_lowered({reinterpret_cast<const char*>(ldns_rdf_data(n)), ldns_rdf_size(n)});
-    if (!names.name(w, i == 1))
+    if (!names.name(w, i == 0))  // mname a host, rname a mailbox
       b.error = at(f.path, soa.line, std::string("error: SOA ") + (i ? "rname " : "mname ") +
-                                         wire::name_to_text(w) + " cannot be written in a TOML zone "
-                                         "(its names take letters, digits, '-' and '_'; no escapes)");
+                                         wire::name_to_text(w) + " cannot be written in a TOML zone" +
+                                         (i ? "" : " (a host name: letters, digits, '-' and '_')"));
   }
   z.records.push_back(z.soa);
   for (size_t i = 0; i < f.rrs.size() && b.error.empty(); ++i) {

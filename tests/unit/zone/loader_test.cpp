@@ -1,6 +1,7 @@
 // Loader: every bundled zone loads cleanly and derives the records the Cisco guides show.
 #include <doctest/doctest.h>
 
+#include "zone/names.hpp"
 #include "zone_support.hpp"
 
 using namespace sipdns;
@@ -165,4 +166,27 @@ TEST_CASE("a missing path is an error without a line") {
   CHECK(zone::format(r.diagnostics[0]) ==
         "tests/data/no-such-dir: error: no such file or directory");
   CHECK_FALSE(r.zones);
+}
+
+TEST_CASE("an SOA rname takes RFC 1035 escapes: a dot inside the mailbox's first label") {
+  test::temp_zone f("mailbox", R"([zone]
+origin = "mail.test"
+soa = { mname = "ns1", rname = 'john\.doe.example.', serial = 1 }
+ns = ["ns1"]
+records = ["ns1 A 127.0.0.1"]
+)");
+  zone::load_result r = zone::load({f.path.string()});
+  for (const auto& d : r.diagnostics) INFO(zone::format(d));
+  REQUIRE(r.zones);
+  const zone::zone& z = r.zones->zones.at(0);
+  CHECK(test::text_of(z.soa).find(" john\\.doe.example. 1 ") != std::string::npos);
+
+  using zone::detail::parse_name;
+  const std::string origin = test::wire_of("ex.test.");
+  CHECK(parse_name("a\\.b", origin, false).name == test::wire_of("a\\.b.ex.test."));
+  CHECK(parse_name("a\\046b.", origin, false).name == test::wire_of("a\\.b."));
+  CHECK(parse_name("a\\.", origin, false).name == test::wire_of("a\\..ex.test."));  // not absolute
+  CHECK(parse_name("a\\", origin, false).error == "a backslash ends the name");
+  CHECK(parse_name("a\\256", origin, false).error == "escape \\256 is over 255");
+  CHECK(parse_name("a\\.b", origin, true).error.find("invalid character '\\'") == 0);  // hosts: none
 }
