@@ -29,6 +29,11 @@ OUT=$(cat "$DATA/awkward.toml")
 assert_contains "$OUT" 'name = "sip"' "awkward: the round-robin name is the cluster's name"
 assert_contains "$OUT" "unequal weights (20, 80)" "awkward: the weighted pair is explained"
 assert_contains "$OUT" "rname = 'dns\\.admin'" "awkward: an rname with an escaped dot is kept"
+assert_contains "$(grep -B1 -A3 '^name = "edge"' <<<"$OUT" | tr '\n' ' ')" \
+  '[[cluster]] name = "edge" round_robin_ttl = 20 host_ttl = 1209600 peers = [' \
+  "awkward: a round-robin name over two hosts is a cluster without SRV"
+assert_contains "$OUT" "A at web (lines 45-46): not every address is the one address of a host" \
+  "awkward: a round-robin name without a host per address stays records, and says why"
 OUT=$("$SIPDNS" import "$DATA/windows.dns" 2>&1 >/dev/null)
 assert_contains "$OUT" "windows.dns: note: 1 Windows aging stamp" "windows: [AGE:] noted on stderr"
 
@@ -107,7 +112,8 @@ mkdir -p "$TMP_DIR/serve"
 cp "$DATA/awkward.toml" "$TMP_DIR/serve/"
 start_server --zones "$TMP_DIR/serve/"
 for q in "_sip._tcp.example.net SRV" "sip.example.net A" "example.net NAPTR" "txt.example.net TXT" \
-         'a\.b.example.net TXT' "sip1.hosts.example.net A" "example.net SOA"; do
+         'a\.b.example.net TXT' "sip1.hosts.example.net A" "example.net SOA" \
+         "edge.example.net A" "edge2.example.net A" "web.example.net A"; do
   read -r name type <<<"$q"
   dig_q "$name" "$type" >/dev/null
   got=$(section ANSWER | awk '{ $2 = ""; print }' | sort)

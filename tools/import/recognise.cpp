@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "export/record_text.hpp"
@@ -89,34 +90,41 @@ void add_addresses(const zone::zone& z, const zone_index& idx, zone::cluster& c)
     c.host_ttl = *ttls.begin();
 }
 
-// A name whose A and AAAA RRsets hold exactly the peers' addresses, one TTL for both.
-void add_name(const zone::zone& z, const zone_index& idx, zone::cluster& c,
-              const std::set<wire::name>& taken, const renderer& names) {
+// The TTL of `n`'s A and AAAA RRsets when they hold exactly the peers' addresses, one TTL.
+std::optional<uint32_t> holds_peers(const zone::zone& z, const zone_index& idx,
+                                    const zone::cluster& c, const wire::name& n) {
   std::multiset<std::string> want[2];
   for (const zone::peer& p : c.peers) {
     if (p.ipv4) want[0].insert(std::string(p.ipv4->begin(), p.ipv4->end()));
     if (p.ipv6) want[1].insert(std::string(p.ipv6->begin(), p.ipv6->end()));
   }
-  if (want[0].empty() && want[1].empty()) return;
+  if (want[0].empty() && want[1].empty()) return std::nullopt;
   const uint16_t types[2] = {wire::rr_type::a, wire::rr_type::aaaa};
+  std::set<uint32_t> ttls;
+  for (int f = 0; f < 2; ++f) {
+    std::multiset<std::string> have;
+    if (auto* s = idx.set(n, types[f]))
+      for (size_t i : *s) have.insert(z.records[i].rdata), ttls.insert(z.records[i].ttl);
+    if (have != want[f]) return std::nullopt;
+  }
+  if (ttls.size() != 1) return std::nullopt;
+  return *ttls.begin();
+}
+
+// A name whose A and AAAA RRsets hold exactly the peers' addresses, one TTL for both.
+void add_name(const zone::zone& z, const zone_index& idx, zone::cluster& c,
+              const std::set<wire::name>& taken, const renderer& names) {
   for (const auto& [key, members] : idx.sets) {
     const wire::name& n = key.first;
-    if (key.second != types[want[0].empty() ? 1 : 0] || taken.count(n) || wire::name_is_wildcard(n) ||
-        !names.name(n) || std::any_of(c.peers.begin(), c.peers.end(),
-                                      [&](const zone::peer& p) { return p.host == n; }))
+    if ((key.second != wire::rr_type::a && key.second != wire::rr_type::aaaa) || taken.count(n) ||
+        wire::name_is_wildcard(n) || !names.name(n) ||
+        std::any_of(c.peers.begin(), c.peers.end(), [&](const zone::peer& p) { return p.host == n; }))
       continue;
-    std::set<uint32_t> ttls;
-    bool exact = true;
-    for (int f = 0; f < 2 && exact; ++f) {
-      std::multiset<std::string> have;
-      if (auto* s = idx.set(n, types[f]))
-        for (size_t i : *s) have.insert(z.records[i].rdata), ttls.insert(z.records[i].ttl);
-      exact = have == want[f];
+    if (auto ttl = holds_peers(z, idx, c, n)) {
+      c.name = n;
+      c.round_robin_ttl = *ttl;
+      return;
     }
-    if (!exact || ttls.size() != 1) continue;
-    c.name = n;
-    c.round_robin_ttl = *ttls.begin();
-    return;
   }
 }
 
@@ -178,6 +186,78 @@ void naptr_note(const zone::zone& z, const zone_index& idx, const zone::cluster&
                   " as its SRV records): kept as records");
 }
 
+// address -> the records of hosts that have it as their one address of its family.
+using host_index = std::map<std::string, std::vector<size_t>>;
+
+// The peers of a round-robin RRset (`members`): for each address, the host that has it alone.
+// Returns why not, or an empty string with `c.peers` filled in the RRset's order.
+std::string round_robin_peers(const zone::zone& z, const host_index& host_of,
+                              const std::vector<size_t>& members, const recognition& out,
+                              zone::cluster& c) {
+  for (size_t i : members) {
+    auto it = host_of.find(z.records[i].rdata);
+    if (it == host_of.end() || it->second.size() != 1)
+      return "not every address is the one address of a host of its own (a peer needs a host "
+             "name): kept as records";
+    if (out.replaced[it->second[0]])
+      return "its hosts are peers of a cluster already: kept as records";
+    c.peers.push_back({});
+    c.peers.back().host = z.records[it->second[0]].owner;
+  }
+  return {};
+}
+
+// An A (or, with no A there, AAAA) RRset of two addresses or more at a name no cluster took,
+// each address the one address of a host of its own: a round-robin-only cluster (the guide's
+// option 2). In file order; the derivation check decides, as for SRV clusters.
+void round_robin_clusters(const zone::zone& z, const zone_index& idx, const renderer& names,
+                          std::set<wire::name>& taken, recognition& out) {
+  auto address_set = [](uint16_t t) { return t == wire::rr_type::a || t == wire::rr_type::aaaa; };
+  host_index host_of;
+  std::vector<const std::pair<const rrset_key, std::vector<size_t>>*> sets;
+  for (const auto& entry : idx.sets) {
+    const auto& [key, members] = entry;
+    if (!address_set(key.second) || !names.name(key.first)) continue;
+    if (members.size() == 1) host_of[z.records[members[0]].rdata].push_back(members[0]);
+    if (members.size() >= 2 && !wire::name_is_wildcard(key.first) &&
+        !(key.second == wire::rr_type::aaaa && idx.set(key.first, wire::rr_type::a)))
+      sets.push_back(&entry);
+  }
+  std::sort(sets.begin(), sets.end(), [](auto* a, auto* b) { return a->second[0] < b->second[0]; });
+  for (const auto* entry : sets) {
+    const auto& [key, members] = *entry;
+    const wire::name& n = key.first;
+    if (out.replaced[members[0]] || taken.count(n)) continue;
+    std::string where = std::string(key.second == wire::rr_type::a ? "A" : "AAAA") + " at " +
+                        shown(n, names) + " (lines " + line_list(members, z) + "): ";
+    zone::cluster c;
+    c.where = {z.file, 0, 0};
+    if (std::string why = round_robin_peers(z, host_of, members, out, c); !why.empty()) {
+      out.notes.push_back(where + why);
+      continue;
+    }
+    add_addresses(z, idx, c);
+    for (zone::peer& p : c.peers) {  // a family only where the name has it too
+      if (!idx.set(n, wire::rr_type::a)) p.ipv4.reset();
+      if (!idx.set(n, wire::rr_type::aaaa)) p.ipv6.reset();
+    }
+    std::optional<uint32_t> ttl = holds_peers(z, idx, c, n);
+    c.name = n;
+    c.round_robin_ttl = ttl.value_or(0);
+    std::vector<size_t> replaced;
+    std::string why = !ttl ? "its A and AAAA are not the hosts' addresses with one TTL"
+                           : derive_check(z, idx, c, replaced);
+    if (!why.empty()) {
+      out.notes.push_back(where + "not a cluster: " + why);
+      continue;
+    }
+    taken.insert(n);
+    for (size_t i : replaced) out.replaced[i] = true;
+    out.clusters.push_back({c, replaced, "the round-robin name " + shown(n, names) +
+                                             " (no SRV); the peers' addresses"});
+  }
+}
+
 }  // namespace
 
 std::string line_list(const std::vector<size_t>& indexes, const zone::zone& z) {
@@ -229,6 +309,7 @@ recognition recognise(const zone::zone& z, const renderer& names) {
                           std::to_string(k.priority) + " (lines " + line_list(k.srv, z) +
                           "): not a cluster: " + why);
   }
+  round_robin_clusters(z, idx, names, taken, out);
   // Two clusters at one SRV owner may note the same NAPTR set: say it once.
   std::vector<std::string> once;
   for (std::string& n : out.notes)

@@ -7,7 +7,8 @@
 // derived with the server's own zone::derive and accepted only if every record it derives is
 // in the file with the same TTL; the records it derives are the ones it replaces. At the end
 // the whole zone (records left plus clusters) is derived again and must equal the file's
-// records, or no cluster is kept.
+// records, or no cluster is kept. After the SRV clusters, a round-robin name alone over
+// hosts of their own (no SRV) is a candidate too, checked the same way.
 #pragma once
 #include <string>
 #include <vector>

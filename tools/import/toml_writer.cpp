@@ -131,16 +131,21 @@ void write_cluster(out_text& o, const found_cluster& f, const zone::zone& z, con
   o.comment("From lines " + line_list(f.replaced, z) + ": " + f.what + ".");
   o.line("[[cluster]]", from);
   if (!c.name.empty()) o.line("name = " + basic(*names.name(c.name)), from);
+  bool srv = !c.services.empty();  // else a round-robin-only cluster: no SRV keys at all
   std::string svcs;
   for (zone::service s : c.services) svcs += (svcs.empty() ? "" : ", ") + basic(zone::info(s).key);
-  o.line("services = [" + svcs + "]", from);
-  o.line("srv_owner = " + basic(*names.name(c.srv_owner)), from);
+  if (srv) {
+    o.line("services = [" + svcs + "]", from);
+    o.line("srv_owner = " + basic(*names.name(c.srv_owner)), from);
+  }
   if (c.naptr) o.line("naptr = true", from);
-  o.line("srv_ttl = " + std::to_string(c.srv_ttl), from);
+  if (srv) o.line("srv_ttl = " + std::to_string(c.srv_ttl), from);
   if (!c.name.empty()) o.line("round_robin_ttl = " + std::to_string(c.round_robin_ttl), from);
   if (c.host_ttl) o.line("host_ttl = " + std::to_string(*c.host_ttl), from);
-  o.line("priority = " + std::to_string(c.peers[0].priority), from);
-  o.line("weight = " + std::to_string(c.peers[0].weight), from);
+  if (srv) {
+    o.line("priority = " + std::to_string(c.peers[0].priority), from);
+    o.line("weight = " + std::to_string(c.peers[0].weight), from);
+  }
   o.line("peers = [", from);
   for (const zone::peer& p : c.peers) o.line(peer_line(p, names), from);
   o.line("]", from);
