@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of tests/fuzz/corpus/ (answer and tcp_frames; zone_loader is a copy
-of zones/*.toml and tests/data/good/*.toml; the hostile_* seeds of sip_response and
+of zones/*.toml, tests/data/good/*.toml and the import goldens; the hostile_* seeds of sip_response and
 stun_response, whose peer_* seeds come from real peers: capture_peer_seeds.py).
 Rerun after changing it: tests/fuzz/make_seeds.py"""
 import pathlib
@@ -243,6 +243,9 @@ def main():
     zones.update({p.name: p.read_bytes() for p in sorted((ROOT / "tests/data/good").glob("*.toml"))})
     zones.update({p.name: p.read_bytes()
                   for p in sorted((ROOT / "tests/integration/differential/zones").glob("*.toml"))})
+    # sipdns import's goldens: escapes, a round-robin-only cluster
+    zones.update({"import_" + p.name: p.read_bytes()
+                  for p in sorted((ROOT / "tests/data/import").glob("*.toml"))})
     # rejected zones too, so the error paths start covered
     zones.update({"bad_" + p.name: p.read_bytes()
                   for p in sorted((ROOT / "tests/data/bad").glob("*.toml"))})
