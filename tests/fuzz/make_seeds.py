@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of tests/fuzz/corpus/ (answer and tcp_frames; zone_loader is a copy
-of zones/*.toml, tests/data/good/*.toml and the import goldens; the hostile_* seeds of sip_response and
-stun_response, whose peer_* seeds come from real peers: capture_peer_seeds.py).
+of zones/*.toml, tests/data/good/*.toml and the import goldens; the hostile_* seeds of
+sip_response and stun_response, whose peer_* seeds come from real peers:
+capture_peer_seeds.py).
 Rerun after changing it: tests/fuzz/make_seeds.py"""
 import pathlib
 import shutil
