@@ -3,7 +3,9 @@
 #
 #   bench/alloc/run.sh        (SIPDNSD: binary, default build/server/sipdnsd; UDP_QUERIES,
 #                              default 200000; TCP_QUERIES, default 200000; TCP_CLIENTS,
-#                              default 4; ALLOC_JSON: output, default bench/results/alloc.json)
+#                              default 4; QUERY_LOG=1: sipdnsd runs with --query-log, and every
+#                              answered query must have its line; ALLOC_JSON: output, default
+#                              bench/results/alloc.json, alloc.query_log.json with QUERY_LOG=1)
 #
 # Builds bench/alloc/alloc_count.c (bench/alloc/build.sh), starts sipdnsd under LD_PRELOAD on a
 # free port of 127.0.0.1 with the bundled zones except lab.test (its health probes run on the
@@ -25,7 +27,9 @@ UDP_QUERIES=${UDP_QUERIES:-200000}
 TCP_QUERIES=${TCP_QUERIES:-200000}
 TCP_CLIENTS=${TCP_CLIENTS:-4}
 WARMUP_QUERIES=10000
-JSON=${ALLOC_JSON:-bench/results/alloc.json}
+QUERY_LOG=${QUERY_LOG:-0}
+if ((QUERY_LOG)); then JSON=${ALLOC_JSON:-bench/results/alloc.query_log.json}
+else JSON=${ALLOC_JSON:-bench/results/alloc.json}; fi
 BENCH_NAME=alloc/run.sh
 source bench/lib/common.sh
 
@@ -64,7 +68,12 @@ QLINES=$(wc -l <"$QFILE")
 # ---- server ---------------------------------------------------------------------------------
 
 # launch: sipdnsd under the counting library, on 127.0.0.1:$PORT.
-launch() { LD_PRELOAD=$LIB exec "$SIPDNSD" --listen "127.0.0.1:$PORT" --zones "$TMP_DIR/zones"; }
+QLOG=$TMP_DIR/query.log
+LOG_ARGS=()
+((QUERY_LOG)) && LOG_ARGS=(--query-log "$QLOG")
+launch() {
+  LD_PRELOAD=$LIB exec "$SIPDNSD" --listen "127.0.0.1:$PORT" --zones "$TMP_DIR/zones" "${LOG_ARGS[@]}"
+}
 start_sipdnsd "$LOG" launch
 dig @127.0.0.1 -p "$PORT" +norec +time=2 +tries=1 _sip._tcp.uctest.local SRV | grep -q 'status: NOERROR' || {
   echo "alloc/run.sh: sipdnsd does not answer; log:" >&2
@@ -97,8 +106,12 @@ snapshot() {
 dnsperf_run() {
   local mode=$1 n=$2 clients=$3 runs out
   runs=$(((n + QLINES - 1) / QLINES))
+  # With the query log, 20,000 qps: its rings (4,096 lines per loop, drained every 100 ms)
+  # keep every line below that, so each answered query must have one.
+  local rate=()
+  ((QUERY_LOG)) && rate=(-Q 20000)
   out=$(timeout 120 dnsperf -m "$mode" -s 127.0.0.1 -p "$PORT" -d "$QFILE" -n "$runs" \
-    -c "$clients" -t 5 2>&1)
+    -c "$clients" -t 5 "${rate[@]}" 2>&1)
   printf '%s\n' "$out" >>"$TMP_DIR/dnsperf.log"
   awk '/Queries sent:/ { s = $3 } /Queries completed:/ { c = $3 } /Queries lost:/ { l = $3 }
        END { print s + 0, c + 0, l + 0 }' <<<"$out"
@@ -114,6 +127,16 @@ snapshot; b_allocs=$SNAP_ALLOCS b_frees=$SNAP_FREES
 read -r t_sent t_done t_lost < <(dnsperf_run tcp "$TCP_QUERIES" "$TCP_CLIENTS")
 snapshot; c_allocs=$SNAP_ALLOCS c_frees=$SNAP_FREES
 kill -0 "$SERVER_PID" 2>/dev/null || { echo "alloc/run.sh: sipdnsd died; log:" >&2; tail -30 "$LOG" >&2; exit 1; }
+# With the query log: its writer flushes every 100 ms; wait (bounded) for every answered query.
+log_lines=null
+if ((QUERY_LOG)); then
+  want=$((w_done + u_done + t_done))
+  for ((i = 0; i < 50; i++)); do
+    log_lines=$(grep -c ' qname=' "$QLOG" 2>/dev/null || echo 0)
+    ((log_lines >= want)) && break
+    sleep 0.1
+  done
+fi
 
 # Per-thread deltas between two snapshots (which thread allocated).
 thread_deltas() {
@@ -135,7 +158,8 @@ tcp_per_conn=$(per "$tcp_allocs" "$TCP_CLIENTS")
 machine_info
 
 echo
-echo "allocations in sipdnsd ($cores cores, $cpu), bundled zones without lab.test"
+echo "allocations in sipdnsd ($cores cores, $cpu), bundled zones without lab.test$( ((QUERY_LOG)) && echo ", --query-log on")"
+((QUERY_LOG)) && echo "  query log: $log_lines lines for $((w_done + u_done + t_done)) answered queries (dig's first query included)"
 echo "  start-up and warm-up (snapshot A): $a_allocs allocations: the counter sees sipdnsd's heap"
 printf '  UDP: %d queries answered (%d lost): %d allocations, %d frees: %s per query\n' \
   "$u_done" "$u_lost" "$udp_allocs" "$udp_frees" "$udp_per_query"
@@ -153,6 +177,10 @@ if ((udp_allocs > 0)); then
   echo "alloc/run.sh: FAIL: sipdnsd allocated $udp_allocs times while answering $u_done UDP queries" >&2
   failed=1
 fi
+if ((QUERY_LOG && log_lines < w_done + u_done + t_done)); then
+  echo "alloc/run.sh: FAIL: the query log has $log_lines lines for $((w_done + u_done + t_done)) answered queries" >&2
+  failed=1
+fi
 if ((u_lost > 0 || t_lost > 0 || u_done == 0 || t_done == 0)); then
   echo "alloc/run.sh: FAIL: queries lost (UDP $u_lost, TCP $t_lost) or none answered" >&2
   failed=1
@@ -166,6 +194,7 @@ cat >"$JSON" <<JSON
   "machine": $(machine_json),
   "commit": "$commit",
   "zones": "zones/ without lab.test.toml",
+  "query_log": $( ((QUERY_LOG)) && echo true || echo false ), "query_log_lines": $log_lines,
   "counter": "bench/alloc/alloc_count.c (LD_PRELOAD): malloc + calloc + realloc + aligned allocations, all threads",
   "queries": "$QLINES names (SRV, NAPTR, A, AAAA, PTR, SOA, NODATA, NXDOMAIN) sent round-robin by dnsperf",
   "warmup": { "mode": "udp", "sent": $w_sent, "answered": $w_done, "allocations_since_start": $a_allocs },

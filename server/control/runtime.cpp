@@ -17,6 +17,7 @@
 #include "compile/build.hpp"
 #include "health/targets.hpp"
 #include "log/log.hpp"
+#include "log/thread_name.hpp"
 #include "wire/constants.hpp"
 #include "wire/name.hpp"
 #include "zone/derive.hpp"
@@ -351,6 +352,7 @@ void runtime::retire(std::vector<zone::expanded_zone> zones,
     for (const auto& [origin, s] : served_) serials[origin] = {s.serial, s.fingerprint};
   cleanup_ = std::jthread([old = std::move(zones), set = std::move(old_set), trim,
                            serials = std::move(serials), this]() mutable {
+    log::name_this_thread("zone-cleanup");
     old.clear();
     old.shrink_to_fit();
     set.reset();  // a reload's replaced zone set: its last reference

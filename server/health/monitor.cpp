@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "log/log.hpp"
+#include "log/thread_name.hpp"
 
 namespace sipdns::health {
 namespace {
@@ -33,7 +34,10 @@ monitor::monitor(notify_fn notify) : notify_(std::move(notify)) {
     return;  // ~loop closes what was opened
   }
   runner_ = std::make_unique<probe_runner>(loop_.get());
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    log::name_this_thread("prober");
+    run();
+  });
 }
 
 monitor::~monitor() { stop(); }

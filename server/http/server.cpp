@@ -8,6 +8,8 @@
 #include <set>
 #include <thread>
 
+#include "log/thread_name.hpp"
+
 namespace sipdns::http {
 namespace {
 
@@ -189,6 +191,7 @@ bool server::start(const config& cfg, handler h, std::string& err) {
   }
   impl* raw = p.get();
   p->thread = std::thread([raw] {
+    log::name_this_thread("http");
     uv_run(&raw->loop, UV_RUN_DEFAULT);
     uv_loop_close(&raw->loop);
   });

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "log/log.hpp"
+#include "log/thread_name.hpp"
 #include "net/counters.hpp"
 #include "wire/constants.hpp"
 
@@ -121,7 +122,10 @@ bool query_log::open(const std::string& path, size_t loops, std::string& err) {
 }
 
 void query_log::start() {
-  if (file_ && !writer_.joinable()) writer_ = std::thread([this] { run(); });
+  if (file_ && !writer_.joinable()) writer_ = std::thread([this] {
+    log::name_this_thread("query-log");
+    run();
+  });
 }
 
 void query_log::stop() noexcept {

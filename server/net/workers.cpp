@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "log/log.hpp"
+#include "log/thread_name.hpp"
 
 namespace sipdns::net {
 
@@ -22,6 +23,7 @@ struct worker_pool::worker {
   const loop_counters* counted = nullptr;  // set before `ready`; valid until stop()
 
   void run(server_config cfg, compile::snapshot_ptr snap) noexcept {
+    log::name_this_thread("dns-loop", long(cfg.loop_index));
     int status = loop.init();
     if (status < 0) {
       started(std::string("event loop: ") + uv_strerror(status));

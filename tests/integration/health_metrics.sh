@@ -25,6 +25,10 @@ probes_counted() {
   [[ $OUT =~ sipdns_probes_total\{kind=\"sip-options\",outcome=\"up\"\}\ [1-9] ]]
 }
 poll_until 5000 probes_counted
+SAVED=$OUT
+OUT=$(cat /proc/"$SERVER_PID"/task/*/comm 2>/dev/null | sort | tr '\n' ' ')
+assert_contains " $OUT" " prober " "the health prober's thread is named prober (top -H, ps -L)"
+OUT=$SAVED
 assert_contains "$OUT" 'sipdns_queries_total{transport="udp",qtype="SRV",rcode="NOERROR"}' \
   "/metrics counts the SRV queries asked so far"
 assert_contains "$OUT" "sipdns_peer_state{zone=\"lab.test.\",peer=\"$LAB1\",service=\"sip+tcp\",state=\"up\"} 1" \

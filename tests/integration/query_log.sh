@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # --query-log: every reply becomes one line in the file (UDP and TCP, NXDOMAIN too), a dnsperf
 # burst is accounted for exactly (lines written + lines dropped = queries answered, read from
-# /metrics), the server keeps answering, and SIGHUP after a rename starts a new file.
+# /metrics), the server keeps answering, and SIGHUP after a rename starts a new file. Also: the
+# server's threads carry names (dns-loop-1, http, query-log).
 source "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || { echo "FATAL: curl not found (tools/dev.sh installs it)" >&2; exit 1; }
 command -v dnsperf >/dev/null || { echo "FATAL: dnsperf not installed (apt-get install dnsperf)" >&2; exit 1; }
@@ -26,6 +27,13 @@ accounted() {
   [[ -n $l && -n $d ]] && ((l + d >= $1))
 }
 qlog_has() { grep -qE -- "$2" "$1" 2>/dev/null; }
+
+# ---- its threads are named (top -H, ps -L, perf): the second loop, HTTP, the log's writer ----
+THREADS=$(cat /proc/"$SERVER_PID"/task/*/comm 2>/dev/null | sort | tr '\n' ' ')
+OUT=$THREADS
+for t in sipdnsd dns-loop-1 http query-log; do
+  assert_contains " $THREADS" " $t " "a thread named $t"
+done
 
 # ---- a few queries, each a line with its fields ----
 dig_q _sip._tcp.uctest.local SRV >/dev/null
