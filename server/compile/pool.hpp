@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <new>
 #include <string_view>
 #include <type_traits>
@@ -55,19 +56,28 @@ class pool {
   void reserve(size_t n) {
     if (n > cap_) grow_to(n);
   }
+  // `v` (and `from` below) may lie in this pool, which growing may move: read it first.
   void push_back(const T& v) {
+    const T copy = v;
     if (size_ == cap_) grow_to(size_ + 1);
-    p_[size_++] = v;
+    p_[size_++] = copy;
   }
   template <class... Args>
   T& emplace_back(Args&&... args) {
+    const T made{std::forward<Args>(args)...};
     if (size_ == cap_) grow_to(size_ + 1);
-    p_[size_] = T{std::forward<Args>(args)...};
+    p_[size_] = made;
     return p_[size_++];
   }
   void append(const T* from, size_t n) {
     if (n == 0) return;
-    if (size_ + n > cap_) grow_to(size_ + n);
+    if (size_ + n > cap_) {
+      const bool inside =
+          std::less_equal<const T*>()(p_, from) && std::less<const T*>()(from, p_ + size_);
+      const size_t at = inside ? size_t(from - p_) : 0;
+      grow_to(size_ + n);
+      if (inside) from = p_ + at;
+    }
     std::memcpy(p_ + size_, from, n * sizeof(T));
     size_ += n;
   }
@@ -146,10 +156,19 @@ class pool {
       mapped_ = true;
     } else {
       p = ::mremap(p_, map_size(cap_ * sizeof(T)), map_size(bytes), MREMAP_MAYMOVE);
-      if (p == MAP_FAILED) throw std::bad_alloc();
+      // After a splice() the pool spans several mappings, which mremap cannot resize (EFAULT):
+      // a new mapping and one copy then.
+      if (p == MAP_FAILED) p = copy_to_new_mapping(map_size(bytes));
     }
     p_ = static_cast<T*>(p);
     cap_ = mapped_ ? map_size(bytes) / sizeof(T) : cap;
+  }
+  void* copy_to_new_mapping(size_t bytes) {
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    if (size_) std::memcpy(p, p_, size_ * sizeof(T));
+    ::munmap(p_, map_size(cap_ * sizeof(T)));
+    return p;
   }
   void release() {
     if (mapped_) ::munmap(p_, map_size(cap_ * sizeof(T)));

@@ -23,23 +23,23 @@ using records = std::vector<zone::record>;
 class served_now {
  public:
   served_now(const zone::zone& z, const zone::expanded_zone& e)
-      : set_(e.returned ? z.records.data() : nullptr), returned_(e.returned), ttls_(e.served_ttls),
+      : set_(e.returned ? z.records.data() : nullptr), returned_(e.returned), e_(e),
         rest_(e.records) {}
   size_t size() const { return returned_ + rest_.size(); }
   // The record at `i`; `tmp` holds a copy when its served TTL differs from the set's.
   const zone::record& at(size_t i, zone::record& tmp) const {
     if (i >= returned_) return rest_[i - returned_];
-    auto it = std::lower_bound(ttls_.begin(), ttls_.end(), std::pair<uint32_t, uint32_t>(i, 0));
-    if (it == ttls_.end() || it->first != i) return set_[i];
+    const uint32_t ttl = zone::served_ttl(e_, i, set_[i].ttl);
+    if (ttl == set_[i].ttl) return set_[i];
     tmp = set_[i];
-    tmp.ttl = it->second;
+    tmp.ttl = ttl;
     return tmp;
   }
 
  private:
   const zone::record* set_;
   size_t returned_;
-  const std::vector<std::pair<uint32_t, uint32_t>>& ttls_;
+  const zone::expanded_zone& e_;
   const records& rest_;
 };
 

@@ -364,7 +364,15 @@ void give_back(zone_set& set, std::vector<expanded_zone>& zones) {
     e.records.resize(e.lent);
     set.zones[zi].records = std::exchange(e.records, std::move(rest));
     e.returned = std::exchange(e.lent, 0);
+    e.oversized.clear();  // its indexes named the whole list (and load() refuses any anyway)
   }
+}
+
+uint32_t served_ttl(const expanded_zone& e, size_t i, uint32_t own) {
+  // Sorted by index: undo_changes walks lent_ttls, which normalise wrote in record order.
+  auto it = std::lower_bound(e.served_ttls.begin(), e.served_ttls.end(),
+                             std::pair<uint32_t, uint32_t>(uint32_t(i), 0));
+  return it != e.served_ttls.end() && it->first == i ? it->second : own;
 }
 
 }  // namespace sipdns::zone

@@ -68,6 +68,9 @@ std::vector<expanded_zone> derive_lending(zone_set& set);
 // Moves lent records back into `set` as they were (TTLs, the SOA's serial); each zone of
 // `zones` keeps only its other records, with `returned` saying how many went back.
 void give_back(zone_set& set, std::vector<expanded_zone>& zones);
+// The TTL that returned record `i` (the set's zone's records[i], i < e.returned) is served
+// with: from e.served_ttls, else `own`, its TTL in the set.
+uint32_t served_ttl(const expanded_zone& e, size_t i, uint32_t own);
 
 // False when `usable` keeps and `withheld` spares every peer of every cluster for every
 // service and for round-robin: then derive(set, usable, withheld) equals derive(set).

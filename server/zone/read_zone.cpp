@@ -58,8 +58,9 @@ void reader::read_ns(const toml::table& zt, const scope& s) {
 
 namespace {
 // Room left for what derive adds to a zone's records when a load lends them to it
-// (zone/derive.hpp): a million-record vector that has to grow there is copied whole.
-size_t with_derive_room(size_t records) { return records + records / 16 + 4096; }
+// (zone/derive.hpp): a million-record vector that has to grow there is copied whole. Small
+// for a small zone: a server may load thousands of reverse zones, and the room stays reserved.
+size_t with_derive_room(size_t records) { return records + records / 16 + 64; }
 }  // namespace
 
 void reader::read_records(const toml::table& zt, const scope& s) {

@@ -57,6 +57,14 @@ TEST_CASE("splice moves a big tail behind a page-aligned pool, or copies") {
   CHECK(ok);
   a.push_back(42);  // still growable after the move
   CHECK(a.back() == 42);
+  // Past its capacity too: the moved pages are a mapping of their own, which mremap cannot
+  // grow together with ours (EFAULT); the pool copies into a new mapping instead.
+  const size_t before = a.size();
+  for (uint32_t i = 0; i < 3'000'000; ++i) a.push_back(i);
+  REQUIRE(a.size() == before + 3'000'000);
+  ok = a[599'999] == 599'999 && a[padded] == 600'000 && a[padded + 699'999] == 1'299'999;
+  for (size_t i = 0; i < 3'000'000; ++i) ok = ok && a[before + i] == i;
+  CHECK(ok);
 
   // Not aligned (no padding): a copy, same result.
   pool<uint32_t> c = counting<uint32_t>(600'001), d = counting<uint32_t>(500'000, 600'001);
@@ -66,4 +74,19 @@ TEST_CASE("splice moves a big tail behind a page-aligned pool, or copies") {
   pool<uint32_t> e = counting<uint32_t>(1'048'576), f = counting<uint32_t>(10, 1'048'576);
   e.splice(f);
   CHECK(counts_up<uint32_t>(e, 1'048'586));
+}
+
+TEST_CASE("a pool takes entries from itself while it grows") {
+  pool<uint32_t> p = counting<uint32_t>(16);  // full: the next entry grows it
+  p.push_back(p[3]);
+  CHECK(p.back() == 3);
+  p.append(p.data(), p.size());  // grows while copying from itself
+  REQUIRE(p.size() == 34);
+  CHECK(p[17] == 0);
+  CHECK(p[33] == 3);
+  pool<uint32_t> big = counting<uint32_t>(300'000);  // over 1 MB: mapped
+  big.append(big.data(), big.size());
+  REQUIRE(big.size() == 600'000);
+  CHECK(big[300'000] == 0);
+  CHECK(big[599'999] == 299'999);
 }
