@@ -132,7 +132,8 @@ log_lines=null
 if ((QUERY_LOG)); then
   want=$((w_done + u_done + t_done))
   for ((i = 0; i < 50; i++)); do
-    log_lines=$(grep -c ' qname=' "$QLOG" 2>/dev/null || echo 0)
+    log_lines=$(grep -c ' qname=' "$QLOG" 2>/dev/null)  # prints 0 (and fails) when none
+    log_lines=${log_lines:-0}
     ((log_lines >= want)) && break
     sleep 0.1
   done

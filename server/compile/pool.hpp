@@ -39,6 +39,7 @@ class pool {
     std::swap(size_, o.size_);
     std::swap(cap_, o.cap_);
     std::swap(mapped_, o.mapped_);
+    std::swap(pieces_, o.pieces_);
   }
 
   size_t size() const { return size_; }
@@ -108,7 +109,10 @@ class pool {
   // page is faulted in again. Otherwise a copy.
   void splice(pool& tail) {
     const size_t at = size_ * sizeof(T);
-    if (mapped_ && tail.mapped_ && at % page() == 0 && move_behind(tail, at)) return;
+    // A tail of several mappings is copied: before Linux 6.17 a MREMAP_FIXED of it failed only
+    // after unmapping the destination, which the copy would then write into.
+    if (mapped_ && tail.mapped_ && !tail.pieces_ && at % page() == 0 && move_behind(tail, at))
+      return;
     append(tail.data(), tail.size());
     tail.free();
   }
@@ -134,6 +138,7 @@ class pool {
     if (::mremap(tail.p_, tail_map, tail_map, MREMAP_MAYMOVE | MREMAP_FIXED, dest) == MAP_FAILED)
       return false;
     size_ += tail.size_;
+    pieces_ = true;
     tail.p_ = nullptr;  // its mapping is ours now
     tail.size_ = tail.cap_ = 0;
     tail.mapped_ = false;
@@ -158,7 +163,10 @@ class pool {
       p = ::mremap(p_, map_size(cap_ * sizeof(T)), map_size(bytes), MREMAP_MAYMOVE);
       // After a splice() the pool spans several mappings, which mremap cannot resize (EFAULT):
       // a new mapping and one copy then.
-      if (p == MAP_FAILED) p = copy_to_new_mapping(map_size(bytes));
+      if (p == MAP_FAILED) {
+        p = copy_to_new_mapping(map_size(bytes));
+        pieces_ = false;
+      }
     }
     p_ = static_cast<T*>(p);
     cap_ = mapped_ ? map_size(bytes) / sizeof(T) : cap;
@@ -175,12 +183,13 @@ class pool {
     else std::free(p_);
     p_ = nullptr;
     size_ = cap_ = 0;
-    mapped_ = false;
+    mapped_ = pieces_ = false;
   }
 
   T* p_ = nullptr;
   size_t size_ = 0, cap_ = 0;
   bool mapped_ = false;
+  bool pieces_ = false;  // mapped_ and made of several mappings (splice moved pages in)
 };
 
 }  // namespace sipdns::compile

@@ -3,9 +3,15 @@
 
 #include <malloc.h>
 
+#include "log/thread_name.hpp"
+
 namespace sipdns::control {
 
-reclaimer::reclaimer() : thread_([this](std::stop_token stop) { run(stop); }) {}
+reclaimer::reclaimer()
+    : thread_([this](std::stop_token stop) {
+        log::name_this_thread("reclaimer");
+        run(stop);
+      }) {}
 
 reclaimer::~reclaimer() {
   thread_.request_stop();

@@ -30,6 +30,9 @@ bool read_label(std::string_view text, size_t& pos, bool host_like, std::string&
         }
         label.push_back(char(v));
         pos += 3;
+      } else if (digit(pos + 1)) {
+        error = "escape \\" + std::string(text.substr(pos + 1, 3)) + ": \\DDD takes three digits";
+        return false;
       } else if (pos + 1 < text.size()) {
         label.push_back(text[++pos]);
       } else {
@@ -59,7 +62,8 @@ name_result parse_name(std::string_view text, std::string_view origin, bool host
   size_t pos = 0;
   bool absolute = false;
   while (true) {
-    if (text[pos] == '*' && (pos + 1 == text.size() || text[pos + 1] == '.'))
+    // A mailbox's "*" is just a character: RFC 1035 names, not owners.
+    if (host_like && text[pos] == '*' && (pos + 1 == text.size() || text[pos + 1] == '.'))
       return {{}, "a wildcard (\"*\") may only own records in `records`"};
     std::string label, error;
     if (!read_label(text, pos, host_like, label, error)) return {{}, error};

@@ -65,6 +65,17 @@ TEST_CASE("splice moves a big tail behind a page-aligned pool, or copies") {
   ok = a[599'999] == 599'999 && a[padded] == 600'000 && a[padded + 699'999] == 1'299'999;
   for (size_t i = 0; i < 3'000'000; ++i) ok = ok && a[before + i] == i;
   CHECK(ok);
+  // A pool of several mappings spliced as a tail is copied, not moved.
+  pool<uint32_t> g = counting<uint32_t>(600'000), h = counting<uint32_t>(700'000, 600'000),
+                 k = counting<uint32_t>(262'144);  // exactly 1 MiB: page-aligned
+  g.pad_to_page(0);
+  g.splice(h);
+  const size_t g_size = g.size();
+  k.splice(g);
+  REQUIRE(k.size() == 262'144 + g_size);
+  CHECK(k[262'143] == 262'143);
+  CHECK(k[262'144] == 0);
+  CHECK(k[k.size() - 1] == 1'299'999);
 
   // Not aligned (no padding): a copy, same result.
   pool<uint32_t> c = counting<uint32_t>(600'001), d = counting<uint32_t>(500'000, 600'001);

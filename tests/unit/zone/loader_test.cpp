@@ -188,5 +188,8 @@ records = ["ns1 A 127.0.0.1"]
   CHECK(parse_name("a\\.", origin, false).name == test::wire_of("a\\..ex.test."));  // not absolute
   CHECK(parse_name("a\\", origin, false).error == "a backslash ends the name");
   CHECK(parse_name("a\\256", origin, false).error == "escape \\256 is over 255");
+  CHECK(parse_name("a\\12b", origin, false).error == "escape \\12b: \\DDD takes three digits");
+  CHECK(parse_name("*.x.", origin, false).name == test::wire_of("\\*.x."));  // a mailbox's '*'
+  CHECK(parse_name("*.x.", origin, true).error.find("wildcard") != std::string::npos);
   CHECK(parse_name("a\\.b", origin, true).error.find("invalid character '\\'") == 0);  // hosts: none
 }
