@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of tests/fuzz/corpus/ (answer and tcp_frames; zone_loader is a copy
-of zones/*.toml, tests/data/good/*.toml and the import goldens; the hostile_* seeds of
-sip_response and stun_response, whose peer_* seeds come from real peers:
-capture_peer_seeds.py).
+of zones/*.toml, tests/data/good/*.toml and the import goldens; master_file of the import
+tests' master files; the hostile_* seeds of sip_response and stun_response, whose peer_*
+seeds come from real peers: capture_peer_seeds.py).
 Rerun after changing it: tests/fuzz/make_seeds.py"""
 import pathlib
 import shutil
@@ -251,6 +251,9 @@ def main():
     zones.update({"bad_" + p.name: p.read_bytes()
                   for p in sorted((ROOT / "tests/data/bad").glob("*.toml"))})
     write("zone_loader", zones)
+    # sipdns import: the hand-written master files of its tests
+    masters = sorted((ROOT / "tests/data/import").iterdir())
+    write("master_file", {p.name: p.read_bytes() for p in masters if p.suffix in (".zone", ".dns")})
     write("sip_response", sip_seeds(), prefix="hostile_")
     write("stun_response", stun_seeds(), prefix="hostile_")
 

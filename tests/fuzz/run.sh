@@ -3,7 +3,7 @@
 # and runs each for a bounded time. Fails on any crash, leak, timeout or UB report, and prints
 # the saved input and the command that reproduces it.
 #
-#   tests/fuzz/run.sh [target...]     targets: answer tcp_frames zone_loader sip_response
+#   tests/fuzz/run.sh [target...]     targets: answer tcp_frames zone_loader master_file sip_response
 #                                     stun_response (default: all)
 #
 # FUZZ_SECONDS   time per target (default 60; hours locally: FUZZ_SECONDS=14400)
@@ -22,7 +22,7 @@ if ! [[ $SECONDS_EACH =~ ^[1-9][0-9]*$ ]]; then
 fi
 BUILD=${FUZZ_BUILD_DIR:-build-fuzz}
 JOBS=${JOBS:-2}
-ALL=(answer tcp_frames zone_loader sip_response stun_response)
+ALL=(answer tcp_frames zone_loader sip_response stun_response master_file)
 TARGETS=("$@")
 ((${#TARGETS[@]})) || TARGETS=("${ALL[@]}")
 
@@ -30,7 +30,7 @@ TARGETS=("$@")
 # a stream needs room for a couple of maximal 4 KiB frames, zone files are small; a SIP stream
 # needs room for the 16 KiB header limit, a STUN stream for a few replies with attributes.
 declare -A MAX_LEN=([answer]=1024 [tcp_frames]=12000 [zone_loader]=8192 [sip_response]=20000
-                    [stun_response]=8192)
+                    [stun_response]=8192 [master_file]=8192)
 
 # clang and its runtimes (libFuzzer, ASan, UBSan) and the build's libraries, if missing
 # (tools/packages.txt).

@@ -56,6 +56,9 @@ void split_tier(const std::vector<srv_rr>& tier, const wire::name& owner, const 
   for (const srv_rr& r : tier) {
     if (r.target.size() == 1)
       return out.notes.push_back("SRV at " + where + ": target \".\" (service not offered)");
+    if (!names.name(r.target))  // a peer's host is written as a host name in the TOML
+      return out.notes.push_back("SRV at " + where + ": target " + shown(r.target, names) +
+                                 " is not a host name (letters, digits, '-', '_'): kept as records");
     auto h = std::find(hosts.begin(), hosts.end(), r.target) - hosts.begin();
     if (size_t(h) == hosts.size()) hosts.push_back(r.target), ports.emplace_back(), srv.emplace_back();
     if (!ports[h].emplace(r.svc, r.port).second)
@@ -141,7 +144,8 @@ candidate_list find_candidates(const zone::zone& z, const renderer& names) {
     const zone::record& r = z.records[i];
     if (r.type != wire::rr_type::srv || r.rdata.size() < 7) continue;
     auto split = split_srv_name(r.owner);
-    if (!split || !wire::name_is_below_or_at(split->second, z.origin)) continue;
+    if (!split || !wire::name_is_below_or_at(split->second, z.origin) || !names.name(split->second))
+      continue;  // not an SRV owner a cluster can have: kept as records
     auto [it, fresh] = by_owner.try_emplace(split->second);
     if (fresh) owners.push_back(split->second);
     it->second.push_back({i, split->first, get16(r.rdata, 0), get16(r.rdata, 2),
