@@ -1,6 +1,8 @@
 // FUZZ_CHECK: an invariant the fuzzer must never break. A failure prints what broke and aborts,
 // which libFuzzer reports as a crash (saving the input) and the plain replay as a failed test.
 #pragma once
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -17,6 +19,34 @@
       std::abort();                                                                    \
     }                                                                                  \
   } while (0)
+
+// For targets whose code reads a path: `name` in a directory of its own under $TMPDIR (or
+// /tmp), one per process, rewritten for every input and removed at exit.
+inline const std::string& fuzz_file(const char* name) {
+  static const std::string path = [name] {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/sipdns-fuzz-XXXXXX";
+    if (!mkdtemp(dir.data())) {
+      std::perror("fuzz: mkdtemp");
+      std::abort();
+    }
+    static std::string cleanup_file = dir + "/" + name, cleanup_dir = dir;
+    std::atexit([] {
+      std::remove(cleanup_file.c_str());
+      ::rmdir(cleanup_dir.c_str());
+    });
+    return cleanup_file;
+  }();
+  return path;
+}
+
+// `data` as the whole content of `path`.
+inline void fuzz_write(const std::string& path, const uint8_t* data, size_t size) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  FUZZ_CHECK(f != nullptr);
+  FUZZ_CHECK(std::fwrite(data, 1, size, f) == size);
+  FUZZ_CHECK(std::fclose(f) == 0);
+}
 
 // A byte stream cut into messages by a framer (the reference each target compares against):
 // the whole messages, and whether the framer gave up on malformed bytes.

@@ -4,8 +4,6 @@
 // or call an argument a usage error. What it prints is not read: during the call, glibc's
 // stdout and stderr point at /dev/null (the sanitizers and libFuzzer write to fd 2 or a
 // stream they took at start-up, so their reports still show).
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -14,37 +12,10 @@
 #include "check.hpp"
 #include "import/import.hpp"
 
-namespace {
-
-// One file per process, rewritten for every input (import reads from a path).
-const std::string& master_path() {
-  static const std::string path = [] {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/sipdns-fuzz-XXXXXX";
-    if (!mkdtemp(dir.data())) {
-      std::perror("fuzz master_file: mkdtemp");
-      std::abort();
-    }
-    std::string file = dir + "/fuzz.zone";
-    static std::string cleanup_file = file, cleanup_dir = dir;
-    std::atexit([] {
-      std::remove(cleanup_file.c_str());
-      ::rmdir(cleanup_dir.c_str());
-    });
-    return file;
-  }();
-  return path;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 16 * 1024) return 0;  // a few hundred records: keeps every input fast
-  const std::string& path = master_path();
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  FUZZ_CHECK(f != nullptr);
-  FUZZ_CHECK(std::fwrite(data, 1, size, f) == size);
-  FUZZ_CHECK(std::fclose(f) == 0);
+  const std::string& path = fuzz_file("fuzz.zone");  // import reads from a path
+  fuzz_write(path, data, size);
   static std::FILE* quiet = std::fopen("/dev/null", "w");
   FUZZ_CHECK(quiet != nullptr);
   std::FILE *out = stdout, *err = stderr;

@@ -1,8 +1,6 @@
 // Fuzz target: arbitrary bytes as a TOML zone file -> zone::load(). It must return either zones
 // or at least one error, never crash or hang; zones that load are also compiled and asked for
 // their apex SOA, as sipdnsd would serve them.
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -19,27 +17,6 @@
 namespace {
 using namespace sipdns;
 
-// One file per process, rewritten for every input (load() reads from paths).
-const std::string& zone_path() {
-  static const std::string path = [] {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/sipdns-fuzz-XXXXXX";
-    if (!mkdtemp(dir.data())) {
-      std::perror("fuzz zone_loader: mkdtemp");
-      std::abort();
-    }
-    std::string file = dir + "/fuzz.toml";
-    // Removed at exit so repeated runs do not litter /tmp.
-    static std::string cleanup_file = file, cleanup_dir = dir;
-    std::atexit([] {
-      std::remove(cleanup_file.c_str());
-      ::rmdir(cleanup_dir.c_str());
-    });
-    return file;
-  }();
-  return path;
-}
-
 std::vector<uint8_t> soa_query(const wire::name& origin) {
   std::vector<uint8_t> q = {0x12, 0x34, 0x00, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
   q.insert(q.end(), origin.begin(), origin.end());
@@ -50,11 +27,8 @@ std::vector<uint8_t> soa_query(const wire::name& origin) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 64 * 1024) return 0;  // zone files are small; keeps every input fast
-  const std::string& path = zone_path();
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  FUZZ_CHECK(f != nullptr);
-  FUZZ_CHECK(std::fwrite(data, 1, size, f) == size);
-  FUZZ_CHECK(std::fclose(f) == 0);
+  const std::string& path = fuzz_file("fuzz.toml");  // load() reads from paths
+  fuzz_write(path, data, size);
 
   zone::load_result r = zone::load({path});
   if (!r.zones) {
