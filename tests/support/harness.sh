@@ -61,14 +61,18 @@ holds_for() {
 
 # ---- ports and processes --------------------------------------------------------------------
 
-# pick_port: prints a port in 20000..60000 on which nothing listens on UDP or TCP (100 tries).
-# A port can still be taken by the time it is bound (or be the local port of a live
-# connection): callers retry on "address already in use" (start_on_free_port does).
+# pick_port: prints a port on which no UDP or TCP socket is bound (100 tries), from 15000 up
+# to the kernel's ephemeral range (32767 with Linux's default of 32768-60999). dig, kdig and
+# every TCP client take their local ports from that range, so a port picked inside it was
+# seen taken by a client between the pick and NSD's bind. A port can still be taken by the
+# time it is bound: callers retry on "address already in use" (start_on_free_port does).
 pick_port() {
-  local p i
+  local p i lo=32768
+  read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || lo=32768
+  ((lo > 16000)) || lo=32768  # an unusual range: keep clear of the default one anyway
   for ((i = 0; i < 100; i++)); do
-    p=$((20000 + (RANDOM * 32768 + RANDOM) % 40001))
-    if [[ -z $(ss -Hlnu "sport = :$p" 2>/dev/null) && -z $(ss -Hlnt "sport = :$p" 2>/dev/null) ]]
+    p=$((15000 + (RANDOM * 32768 + RANDOM) % (lo - 15000)))
+    if [[ -z $(ss -Hanu "sport = :$p" 2>/dev/null) && -z $(ss -Hant "sport = :$p" 2>/dev/null) ]]
     then
       echo "$p"
       return 0
